@@ -1,0 +1,83 @@
+#include "core/model.h"
+
+#include <array>
+#include <utility>
+
+namespace crier {
+namespace {
+
+// One table per enum: the single source of the names used on the wire and in the store.
+template <class E, size_t N>
+using Names = std::array<std::pair<E, std::string_view>, N>;
+
+template <class E, size_t N>
+std::string_view NameOf(const Names<E, N>& names, E e) {
+  for (const auto& [value, name] : names) {
+    if (value == e) return name;
+  }
+  return "unknown";
+}
+
+template <class E, size_t N>
+std::optional<E> ValueOf(const Names<E, N>& names, std::string_view s) {
+  for (const auto& [value, name] : names) {
+    if (name == s) return value;
+  }
+  return std::nullopt;
+}
+
+constexpr Names<Platform, 4> kPlatforms{{{Platform::kMessenger, "messenger"},
+                                         {Platform::kInstagram, "instagram"},
+                                         {Platform::kWhatsApp, "whatsapp"},
+                                         {Platform::kLine, "line"}}};
+constexpr Names<SubscriptionStatus, 2> kSubscriptions{
+    {{SubscriptionStatus::kSubscribed, "subscribed"},
+     {SubscriptionStatus::kUnsubscribed, "unsubscribed"}}};
+constexpr Names<WindowOpener, 2> kOpeners{
+    {{WindowOpener::kOrganic, "organic"}, {WindowOpener::kAd, "ad"}}};
+constexpr Names<Purpose, 2> kPurposes{
+    {{Purpose::kPromotional, "promotional"}, {Purpose::kNonPromotional, "non_promotional"}}};
+constexpr Names<MessageKind, 1> kMessageKinds{{{MessageKind::kText, "text"}}};
+constexpr Names<BroadcastStatus, 4> kBroadcastStatuses{
+    {{BroadcastStatus::kDraft, "draft"},
+     {BroadcastStatus::kSending, "sending"},
+     {BroadcastStatus::kCompleted, "completed"},
+     {BroadcastStatus::kCancelled, "cancelled"}}};
+constexpr Names<RunStatus, 4> kRunStatuses{{{RunStatus::kPlanning, "planning"},
+                                            {RunStatus::kSending, "sending"},
+                                            {RunStatus::kCompleted, "completed"},
+                                            {RunStatus::kCancelled, "cancelled"}}};
+constexpr Names<DeliveryState, 5> kDeliveryStates{{{DeliveryState::kPlanned, "planned"},
+                                                   {DeliveryState::kSending, "sending"},
+                                                   {DeliveryState::kSent, "sent"},
+                                                   {DeliveryState::kFailed, "failed"},
+                                                   {DeliveryState::kSkipped, "skipped"}}};
+
+}  // namespace
+
+std::string_view ToString(Platform p) { return NameOf(kPlatforms, p); }
+std::optional<Platform> ParsePlatform(std::string_view s) { return ValueOf(kPlatforms, s); }
+std::string_view ToString(SubscriptionStatus s) { return NameOf(kSubscriptions, s); }
+std::optional<SubscriptionStatus> ParseSubscriptionStatus(std::string_view s) {
+  return ValueOf(kSubscriptions, s);
+}
+std::string_view ToString(WindowOpener o) { return NameOf(kOpeners, o); }
+std::optional<WindowOpener> ParseWindowOpener(std::string_view s) { return ValueOf(kOpeners, s); }
+std::string_view ToString(Purpose p) { return NameOf(kPurposes, p); }
+std::optional<Purpose> ParsePurpose(std::string_view s) { return ValueOf(kPurposes, s); }
+std::string_view ToString(MessageKind k) { return NameOf(kMessageKinds, k); }
+std::optional<MessageKind> ParseMessageKind(std::string_view s) {
+  return ValueOf(kMessageKinds, s);
+}
+std::string_view ToString(BroadcastStatus s) { return NameOf(kBroadcastStatuses, s); }
+std::optional<BroadcastStatus> ParseBroadcastStatus(std::string_view s) {
+  return ValueOf(kBroadcastStatuses, s);
+}
+std::string_view ToString(RunStatus s) { return NameOf(kRunStatuses, s); }
+std::optional<RunStatus> ParseRunStatus(std::string_view s) { return ValueOf(kRunStatuses, s); }
+std::string_view ToString(DeliveryState s) { return NameOf(kDeliveryStates, s); }
+std::optional<DeliveryState> ParseDeliveryState(std::string_view s) {
+  return ValueOf(kDeliveryStates, s);
+}
+
+}  // namespace crier

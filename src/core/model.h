@@ -1,0 +1,145 @@
+// crier's domain types. Plain data, no behaviour beyond naming; rules live in route.h,
+// pacing.h and friends. Every enum has ToString / Parse pairs used by the store and the API,
+// so the wire names and the stored names are one and the same.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+
+namespace crier {
+
+using Id = std::int64_t;
+
+enum class Platform { kMessenger, kInstagram, kWhatsApp, kLine };
+std::string_view ToString(Platform p);
+std::optional<Platform> ParsePlatform(std::string_view s);
+
+// Pacing settings that belong to a channel account (F1, F6): concurrent broadcasts on the
+// account share them.
+struct Pacing {
+  double messages_per_second = 50;  // sustained rate; the burst is one second's worth
+  int max_concurrency = 16;         // requests in flight at once
+};
+
+// One sending identity on one platform (a Facebook Page, an IG account, a WhatsApp number,
+// a LINE channel). `external_id` is the platform's id (Page id, phone-number id, ...).
+struct ChannelAccount {
+  Id id = 0;
+  Platform platform = Platform::kMessenger;
+  std::string name;
+  std::string external_id;
+  std::string access_token;  // secret: never logged, never returned by the API
+  std::string api_base_url;  // e.g. https://graph.facebook.com or the sandbox's URL
+  std::string api_version = "v25.0";
+  std::string time_zone = "UTC";  // the "bot time zone"
+  Pacing pacing;
+  Time created_at{};
+};
+
+enum class SubscriptionStatus { kSubscribed, kUnsubscribed };
+std::string_view ToString(SubscriptionStatus s);
+std::optional<SubscriptionStatus> ParseSubscriptionStatus(std::string_view s);
+
+// How the contact's current messaging window was opened: by an organic message, or by the
+// first message after a click-to-Messenger / click-to-Direct ad (7-day window, A1/A2).
+enum class WindowOpener { kOrganic, kAd };
+std::string_view ToString(WindowOpener o);
+std::optional<WindowOpener> ParseWindowOpener(std::string_view s);
+
+// A contact's identity on one channel account.
+struct Identity {
+  Id channel_account_id = 0;
+  std::string platform_user_id;  // PSID, IGSID, WhatsApp id, LINE user id
+  std::optional<Time> last_inbound_at;
+  WindowOpener window_opener = WindowOpener::kOrganic;
+  bool blocked = false;  // the person blocked the account / unfollowed (LINE)
+};
+
+struct Contact {
+  Id id = 0;
+  std::string name;
+  std::string first_name;
+  std::string locale;     // e.g. "zh_TW"; empty when unknown
+  std::string time_zone;  // IANA name; empty when unknown
+  SubscriptionStatus subscription = SubscriptionStatus::kSubscribed;
+  std::optional<Time> subscription_changed_at;
+  std::vector<std::string> tags;
+  std::vector<Identity> identities;
+  Time created_at{};
+  Time updated_at{};
+};
+
+// Whether a broadcast carries promotional content (B1). Non-promotional broadcasts may use
+// routes that forbid promotion (tags while they lived, utility templates).
+enum class Purpose { kPromotional, kNonPromotional };
+std::string_view ToString(Purpose p);
+std::optional<Purpose> ParsePurpose(std::string_view s);
+
+enum class MessageKind { kText };
+std::string_view ToString(MessageKind k);
+std::optional<MessageKind> ParseMessageKind(std::string_view s);
+
+struct Message {
+  MessageKind kind = MessageKind::kText;
+  std::string text;
+};
+
+// Who a broadcast goes to. An empty filter means every contact with an identity on the
+// broadcast's channel account.
+struct Audience {
+  std::vector<std::string> any_tags;  // contact has at least one of these (empty = no filter)
+};
+
+enum class BroadcastStatus { kDraft, kSending, kCompleted, kCancelled };
+std::string_view ToString(BroadcastStatus s);
+std::optional<BroadcastStatus> ParseBroadcastStatus(std::string_view s);
+
+struct Broadcast {
+  Id id = 0;
+  std::string name;
+  Id channel_account_id = 0;
+  Purpose purpose = Purpose::kPromotional;
+  Audience audience;
+  std::vector<Message> messages;  // 1..5
+  BroadcastStatus status = BroadcastStatus::kDraft;
+  Time created_at{};
+  Time updated_at{};
+};
+
+enum class RunStatus { kPlanning, kSending, kCompleted, kCancelled };
+std::string_view ToString(RunStatus s);
+std::optional<RunStatus> ParseRunStatus(std::string_view s);
+
+// One execution of a broadcast.
+struct Run {
+  Id id = 0;
+  Id broadcast_id = 0;
+  Id channel_account_id = 0;
+  RunStatus status = RunStatus::kPlanning;
+  Time created_at{};
+  std::optional<Time> planned_at;   // planning finished
+  std::optional<Time> finished_at;  // last delivery resolved
+};
+
+// Delivery state machine:
+//
+//   planned ──claim──> sending ──> sent
+//      │                  │  └───> failed
+//      └──> skipped       └──(crash, no idempotency key)──> failed(interrupted)
+//
+// `sending` is written durably before the request leaves, so after a crash a delivery in
+// `sending` is never sent again blindly: it is resolved by Store::RecoverInterrupted.
+enum class DeliveryState { kPlanned, kSending, kSent, kFailed, kSkipped };
+std::string_view ToString(DeliveryState s);
+std::optional<DeliveryState> ParseDeliveryState(std::string_view s);
+inline bool IsFinal(DeliveryState s) {
+  return s == DeliveryState::kSent || s == DeliveryState::kFailed ||
+         s == DeliveryState::kSkipped;
+}
+
+}  // namespace crier

@@ -1,0 +1,71 @@
+// Engine: plans runs (audience -> deliveries) and delivers them, paced per channel account.
+//
+// Thread-safety: Preview and SendNow may be called from any thread (the API's). Start runs the
+// dispatcher on its own thread until Stop.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "channels/transport.h"
+#include "core/clock.h"
+#include "core/route.h"
+#include "engine/metrics.h"
+#include "store/store.h"
+
+namespace crier::engine {
+
+struct EngineOptions {
+  PolicyOptions policy;
+  int plan_batch = 10000;   // deliveries appended per transaction while planning
+  int claim_batch = 512;    // deliveries claimed per transaction while sending
+  int max_attempts = 3;     // attempts per delivery for retry-later errors
+  channels::TransportOptions transport;
+};
+
+struct PreviewResult {
+  std::int64_t matched = 0;
+  std::int64_t sendable = 0;
+  std::vector<std::pair<std::string, std::int64_t>> by_route;        // code -> count
+  std::vector<std::pair<std::string, std::int64_t>> by_skip_reason;  // code -> count
+  std::vector<std::pair<std::string, std::string>> explanations;     // code -> one line
+  double estimated_seconds = 0;  // at the account's pace
+};
+
+struct SendNowResult {
+  Run run;
+  std::int64_t planned = 0;  // deliveries to send
+  std::int64_t skipped = 0;
+};
+
+class Engine {
+ public:
+  // `store` and `clock` must outlive the engine. `transport` is used by the dispatcher only.
+  static Result<std::unique_ptr<Engine>> Create(Store& store, const Clock& clock,
+                                                std::unique_ptr<channels::Transport> transport,
+                                                const EngineOptions& options);
+  virtual ~Engine() = default;
+
+  // Decides every recipient of the broadcast's audience as of now, without writing anything.
+  virtual Result<PreviewResult> Preview(Id broadcast_id) = 0;
+  // Creates a run, plans it (one decision per recipient, durably) and hands it to the
+  // dispatcher. Fails with kFailedPrecondition when the broadcast is already sending.
+  virtual Result<SendNowResult> SendNow(Id broadcast_id) = 0;
+
+  // Starts the dispatcher thread (resolving deliveries interrupted by an earlier crash first).
+  virtual Status Start() = 0;
+  // Stops claiming new deliveries, waits up to `drain` for in-flight sends to finish and
+  // records their outcomes, then joins. What is still in flight after `drain` stays in
+  // `sending` and is resolved as interrupted at the next start. Idempotent.
+  virtual void Stop(Duration drain) = 0;
+  // Wakes the dispatcher (new work was planned).
+  virtual void Notify() = 0;
+
+  virtual Metrics& metrics() = 0;
+};
+
+}  // namespace crier::engine

@@ -1,0 +1,50 @@
+// Plain HTTP request/response values shared by the server (Beast) and the client (libcurl),
+// so that the API and the sandbox never see Beast or curl types.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace crier::net {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// Case-insensitive header lookup.
+std::optional<std::string_view> FindHeader(const Headers& headers, std::string_view name);
+
+struct Request {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // raw request target, e.g. "/v1/contacts?limit=10"
+  std::string path;    // percent-decoded path, e.g. "/v1/contacts"
+  std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
+  Headers headers;
+  std::string body;
+  std::string remote_address;
+
+  std::optional<std::string_view> header(std::string_view name) const {
+    return FindHeader(headers, name);
+  }
+  std::optional<std::string_view> query_param(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  Headers headers;  // extra headers
+
+  static Response Json(int status, std::string body) {
+    return {status, "application/json", std::move(body), {}};
+  }
+  static Response Text(int status, std::string body, std::string type = "text/plain") {
+    return {status, std::move(type), std::move(body), {}};
+  }
+};
+
+// Splits "/a/b/c" into {"a","b","c"}.
+std::vector<std::string_view> SplitPath(std::string_view path);
+
+}  // namespace crier::net

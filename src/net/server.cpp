@@ -1,0 +1,171 @@
+#include "net/server.h"
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/beast.hpp>
+#include <boost/url.hpp>
+#include <thread>
+#include <vector>
+
+namespace crier::net {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+Request ToRequest(http::request<http::string_body>&& in, const std::string& remote) {
+  Request out;
+  out.method = std::string(in.method_string());
+  out.target = std::string(in.target());
+  auto parsed = boost::urls::parse_origin_form(out.target);
+  if (parsed) {
+    out.path = parsed->path();
+    for (auto param : parsed->params()) {
+      out.query.emplace_back(param.key, param.has_value ? param.value : std::string());
+    }
+  } else {
+    out.path = out.target.substr(0, out.target.find('?'));
+  }
+  out.headers.reserve(8);
+  for (const auto& field : in) {
+    out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  out.body = std::move(in.body());
+  out.remote_address = remote;
+  return out;
+}
+
+http::response<http::string_body> ToBeast(Response&& r, unsigned version, bool keep_alive) {
+  http::response<http::string_body> res{static_cast<http::status>(r.status), version};
+  res.set(http::field::server, "crier");
+  res.set(http::field::content_type, r.content_type);
+  for (auto& [k, v] : r.headers) res.set(k, v);
+  res.body() = std::move(r.body);
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  return res;
+}
+
+Response ErrorResponse(int status, std::string_view message) {
+  return Response::Json(status, std::string(R"({"error":{"code":"invalid_request","message":")") +
+                                    std::string(message) + "\"}}");
+}
+
+class BeastServer final : public HttpServer {
+ public:
+  BeastServer(const ServerOptions& options, Handler handler)
+      : options_(options), handler_(std::move(handler)), acceptor_(ioc_) {}
+
+  ~BeastServer() override { Stop(); }
+
+  Status Listen() {
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(options_.host, ec);
+    if (ec) return InvalidArgument("host", "not an IP address: " + options_.host);
+    const tcp::endpoint endpoint(address, options_.port);
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return Error{ErrorCode::kUnavailable,
+                   "cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
+                       ": " + ec.message(),
+                   "port"};
+    }
+    port_ = acceptor_.local_endpoint().port();
+    return Status::Ok();
+  }
+
+  std::uint16_t port() const override { return port_; }
+
+  void Start() override {
+    asio::co_spawn(ioc_, Accept(), asio::detached);
+    const int n = std::max(1, options_.threads);
+    for (int i = 0; i < n; ++i) threads_.emplace_back([this] { ioc_.run(); });
+  }
+
+  void Stop() override {
+    if (stopped_.exchange(true)) return;
+    asio::post(ioc_, [this] {
+      boost::system::error_code ignored;
+      acceptor_.close(ignored);
+    });
+    ioc_.stop();
+    for (auto& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+  }
+
+ private:
+  asio::awaitable<void> Accept() {
+    while (acceptor_.is_open()) {
+      auto [ec, socket] = co_await acceptor_.async_accept(kTuple);
+      if (ec) {
+        if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+        continue;  // e.g. EMFILE: keep serving the connections we have
+      }
+      socket.set_option(tcp::no_delay(true), ec);
+      asio::co_spawn(acceptor_.get_executor(), Session(std::move(socket)), asio::detached);
+    }
+  }
+
+  asio::awaitable<void> Session(tcp::socket socket) {
+    boost::system::error_code ec;
+    const auto peer = socket.remote_endpoint(ec);
+    const std::string remote = ec ? std::string() : peer.address().to_string();
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    for (;;) {
+      stream.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
+      http::request_parser<http::string_body> parser;
+      parser.body_limit(options_.body_limit);
+      auto [read_ec, n] = co_await http::async_read(stream, buffer, parser, kTuple);
+      (void)n;
+      if (read_ec == http::error::body_limit) {
+        auto res = ToBeast(ErrorResponse(413, "request body too large"), 11, false);
+        co_await http::async_write(stream, res, kTuple);
+        break;
+      }
+      if (read_ec) break;  // closed, timed out or malformed: nothing useful to answer
+      auto beast_req = parser.release();
+      const unsigned version = beast_req.version();
+      const bool keep_alive = beast_req.keep_alive();
+      Response response;
+      try {
+        response = handler_(ToRequest(std::move(beast_req), remote));
+      } catch (const std::exception& e) {
+        response = ErrorResponse(500, "internal error");
+      }
+      auto res = ToBeast(std::move(response), version, keep_alive);
+      stream.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
+      auto [write_ec, written] = co_await http::async_write(stream, res, kTuple);
+      (void)written;
+      if (write_ec || !keep_alive) break;
+    }
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+  ServerOptions options_;
+  Handler handler_;
+  asio::io_context ioc_;
+  tcp::acceptor acceptor_;
+  std::vector<std::thread> threads_;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stopped_{false};
+};
+
+}  // namespace
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Create(const ServerOptions& options,
+                                                       Handler handler) {
+  auto server = std::make_unique<BeastServer>(options, std::move(handler));
+  CRIER_RETURN_IF_ERROR(server->Listen());
+  return std::unique_ptr<HttpServer>(std::move(server));
+}
+
+}  // namespace crier::net

@@ -1,0 +1,239 @@
+// Store: crier's durable state behind one interface. The SQLite implementation
+// (sqlite/sqlite_store.h) is the embedded default; a PostgreSQL one satisfies the same
+// contract when crier is scaled out.
+//
+// Contract for every implementation:
+//  - Thread-safe: any method may be called from any thread.
+//  - Every write is one transaction: it happens whole or not at all.
+//  - A method that returns OK has made its writes durable against a process crash.
+//  - Expected failures are values (kNotFound, kInvalidArgument, kAlreadyExists, ...), never
+//    exceptions.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/model.h"
+#include "core/result.h"
+#include "core/route.h"
+
+namespace crier {
+
+// ---- inputs -------------------------------------------------------------------------------
+
+struct NewChannelAccount {
+  Platform platform = Platform::kMessenger;
+  std::string name;
+  std::string external_id;
+  std::string access_token;
+  std::string api_base_url;
+  std::string api_version = "v25.0";
+  std::string time_zone = "UTC";
+  Pacing pacing;
+};
+
+// One contact as imported or created: upserted by (channel_account_id, platform_user_id).
+// Fields left empty / unset do not overwrite stored values on update, except tags, which
+// are replaced when `tags` is set.
+struct ContactInput {
+  Id channel_account_id = 0;
+  std::string platform_user_id;
+  std::string name;
+  std::string first_name;
+  std::string locale;
+  std::string time_zone;
+  std::optional<SubscriptionStatus> subscription;
+  std::optional<std::vector<std::string>> tags;
+  std::optional<Time> last_inbound_at;
+  std::optional<WindowOpener> window_opener;
+  std::optional<bool> blocked;
+};
+
+struct UpsertSummary {
+  std::int64_t created = 0;
+  std::int64_t updated = 0;
+  std::vector<Id> contact_ids;  // in input order
+};
+
+struct NewBroadcast {
+  std::string name;
+  Id channel_account_id = 0;
+  Purpose purpose = Purpose::kPromotional;
+  Audience audience;
+  std::vector<Message> messages;
+};
+
+// Keyset paging: pass the last id of the previous page as `after_id`.
+struct PageRequest {
+  Id after_id = 0;
+  int limit = 100;
+};
+
+template <class T>
+struct Page {
+  std::vector<T> items;
+  std::optional<Id> next_after_id;  // set when more items may follow
+};
+
+struct ContactQuery {
+  PageRequest page;
+  std::optional<Id> channel_account_id;  // only contacts with an identity there
+};
+
+// ---- planning and dispatch ----------------------------------------------------------------
+
+// One row of an audience scan: a contact's identity on the account, with the facts the route
+// decision needs.
+struct RecipientRow {
+  Id contact_id = 0;
+  std::string platform_user_id;
+  RecipientFacts facts;
+};
+
+// A delivery as the planner writes it: `decision` forecasts the route, or fixes the skip.
+struct PlannedDelivery {
+  Id contact_id = 0;
+  std::string platform_user_id;
+  Decision decision = Decision::Skip(SkipReason::kNoIdentity);
+};
+
+// A delivery claimed for sending (state `sending` already durable), with the recipient's
+// facts as they are now, so the route can be decided again right before the send (A9).
+struct ClaimedDelivery {
+  Id delivery_id = 0;
+  Id run_id = 0;
+  Id broadcast_id = 0;
+  Id contact_id = 0;
+  std::string platform_user_id;
+  std::string contact_name;
+  std::string contact_first_name;
+  RecipientFacts facts;
+  int attempt = 1;  // 1 for the first claim
+};
+
+// What became of one claimed delivery.
+struct DeliveryOutcome {
+  Id delivery_id = 0;
+  DeliveryState state = DeliveryState::kSent;  // kSent, kFailed, kSkipped or kPlanned (retry)
+  std::string route;                // route code actually used (kSent)
+  std::string skip_reason;          // kSkipped: the reason code from the re-check
+  std::string platform_message_id;  // kSent
+  std::string error_class;          // kFailed / retry: e.g. "recipient_unreachable"
+  std::string error_code;           // platform code, e.g. "10/2018278"
+  std::string error_message;        // platform message (no secrets)
+  std::optional<Time> not_before;   // retry: earliest next attempt
+  Time at{};
+};
+
+struct RunReport {
+  Run run;
+  std::int64_t matched = 0;  // every planned row, skipped or not
+  std::vector<std::pair<std::string, std::int64_t>> by_state;        // "sent" -> n
+  std::vector<std::pair<std::string, std::int64_t>> by_route;        // "standard_window" -> n
+  std::vector<std::pair<std::string, std::int64_t>> by_skip_reason;  // "outside_window" -> n
+  std::vector<std::pair<std::string, std::int64_t>> by_error;        // "10/2018278" -> n
+};
+
+struct DeliveryRecord {
+  Id id = 0;
+  Id run_id = 0;
+  Id contact_id = 0;
+  std::string platform_user_id;
+  DeliveryState state = DeliveryState::kPlanned;
+  std::string route;
+  std::string skip_reason;
+  std::string platform_message_id;
+  std::string error_class;
+  std::string error_code;
+  std::string error_message;
+  int attempts = 0;
+  Time created_at{};
+  std::optional<Time> sent_at;
+  std::optional<Time> updated_at;
+};
+
+// ---- API keys -----------------------------------------------------------------------------
+
+struct ApiKeyRecord {
+  Id id = 0;
+  std::string name;
+  std::string role;  // "admin" for now; users and roles arrive later (K1)
+  Time created_at{};
+};
+
+// ---- the interface ------------------------------------------------------------------------
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Channel accounts.
+  virtual Result<ChannelAccount> CreateChannelAccount(const NewChannelAccount& in, Time now) = 0;
+  virtual Result<ChannelAccount> GetChannelAccount(Id id) = 0;
+  virtual Result<std::vector<ChannelAccount>> ListChannelAccounts() = 0;
+
+  // Contacts. UpsertContacts writes all rows in one transaction, or none.
+  virtual Result<UpsertSummary> UpsertContacts(std::span<const ContactInput> rows, Time now) = 0;
+  virtual Result<Contact> GetContact(Id id) = 0;
+  virtual Result<Page<Contact>> ListContacts(const ContactQuery& query) = 0;
+  virtual Result<std::int64_t> CountContacts(std::optional<Id> channel_account_id) = 0;
+
+  // Streams every identity on `channel_account_id` that matches `audience`, in contact id
+  // order, without holding them all in memory. Stops early if `visit` returns false.
+  virtual Status ForEachRecipient(Id channel_account_id, const Audience& audience,
+                                  const std::function<bool(const RecipientRow&)>& visit) = 0;
+
+  // Broadcasts.
+  virtual Result<Broadcast> CreateBroadcast(const NewBroadcast& in, Time now) = 0;
+  virtual Result<Broadcast> GetBroadcast(Id id) = 0;
+  virtual Result<Page<Broadcast>> ListBroadcasts(const PageRequest& page) = 0;
+  virtual Status SetBroadcastStatus(Id id, BroadcastStatus status, Time now) = 0;
+
+  // Runs.
+  virtual Result<Run> CreateRun(Id broadcast_id, Time now) = 0;
+  virtual Result<Run> GetRun(Id id) = 0;
+  virtual Result<std::vector<Run>> ListRuns(Id broadcast_id) = 0;
+  virtual Status SetRunStatus(Id run_id, RunStatus status, Time now) = 0;
+  // Runs in status kSending, oldest first: the dispatcher's work list.
+  virtual Result<std::vector<Run>> ListActiveRuns() = 0;
+
+  // Deliveries. The planner appends in batches; each batch is one transaction. A delivery
+  // whose decision is a skip is written in state kSkipped, else kPlanned.
+  virtual Status AppendDeliveries(Id run_id, std::span<const PlannedDelivery> batch, Time now) = 0;
+
+  // Moves up to `max` planned deliveries of `run_id` whose not_before <= now to kSending, in
+  // one committed transaction, and returns them. A delivery is claimed by one caller only.
+  virtual Result<std::vector<ClaimedDelivery>> ClaimDeliveries(Id run_id, int max, Time now) = 0;
+
+  // Records outcomes of claimed deliveries in one transaction. An outcome in state kPlanned
+  // puts the delivery back for a later attempt (after `not_before`).
+  virtual Status RecordOutcomes(std::span<const DeliveryOutcome> outcomes) = 0;
+
+  // Marks `run_id` completed if it has no planned or sending deliveries left; returns whether
+  // it did.
+  virtual Result<bool> CompleteRunIfDone(Id run_id, Time now) = 0;
+
+  // After a crash: deliveries left in kSending may or may not have reached the platform.
+  // They are never sent again; each becomes kFailed with error_class "interrupted". Returns
+  // how many were resolved so.
+  virtual Result<std::int64_t> RecoverInterrupted(Time now) = 0;
+
+  virtual Result<RunReport> GetRunReport(Id run_id) = 0;
+  virtual Result<Page<DeliveryRecord>> ListDeliveries(Id run_id, const PageRequest& page) = 0;
+  // Planned + sending deliveries across all active runs (the queue depth metric).
+  virtual Result<std::int64_t> CountPendingDeliveries() = 0;
+
+  // API keys, stored only as SHA-256 hashes (hex).
+  virtual Result<ApiKeyRecord> CreateApiKey(const std::string& name, const std::string& role,
+                                            const std::string& key_hash, Time now) = 0;
+  virtual Result<std::optional<ApiKeyRecord>> FindApiKeyByHash(const std::string& key_hash) = 0;
+  virtual Result<std::int64_t> CountApiKeys() = 0;
+};
+
+}  // namespace crier
