@@ -22,7 +22,7 @@ std::optional<Platform> ParsePlatform(std::string_view s);
 // Pacing settings that belong to a channel account (F1, F6): concurrent broadcasts on the
 // account share them.
 struct Pacing {
-  double messages_per_second = 50;  // sustained rate; the burst is one second's worth
+  double messages_per_second = 50;  // sustained rate; bursts are at most 1/20 s worth
   int max_concurrency = 16;         // requests in flight at once
 };
 

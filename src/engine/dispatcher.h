@@ -1,0 +1,101 @@
+// Dispatcher: delivers claimed deliveries over a Transport, paced per channel account.
+//
+// Not thread-safe: one thread (the engine's) calls RunOnce repeatedly. Stop requests come
+// through RequestStop, which may be called from any thread.
+//
+// Exactly-once discipline: a delivery is moved to `sending` durably (Store::ClaimDeliveries)
+// before its first request leaves. Claimed deliveries that were never started are put back to
+// `planned` on stop; those whose request was in flight when the process died stay `sending`
+// and are resolved as interrupted at the next start, never sent again.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "channels/adapter.h"
+#include "channels/transport.h"
+#include "core/pacing.h"
+#include "engine/engine.h"
+#include "engine/metrics.h"
+#include "store/store.h"
+
+namespace crier::engine {
+
+class Dispatcher {
+ public:
+  Dispatcher(Store& store, const Clock& clock, channels::Transport& transport, Metrics& metrics,
+             const EngineOptions& options);
+
+  // One turn of the loop: refresh work, claim, start what pacing allows, poll for up to
+  // `max_wait`, record outcomes. Returns true when there is work in progress (so the caller
+  // should call again at once) and false when idle.
+  bool RunOnce(std::chrono::milliseconds max_wait);
+
+  // Stop claiming and starting; unstarted claimed deliveries go back to `planned`.
+  void BeginStop();
+  // Polls in-flight requests until none is left or `deadline` passes (steady clock of the
+  // engine's Clock); records every outcome. Returns the number still in flight.
+  int Drain(std::chrono::steady_clock::time_point deadline);
+
+  int in_flight() const { return transport_.in_flight(); }
+
+ private:
+  struct AccountState {
+    ChannelAccount account;
+    std::unique_ptr<channels::ChannelAdapter> adapter;
+    TokenBucket bucket;
+    int in_flight = 0;
+    bool halted = false;  // auth or channel-halted error: no more sends until restart
+  };
+  struct Flight {
+    ClaimedDelivery delivery;
+    Id run_id = 0;
+    size_t message_index = 0;
+    std::string message_ids;  // platform ids of the messages sent so far, comma-separated
+    Route route;             // as decided right before the first message (A9)
+    std::string route_code;  // its stable code, recorded with the outcome
+    bool used = false;
+  };
+  struct RunState {
+    Run run;
+    Broadcast broadcast;
+    std::deque<ClaimedDelivery> queue;  // claimed, not started
+    bool exhausted = false;             // the last claim found nothing claimable
+    int in_flight = 0;
+    std::deque<Flight> continuations;  // sent some of the broadcast's messages; next is due
+  };
+
+  void RefreshRuns();
+  void Claim();
+  int StartSends();
+  bool StartMessage(RunState& run, AccountState& account, Flight flight);
+  void HandleResult(const channels::TransportResult& result);
+  void Finish(DeliveryOutcome outcome);
+  void FlushOutcomes(bool force);
+  void CompleteFinishedRuns();
+  AccountState* Account(Id id);
+  std::uint64_t AllocateFlight(Flight flight);
+
+  Store& store_;
+  const Clock& clock_;
+  channels::Transport& transport_;
+  Metrics& metrics_;
+  EngineOptions options_;
+
+  std::map<Id, AccountState> accounts_;
+  std::map<Id, RunState> runs_;
+  std::vector<Flight> flights_;
+  std::vector<std::uint64_t> free_flights_;
+  std::vector<DeliveryOutcome> outcomes_;
+  std::vector<channels::TransportResult> done_;
+  std::chrono::steady_clock::time_point last_flush_{};
+  std::chrono::steady_clock::time_point last_refresh_{};
+  bool stopping_ = false;
+};
+
+}  // namespace crier::engine

@@ -1,0 +1,194 @@
+#include "engine/engine.h"
+
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "engine/dispatcher.h"
+#include "engine/planner.h"
+
+namespace crier::engine {
+namespace {
+
+std::vector<std::pair<std::string, std::int64_t>> Sorted(
+    const std::map<std::string, std::int64_t>& counts) {
+  return {counts.begin(), counts.end()};
+}
+
+class EngineImpl final : public Engine {
+ public:
+  EngineImpl(Store& store, const Clock& clock, std::unique_ptr<channels::Transport> transport,
+             const EngineOptions& options)
+      : store_(store),
+        clock_(clock),
+        transport_(std::move(transport)),
+        options_(options),
+        dispatcher_(store, clock, *transport_, metrics_, options) {}
+
+  ~EngineImpl() override { Stop(Duration(0)); }
+
+  Result<PreviewResult> Preview(Id broadcast_id) override {
+    auto broadcast = store_.GetBroadcast(broadcast_id);
+    if (!broadcast.ok()) return broadcast.error();
+    auto account = store_.GetChannelAccount(broadcast->channel_account_id);
+    if (!account.ok()) return account.error();
+    PreviewResult out;
+    std::map<std::string, std::int64_t> routes, skips;
+    std::map<std::string, std::string> explanations;
+    CRIER_RETURN_IF_ERROR(ForEachDecision(
+        store_, *broadcast, clock_.Now(), options_.policy,
+        [&](const RecipientRow&, const Decision& d) {
+          ++out.matched;
+          const std::string code(d.code());
+          if (d.sends()) {
+            ++out.sendable;
+            ++routes[code];
+          } else {
+            ++skips[code];
+          }
+          if (!explanations.contains(code)) explanations.emplace(code, d.Explain());
+        }));
+    out.by_route = Sorted(routes);
+    out.by_skip_reason = Sorted(skips);
+    out.explanations.assign(explanations.begin(), explanations.end());
+    const double requests =
+        static_cast<double>(out.sendable) * static_cast<double>(broadcast->messages.size());
+    out.estimated_seconds = requests / account->pacing.messages_per_second;
+    return out;
+  }
+
+  Result<SendNowResult> SendNow(Id broadcast_id) override {
+    // One send at a time: two concurrent "send" calls must not both start a run.
+    std::lock_guard lock(send_mu_);
+    auto broadcast = store_.GetBroadcast(broadcast_id);
+    if (!broadcast.ok()) return broadcast.error();
+    if (broadcast->status == BroadcastStatus::kSending) {
+      return FailedPrecondition("broadcast " + std::to_string(broadcast_id) +
+                                " is already sending; wait for its run to finish");
+    }
+    if (broadcast->status == BroadcastStatus::kCancelled) {
+      return FailedPrecondition("broadcast " + std::to_string(broadcast_id) + " was cancelled");
+    }
+    const Time now = clock_.Now();
+    auto run = store_.CreateRun(broadcast_id, now);
+    if (!run.ok()) return run.error();
+    auto counts = PlanRun(store_, *broadcast, run->id, now, options_.policy, options_.plan_batch);
+    if (!counts.ok()) {
+      // Nothing of a run that failed to plan is ever claimed: only sending runs are.
+      (void)store_.SetRunStatus(run->id, RunStatus::kCancelled, clock_.Now());
+      return counts.error();
+    }
+    CRIER_RETURN_IF_ERROR(store_.SetBroadcastStatus(broadcast_id, BroadcastStatus::kSending, now));
+    CRIER_RETURN_IF_ERROR(store_.SetRunStatus(run->id, RunStatus::kSending, clock_.Now()));
+    metrics_.CountDelivery(DeliveryState::kSkipped, counts->skipped);
+    spdlog::info("event=run_planned run={} broadcast={} matched={} planned={} skipped={}",
+                 run->id, broadcast_id, counts->matched, counts->planned, counts->skipped);
+    if (counts->planned == 0) {
+      auto done = store_.CompleteRunIfDone(run->id, clock_.Now());
+      if (done.ok() && *done) {
+        CRIER_RETURN_IF_ERROR(
+            store_.SetBroadcastStatus(broadcast_id, BroadcastStatus::kCompleted, clock_.Now()));
+      }
+    }
+    Notify();
+    auto latest = store_.GetRun(run->id);
+    if (!latest.ok()) return latest.error();
+    return SendNowResult{*latest, counts->planned, counts->skipped};
+  }
+
+  Status Start() override {
+    auto recovered = store_.RecoverInterrupted(clock_.Now());
+    if (!recovered.ok()) return recovered.error();
+    if (*recovered > 0) {
+      spdlog::warn("event=recovered_interrupted count={} note=\"marked failed, not resent\"",
+                   *recovered);
+    }
+    thread_ = std::thread([this] { Loop(); });
+    return Status::Ok();
+  }
+
+  void Stop(Duration drain) override {
+    {
+      std::lock_guard lock(mu_);
+      if (stop_) return;
+      stop_ = true;
+      drain_ = drain;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  void Notify() override {
+    {
+      std::lock_guard lock(mu_);
+      notified_ = true;
+    }
+    cv_.notify_all();
+  }
+
+  Metrics& metrics() override { return metrics_; }
+
+ private:
+  void Loop() {
+    for (;;) {
+      {
+        std::lock_guard lock(mu_);
+        if (stop_) break;
+      }
+      bool busy = false;
+      try {
+        busy = dispatcher_.RunOnce(std::chrono::milliseconds(50));
+      } catch (const std::exception& e) {
+        spdlog::error("event=dispatcher_error error=\"{}\"", e.what());
+      }
+      if (!busy) {
+        std::unique_lock lock(mu_);
+        cv_.wait_for(lock, std::chrono::milliseconds(200), [&] { return notified_ || stop_; });
+        notified_ = false;
+      }
+    }
+    dispatcher_.BeginStop();
+    Duration drain;
+    {
+      std::lock_guard lock(mu_);
+      drain = drain_;
+    }
+    const int left = dispatcher_.Drain(clock_.Steady() + drain);
+    if (left > 0) {
+      spdlog::warn("event=stop_with_in_flight count={} note=\"resolved as interrupted at next start\"",
+                   left);
+    }
+  }
+
+  Store& store_;
+  const Clock& clock_;
+  std::unique_ptr<channels::Transport> transport_;
+  EngineOptions options_;
+  Metrics metrics_;
+  Dispatcher dispatcher_;
+  std::mutex send_mu_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  bool notified_ = false;
+  Duration drain_{0};
+  std::thread thread_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Engine>> Engine::Create(Store& store, const Clock& clock,
+                                               std::unique_ptr<channels::Transport> transport,
+                                               const EngineOptions& options) {
+  if (!transport) return InvalidArgument("transport", "a transport is required");
+  if (options.plan_batch <= 0) return InvalidArgument("plan_batch", "must be positive");
+  if (options.claim_batch <= 0) return InvalidArgument("claim_batch", "must be positive");
+  if (options.max_attempts <= 0) return InvalidArgument("max_attempts", "must be positive");
+  return std::unique_ptr<Engine>(
+      std::make_unique<EngineImpl>(store, clock, std::move(transport), options));
+}
+
+}  // namespace crier::engine

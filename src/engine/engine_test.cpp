@@ -1,0 +1,300 @@
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <set>
+
+#include "engine/dispatcher.h"
+#include "engine/engine.h"
+#include "store/sqlite/sqlite_store.h"
+#include "support/fake_transport.h"
+#include "support/temp_dir.h"
+
+namespace crier::engine {
+namespace {
+
+using namespace std::chrono_literals;
+using crier::testing::FakeTransport;
+
+const Time kStart = FromUnixMillis(1'790'000'000'000);  // 2026-09-21
+
+std::string RecipientOf(const channels::OutboundRequest& r) {
+  return std::string(boost::json::parse(r.body).at("recipient").at("id").as_string());
+}
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto opened = OpenSqliteStore({dir_.File("crier.sqlite")});
+    ASSERT_TRUE(opened.ok()) << opened.error().ToString();
+    store_ = std::move(*opened);
+    NewChannelAccount account;
+    account.name = "Shop";
+    account.external_id = "PAGE1";
+    account.access_token = "secret-token";
+    account.api_base_url = "http://127.0.0.1:9";
+    account.pacing = {100000, 64};
+    auto created = store_->CreateChannelAccount(account, clock_.Now());
+    ASSERT_TRUE(created.ok()) << created.error().ToString();
+    account_id_ = created->id;
+    options_.policy.safety_margin = 0s;
+  }
+
+  void AddContact(const std::string& psid, std::optional<Duration> ago) {
+    ContactInput in;
+    in.channel_account_id = account_id_;
+    in.platform_user_id = psid;
+    in.name = "Name " + psid;
+    if (ago) in.last_inbound_at = clock_.Now() - *ago;
+    ASSERT_TRUE(store_->UpsertContacts(std::span(&in, 1), clock_.Now()).ok());
+  }
+
+  Id AddBroadcast(int messages = 1) {
+    NewBroadcast b;
+    b.name = "Sale";
+    b.channel_account_id = account_id_;
+    for (int i = 0; i < messages; ++i) b.messages.push_back({MessageKind::kText, "m" + std::to_string(i)});
+    auto created = store_->CreateBroadcast(b, clock_.Now());
+    EXPECT_TRUE(created.ok());
+    return created->id;
+  }
+
+  // An engine without its dispatcher thread: used for Preview and SendNow (planning).
+  std::unique_ptr<Engine> Planner() {
+    auto e = Engine::Create(*store_, clock_,
+                            std::make_unique<FakeTransport>([](auto&) { return testing::Ok("{}"); }),
+                            options_);
+    EXPECT_TRUE(e.ok());
+    return std::move(*e);
+  }
+
+  // Drives the dispatcher until it is idle (bounded, so a bug cannot hang the test).
+  void RunUntilIdle(Dispatcher& d) {
+    for (int i = 0; i < 10000; ++i) {
+      if (!d.RunOnce(0ms)) return;
+    }
+    FAIL() << "dispatcher never became idle";
+  }
+
+  std::map<std::string, std::int64_t> States(Id run_id) {
+    auto report = store_->GetRunReport(run_id);
+    EXPECT_TRUE(report.ok());
+    return {report->by_state.begin(), report->by_state.end()};
+  }
+
+  crier::testing::TempDir dir_;
+  FakeClock clock_{kStart};
+  std::unique_ptr<Store> store_;
+  Id account_id_ = 0;
+  EngineOptions options_;
+  Metrics metrics_;
+};
+
+TEST_F(EngineTest, PreviewSplitsOnBothSidesOfTheWindow) {
+  AddContact("inside", 23h + 59min);
+  AddContact("outside", 24h + 1min);
+  AddContact("never", std::nullopt);
+  const Id b = AddBroadcast();
+  auto preview = Planner()->Preview(b);
+  ASSERT_TRUE(preview.ok()) << preview.error().ToString();
+  EXPECT_EQ(preview->matched, 3);
+  EXPECT_EQ(preview->sendable, 1);
+  std::map<std::string, std::int64_t> skips(preview->by_skip_reason.begin(),
+                                            preview->by_skip_reason.end());
+  EXPECT_EQ(skips["outside_window"], 1);
+  EXPECT_EQ(skips["never_interacted"], 1);
+}
+
+TEST_F(EngineTest, SafetyMarginSkipsWindowsThatCloseBeforeTheCopyWouldLand) {
+  options_.policy.safety_margin = 60s;
+  AddContact("closes-in-61s", 24h - 61s);
+  AddContact("closes-in-59s", 24h - 59s);
+  auto preview = Planner()->Preview(AddBroadcast());
+  ASSERT_TRUE(preview.ok());
+  EXPECT_EQ(preview->sendable, 1);
+}
+
+TEST_F(EngineTest, DeliversEveryEligibleRecipientExactlyOnce) {
+  for (int i = 0; i < 50; ++i) AddContact("in" + std::to_string(i), 1h + i * 1min);
+  for (int i = 0; i < 10; ++i) AddContact("out" + std::to_string(i), 25h + i * 1min);
+  const Id b = AddBroadcast();
+  auto sent = Planner()->SendNow(b);
+  ASSERT_TRUE(sent.ok()) << sent.error().ToString();
+  EXPECT_EQ(sent->planned, 50);
+  EXPECT_EQ(sent->skipped, 10);
+
+  int n = 0;
+  FakeTransport transport([&](auto&) {
+    return testing::Ok(R"({"recipient_id":"x","message_id":"m_)" + std::to_string(++n) + "\"}");
+  });
+  Dispatcher d(*store_, clock_, transport, metrics_, options_);
+  RunUntilIdle(d);
+
+  std::set<std::string> recipients;
+  for (const auto& r : transport.requests) {
+    EXPECT_TRUE(recipients.insert(RecipientOf(r)).second) << "sent twice: " << RecipientOf(r);
+    EXPECT_EQ(boost::json::parse(r.body).at("messaging_type"), "UPDATE");
+    EXPECT_NE(r.url.find("/v25.0/PAGE1/messages"), std::string::npos);
+  }
+  EXPECT_EQ(recipients.size(), 50u);
+  for (const auto& r : recipients) EXPECT_EQ(r.rfind("in", 0), 0u) << r;
+  auto states = States(sent->run.id);
+  EXPECT_EQ(states["sent"], 50);
+  EXPECT_EQ(states["skipped"], 10);
+  EXPECT_EQ(store_->GetRun(sent->run.id)->status, RunStatus::kCompleted);
+  EXPECT_EQ(store_->GetBroadcast(b)->status, BroadcastStatus::kCompleted);
+}
+
+TEST_F(EngineTest, RouteIsDecidedAgainRightBeforeSending) {
+  AddContact("closing", 23h + 50min);
+  auto sent = Planner()->SendNow(AddBroadcast());
+  ASSERT_TRUE(sent.ok());
+  ASSERT_EQ(sent->planned, 1);
+  clock_.Advance(20min);  // the run waited; the window closed meanwhile
+  FakeTransport transport([](auto&) { return testing::Ok(R"({"message_id":"m"})"); });
+  Dispatcher d(*store_, clock_, transport, metrics_, options_);
+  RunUntilIdle(d);
+  EXPECT_TRUE(transport.requests.empty());
+  auto report = store_->GetRunReport(sent->run.id);
+  std::map<std::string, std::int64_t> skips(report->by_skip_reason.begin(),
+                                            report->by_skip_reason.end());
+  EXPECT_EQ(skips["outside_window"], 1);
+}
+
+TEST_F(EngineTest, SendsAllMessagesOfADeliveryInOrder) {
+  AddContact("p1", 1h);
+  auto sent = Planner()->SendNow(AddBroadcast(3));
+  ASSERT_TRUE(sent.ok());
+  int n = 0;
+  FakeTransport transport([&](auto&) {
+    return testing::Ok(R"({"message_id":"m)" + std::to_string(++n) + "\"}");
+  });
+  Dispatcher d(*store_, clock_, transport, metrics_, options_);
+  RunUntilIdle(d);
+  ASSERT_EQ(transport.requests.size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(boost::json::parse(transport.requests[i].body).at("message").at("text"),
+              "m" + std::to_string(i));
+  }
+  auto page = store_->ListDeliveries(sent->run.id, {});
+  ASSERT_EQ(page->items.size(), 1u);
+  EXPECT_EQ(page->items[0].platform_message_id, "m1,m2,m3");
+}
+
+TEST_F(EngineTest, RetryLaterWaitsForBackoffThenSends) {
+  AddContact("p1", 1h);
+  auto sent = Planner()->SendNow(AddBroadcast());
+  ASSERT_TRUE(sent.ok());
+  int calls = 0;
+  FakeTransport transport([&](auto&) {
+    channels::TransportResult r;
+    if (++calls == 1) {
+      r.status = 503;
+      return r;
+    }
+    return testing::Ok(R"({"message_id":"m"})");
+  });
+  Dispatcher d(*store_, clock_, transport, metrics_, options_);
+  RunUntilIdle(d);
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(States(sent->run.id)["planned"], 1);
+  clock_.Advance(999ms);
+  RunUntilIdle(d);
+  EXPECT_EQ(calls, 1) << "retried before its backoff";
+  clock_.Advance(2ms);
+  RunUntilIdle(d);
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(States(sent->run.id)["sent"], 1);
+  EXPECT_EQ(store_->ListDeliveries(sent->run.id, {})->items[0].attempts, 2);
+}
+
+TEST_F(EngineTest, PolicyRefusalIsFinalAndRecordedWithItsCode) {
+  AddContact("p1", 1h);
+  auto sent = Planner()->SendNow(AddBroadcast());
+  ASSERT_TRUE(sent.ok());
+  FakeTransport transport([](auto&) { return testing::GraphError(400, 10, 2018278); });
+  Dispatcher d(*store_, clock_, transport, metrics_, options_);
+  RunUntilIdle(d);
+  clock_.Advance(1h);
+  RunUntilIdle(d);
+  EXPECT_EQ(transport.requests.size(), 1u);
+  auto report = store_->GetRunReport(sent->run.id);
+  std::map<std::string, std::int64_t> errors(report->by_error.begin(), report->by_error.end());
+  EXPECT_EQ(errors["10/2018278"], 1);
+  EXPECT_EQ(store_->GetRun(sent->run.id)->status, RunStatus::kCompleted);
+}
+
+TEST_F(EngineTest, PacingAllowsOnlyTheBurstUntilTimeMoves) {
+  NewChannelAccount slow;
+  slow.name = "Slow";
+  slow.external_id = "PAGE2";
+  slow.access_token = "t";
+  slow.api_base_url = "http://127.0.0.1:9";
+  slow.pacing = {20, 64};  // burst = 1
+  account_id_ = store_->CreateChannelAccount(slow, clock_.Now())->id;
+  for (int i = 0; i < 5; ++i) AddContact("p" + std::to_string(i), 1h);
+  ASSERT_TRUE(Planner()->SendNow(AddBroadcast()).ok());
+  FakeTransport transport([](auto&) { return testing::Ok(R"({"message_id":"m"})"); });
+  Dispatcher d(*store_, clock_, transport, metrics_, options_);
+  for (int i = 0; i < 20; ++i) d.RunOnce(0ms);
+  EXPECT_EQ(transport.requests.size(), 1u);
+  clock_.Advance(50ms);  // one token at 20/s
+  for (int i = 0; i < 20; ++i) d.RunOnce(0ms);
+  EXPECT_EQ(transport.requests.size(), 2u);
+  clock_.Advance(150ms);
+  for (int i = 0; i < 20; ++i) d.RunOnce(0ms);
+  EXPECT_EQ(transport.requests.size(), 5u);
+}
+
+TEST_F(EngineTest, StopAndCrashNeverSendTwice) {
+  NewChannelAccount narrow;
+  narrow.name = "Narrow";
+  narrow.external_id = "PAGE3";
+  narrow.access_token = "t";
+  narrow.api_base_url = "http://127.0.0.1:9";
+  narrow.pacing = {100000, 2};  // two in flight at most
+  account_id_ = store_->CreateChannelAccount(narrow, clock_.Now())->id;
+  for (int i = 0; i < 10; ++i) AddContact("p" + std::to_string(i), 1h);
+  auto sent = Planner()->SendNow(AddBroadcast());
+  ASSERT_TRUE(sent.ok());
+
+  FakeTransport stuck([](auto&) { return testing::Ok(R"({"message_id":"m"})"); });
+  stuck.hold = true;  // the two requests in flight never answer: the process "dies" with them
+  {
+    Dispatcher d(*store_, clock_, stuck, metrics_, options_);
+    d.RunOnce(0ms);
+    ASSERT_EQ(stuck.requests.size(), 2u);
+    d.BeginStop();
+    EXPECT_EQ(d.Drain(clock_.Steady()), 2);
+  }
+  EXPECT_EQ(States(sent->run.id)["sending"], 2);
+  EXPECT_EQ(States(sent->run.id)["planned"], 8);
+
+  // Restart: the two whose outcome is unknown are resolved, never resent.
+  auto recovered = store_->RecoverInterrupted(clock_.Now());
+  ASSERT_TRUE(recovered.ok());
+  EXPECT_EQ(*recovered, 2);
+  FakeTransport fresh([](auto&) { return testing::Ok(R"({"message_id":"m"})"); });
+  Dispatcher d(*store_, clock_, fresh, metrics_, options_);
+  RunUntilIdle(d);
+  std::set<std::string> all;
+  for (const auto& r : stuck.requests) all.insert(RecipientOf(r));
+  for (const auto& r : fresh.requests) {
+    EXPECT_TRUE(all.insert(RecipientOf(r)).second) << "sent twice: " << RecipientOf(r);
+  }
+  EXPECT_EQ(all.size(), 10u);
+  EXPECT_EQ(States(sent->run.id)["sent"], 8);
+  EXPECT_EQ(States(sent->run.id)["failed"], 2);
+}
+
+TEST_F(EngineTest, SecondSendWhileSendingIsRefused) {
+  AddContact("p1", 1h);
+  const Id b = AddBroadcast();
+  auto engine = Planner();
+  ASSERT_TRUE(engine->SendNow(b).ok());
+  auto again = engine->SendNow(b);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, ErrorCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace crier::engine

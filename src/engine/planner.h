@@ -1,0 +1,29 @@
+// Planning (audience -> deliveries): one route decision per recipient, written durably.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+#include "core/route.h"
+#include "store/store.h"
+
+namespace crier::engine {
+
+struct PlanCounts {
+  std::int64_t matched = 0;
+  std::int64_t planned = 0;  // a route was found: to be sent
+  std::int64_t skipped = 0;
+};
+
+// Decides every recipient of `broadcast`'s audience as of `now` and hands each decision to
+// `visit`. Pure with respect to the store: reads only.
+Status ForEachDecision(Store& store, const Broadcast& broadcast, Time now,
+                       const PolicyOptions& policy,
+                       const std::function<void(const RecipientRow&, const Decision&)>& visit);
+
+// Plans `run_id`: appends one delivery per recipient in batches of `batch` rows, each batch
+// one transaction. Memory stays bounded by one batch whatever the audience size.
+Result<PlanCounts> PlanRun(Store& store, const Broadcast& broadcast, Id run_id, Time now,
+                           const PolicyOptions& policy, int batch);
+
+}  // namespace crier::engine
