@@ -138,8 +138,7 @@ enum class DeliveryState { kPlanned, kSending, kSent, kFailed, kSkipped };
 std::string_view ToString(DeliveryState s);
 std::optional<DeliveryState> ParseDeliveryState(std::string_view s);
 inline bool IsFinal(DeliveryState s) {
-  return s == DeliveryState::kSent || s == DeliveryState::kFailed ||
-         s == DeliveryState::kSkipped;
+  return s == DeliveryState::kSent || s == DeliveryState::kFailed || s == DeliveryState::kSkipped;
 }
 
 }  // namespace crier

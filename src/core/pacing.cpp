@@ -6,8 +6,11 @@
 namespace crier {
 
 TokenBucket::TokenBucket(double rate_per_second, double burst, TimePoint start)
-    : rate_(rate_per_second), burst_(std::max(1.0, burst)), tokens_(std::max(1.0, burst)),
-      last_(start), paused_until_(start) {
+    : rate_(rate_per_second),
+      burst_(std::max(1.0, burst)),
+      tokens_(std::max(1.0, burst)),
+      last_(start),
+      paused_until_(start) {
   assert(rate_per_second > 0);
 }
 

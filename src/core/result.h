@@ -39,8 +39,12 @@ struct Error {
 inline Error InvalidArgument(std::string field, std::string message) {
   return {ErrorCode::kInvalidArgument, std::move(message), std::move(field)};
 }
-inline Error NotFound(std::string message) { return {ErrorCode::kNotFound, std::move(message), {}}; }
-inline Error Internal(std::string message) { return {ErrorCode::kInternal, std::move(message), {}}; }
+inline Error NotFound(std::string message) {
+  return {ErrorCode::kNotFound, std::move(message), {}};
+}
+inline Error Internal(std::string message) {
+  return {ErrorCode::kInternal, std::move(message), {}};
+}
 inline Error FailedPrecondition(std::string message) {
   return {ErrorCode::kFailedPrecondition, std::move(message), {}};
 }
@@ -67,9 +71,9 @@ class [[nodiscard]] Status {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
-  Result(Error error) : v_(std::move(error)) {}    // NOLINT: implicit by design
-  Result(Status status) : v_(status.error()) {}    // NOLINT: only from a failed Status
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
+  Result(Error error) : v_(std::move(error)) {}  // NOLINT: implicit by design
+  Result(Status status) : v_(status.error()) {}  // NOLINT: only from a failed Status
 
   bool ok() const { return v_.index() == 0; }
   T& value() & {
@@ -102,8 +106,8 @@ class [[nodiscard]] Result {
 }  // namespace crier
 
 // Propagates a failed Status or Result out of the current function.
-#define CRIER_RETURN_IF_ERROR(expr)                 \
-  do {                                              \
-    auto crier_status_ = (expr);                    \
+#define CRIER_RETURN_IF_ERROR(expr)                        \
+  do {                                                     \
+    auto crier_status_ = (expr);                           \
     if (!crier_status_.ok()) return crier_status_.error(); \
   } while (0)

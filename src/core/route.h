@@ -33,12 +33,12 @@ std::optional<RouteKind> ParseRouteKind(std::string_view s);
 
 // Why a recipient gets no copy. The codes are stable: reports and the API use them.
 enum class SkipReason {
-  kNoIdentity,           // the contact has no identity on the broadcast's account
-  kUnsubscribed,         // the contact unsubscribed
-  kBlocked,              // the person blocked the account (or unfollowed, on LINE)
-  kNeverInteracted,      // no inbound interaction known: no window was ever opened
-  kOutsideWindow,        // the window has closed (or closes within the safety margin)
-  kUnsupportedChannel,   // this build has no route for the account's platform yet
+  kNoIdentity,          // the contact has no identity on the broadcast's account
+  kUnsubscribed,        // the contact unsubscribed
+  kBlocked,             // the person blocked the account (or unfollowed, on LINE)
+  kNeverInteracted,     // no inbound interaction known: no window was ever opened
+  kOutsideWindow,       // the window has closed (or closes within the safety margin)
+  kUnsupportedChannel,  // this build has no route for the account's platform yet
 };
 std::string_view ToString(SkipReason r);
 std::optional<SkipReason> ParseSkipReason(std::string_view s);

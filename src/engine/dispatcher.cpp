@@ -107,8 +107,7 @@ std::uint64_t Dispatcher::AllocateFlight(Flight flight) {
 
 bool Dispatcher::StartMessage(RunState& run, AccountState& account, Flight flight) {
   const Message& message = run.broadcast.messages[flight.message_index];
-  channels::RecipientRef recipient{flight.delivery.platform_user_id,
-                                   flight.delivery.contact_name,
+  channels::RecipientRef recipient{flight.delivery.platform_user_id, flight.delivery.contact_name,
                                    flight.delivery.contact_first_name};
   auto request = account.adapter->BuildSend(account.account, recipient, flight.route, message);
   ++run.in_flight;
@@ -132,8 +131,16 @@ int Dispatcher::StartSends() {
       if (account->halted && run.continuations.empty()) {
         const ClaimedDelivery d = std::move(run.queue.front());
         run.queue.pop_front();
-        Finish({d.delivery_id, DeliveryState::kFailed, {}, {}, {}, "channel_halted",
-                "account_halted", kHaltedMessage, std::nullopt, clock_.Now()});
+        Finish({d.delivery_id,
+                DeliveryState::kFailed,
+                {},
+                {},
+                {},
+                "channel_halted",
+                "account_halted",
+                kHaltedMessage,
+                std::nullopt,
+                clock_.Now()});
         progress = true;
         continue;
       }
@@ -150,8 +157,16 @@ int Dispatcher::StartSends() {
         const Decision decision = DecideRoute(d.facts, BroadcastFacts{run.broadcast.purpose},
                                               clock_.Now(), options_.policy);
         if (!decision.sends()) {
-          Finish({d.delivery_id, DeliveryState::kSkipped, {}, std::string(decision.code()), {},
-                  {}, {}, {}, std::nullopt, clock_.Now()});
+          Finish({d.delivery_id,
+                  DeliveryState::kSkipped,
+                  {},
+                  std::string(decision.code()),
+                  {},
+                  {},
+                  {},
+                  {},
+                  std::nullopt,
+                  clock_.Now()});
           progress = true;
           continue;
         }
@@ -194,15 +209,31 @@ void Dispatcher::HandleResult(const channels::TransportResult& result) {
     if (flight.message_index + 1 < run.broadcast.messages.size()) {
       ++flight.message_index;
       if (stopping_) {
-        Finish({flight.delivery.delivery_id, DeliveryState::kFailed, flight.route_code, {},
-                flight.message_ids, "stopped", "stopped", kStoppedMessage, std::nullopt, now});
+        Finish({flight.delivery.delivery_id,
+                DeliveryState::kFailed,
+                flight.route_code,
+                {},
+                flight.message_ids,
+                "stopped",
+                "stopped",
+                kStoppedMessage,
+                std::nullopt,
+                now});
       } else {
         run.continuations.push_back(std::move(flight));
       }
       return;
     }
-    Finish({flight.delivery.delivery_id, DeliveryState::kSent, flight.route_code, {},
-            std::move(flight.message_ids), {}, {}, {}, std::nullopt, now});
+    Finish({flight.delivery.delivery_id,
+            DeliveryState::kSent,
+            flight.route_code,
+            {},
+            std::move(flight.message_ids),
+            {},
+            {},
+            {},
+            std::nullopt,
+            now});
     return;
   }
 
@@ -210,9 +241,16 @@ void Dispatcher::HandleResult(const channels::TransportResult& result) {
   metrics_.CountPlatformError(error_class);
   const bool nothing_sent_yet = flight.message_index == 0;
   const int attempt = flight.delivery.attempt;
-  DeliveryOutcome outcome{flight.delivery.delivery_id, DeliveryState::kFailed, flight.route_code, {},
-                          flight.message_ids, error_class, sent.error_code, sent.error_message,
-                          std::nullopt, now};
+  DeliveryOutcome outcome{flight.delivery.delivery_id,
+                          DeliveryState::kFailed,
+                          flight.route_code,
+                          {},
+                          flight.message_ids,
+                          error_class,
+                          sent.error_code,
+                          sent.error_message,
+                          std::nullopt,
+                          now};
   switch (sent.error_class) {
     case channels::ErrorClass::kSlowDown: {
       const Duration pause = sent.retry_after.value_or(kDefaultSlowDown);
@@ -272,8 +310,10 @@ void Dispatcher::CompleteFinishedRuns() {
     const Time now = clock_.Now();
     auto done = store_.CompleteRunIfDone(run.run.id, now);
     if (done.ok() && *done) {
-      const Status s = store_.SetBroadcastStatus(run.broadcast.id, BroadcastStatus::kCompleted, now);
-      if (!s.ok()) spdlog::error("event=broadcast_status_failed error=\"{}\"", s.error().ToString());
+      const Status s =
+          store_.SetBroadcastStatus(run.broadcast.id, BroadcastStatus::kCompleted, now);
+      if (!s.ok())
+        spdlog::error("event=broadcast_status_failed error=\"{}\"", s.error().ToString());
       spdlog::info("event=run_completed run={} broadcast={}", run.run.id, run.broadcast.id);
       it = runs_.erase(it);
     } else {
@@ -297,8 +337,8 @@ bool Dispatcher::RunOnce(std::chrono::milliseconds max_wait) {
     auto wait = max_wait;
     if (transport_.in_flight() == 0) {
       for (auto& [id, account] : accounts_) {
-        const auto token_wait = std::chrono::ceil<milliseconds>(
-            account.bucket.WaitTime(clock_.Steady()));
+        const auto token_wait =
+            std::chrono::ceil<milliseconds>(account.bucket.WaitTime(clock_.Steady()));
         wait = std::min(wait, std::max(milliseconds(1), token_wait));
       }
     }
@@ -324,13 +364,21 @@ void Dispatcher::BeginStop() {
   for (auto& [id, run] : runs_) {
     // Claimed but never started: back to planned, so they go out after the restart.
     for (const ClaimedDelivery& d : run.queue) {
-      outcomes_.push_back({d.delivery_id, DeliveryState::kPlanned, {}, {}, {}, {}, {}, {},
-                           now, now});
+      outcomes_.push_back(
+          {d.delivery_id, DeliveryState::kPlanned, {}, {}, {}, {}, {}, {}, now, now});
     }
     run.queue.clear();
     for (Flight& f : run.continuations) {
-      Finish({f.delivery.delivery_id, DeliveryState::kFailed, f.route_code, {}, f.message_ids,
-              "stopped", "stopped", kStoppedMessage, std::nullopt, now});
+      Finish({f.delivery.delivery_id,
+              DeliveryState::kFailed,
+              f.route_code,
+              {},
+              f.message_ids,
+              "stopped",
+              "stopped",
+              kStoppedMessage,
+              std::nullopt,
+              now});
     }
     run.continuations.clear();
   }

@@ -57,8 +57,8 @@ class Dispatcher {
     Id run_id = 0;
     size_t message_index = 0;
     std::string message_ids;  // platform ids of the messages sent so far, comma-separated
-    Route route;             // as decided right before the first message (A9)
-    std::string route_code;  // its stable code, recorded with the outcome
+    Route route;              // as decided right before the first message (A9)
+    std::string route_code;   // its stable code, recorded with the outcome
     bool used = false;
   };
   struct RunState {

@@ -38,19 +38,19 @@ class EngineImpl final : public Engine {
     PreviewResult out;
     std::map<std::string, std::int64_t> routes, skips;
     std::map<std::string, std::string> explanations;
-    CRIER_RETURN_IF_ERROR(ForEachDecision(
-        store_, *broadcast, clock_.Now(), options_.policy,
-        [&](const RecipientRow&, const Decision& d) {
-          ++out.matched;
-          const std::string code(d.code());
-          if (d.sends()) {
-            ++out.sendable;
-            ++routes[code];
-          } else {
-            ++skips[code];
-          }
-          if (!explanations.contains(code)) explanations.emplace(code, d.Explain());
-        }));
+    CRIER_RETURN_IF_ERROR(ForEachDecision(store_, *broadcast, clock_.Now(), options_.policy,
+                                          [&](const RecipientRow&, const Decision& d) {
+                                            ++out.matched;
+                                            const std::string code(d.code());
+                                            if (d.sends()) {
+                                              ++out.sendable;
+                                              ++routes[code];
+                                            } else {
+                                              ++skips[code];
+                                            }
+                                            if (!explanations.contains(code))
+                                              explanations.emplace(code, d.Explain());
+                                          }));
     out.by_route = Sorted(routes);
     out.by_skip_reason = Sorted(skips);
     out.explanations.assign(explanations.begin(), explanations.end());
@@ -84,8 +84,8 @@ class EngineImpl final : public Engine {
     CRIER_RETURN_IF_ERROR(store_.SetBroadcastStatus(broadcast_id, BroadcastStatus::kSending, now));
     CRIER_RETURN_IF_ERROR(store_.SetRunStatus(run->id, RunStatus::kSending, clock_.Now()));
     metrics_.CountDelivery(DeliveryState::kSkipped, counts->skipped);
-    spdlog::info("event=run_planned run={} broadcast={} matched={} planned={} skipped={}",
-                 run->id, broadcast_id, counts->matched, counts->planned, counts->skipped);
+    spdlog::info("event=run_planned run={} broadcast={} matched={} planned={} skipped={}", run->id,
+                 broadcast_id, counts->matched, counts->planned, counts->skipped);
     if (counts->planned == 0) {
       auto done = store_.CompleteRunIfDone(run->id, clock_.Now());
       if (done.ok() && *done) {
@@ -158,8 +158,9 @@ class EngineImpl final : public Engine {
     }
     const int left = dispatcher_.Drain(clock_.Steady() + drain);
     if (left > 0) {
-      spdlog::warn("event=stop_with_in_flight count={} note=\"resolved as interrupted at next start\"",
-                   left);
+      spdlog::warn(
+          "event=stop_with_in_flight count={} note=\"resolved as interrupted at next start\"",
+          left);
     }
   }
 

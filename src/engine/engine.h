@@ -21,9 +21,9 @@ namespace crier::engine {
 
 struct EngineOptions {
   PolicyOptions policy;
-  int plan_batch = 10000;   // deliveries appended per transaction while planning
-  int claim_batch = 512;    // deliveries claimed per transaction while sending
-  int max_attempts = 3;     // attempts per delivery for retry-later errors
+  int plan_batch = 10000;  // deliveries appended per transaction while planning
+  int claim_batch = 512;   // deliveries claimed per transaction while sending
+  int max_attempts = 3;    // attempts per delivery for retry-later errors
   channels::TransportOptions transport;
 };
 
@@ -33,7 +33,7 @@ struct PreviewResult {
   std::vector<std::pair<std::string, std::int64_t>> by_route;        // code -> count
   std::vector<std::pair<std::string, std::int64_t>> by_skip_reason;  // code -> count
   std::vector<std::pair<std::string, std::string>> explanations;     // code -> one line
-  double estimated_seconds = 0;  // at the account's pace
+  double estimated_seconds = 0;                                      // at the account's pace
 };
 
 struct SendNowResult {

@@ -52,7 +52,8 @@ class EngineTest : public ::testing::Test {
     NewBroadcast b;
     b.name = "Sale";
     b.channel_account_id = account_id_;
-    for (int i = 0; i < messages; ++i) b.messages.push_back({MessageKind::kText, "m" + std::to_string(i)});
+    for (int i = 0; i < messages; ++i)
+      b.messages.push_back({MessageKind::kText, "m" + std::to_string(i)});
     auto created = store_->CreateBroadcast(b, clock_.Now());
     EXPECT_TRUE(created.ok());
     return created->id;
@@ -60,9 +61,9 @@ class EngineTest : public ::testing::Test {
 
   // An engine without its dispatcher thread: used for Preview and SendNow (planning).
   std::unique_ptr<Engine> Planner() {
-    auto e = Engine::Create(*store_, clock_,
-                            std::make_unique<FakeTransport>([](auto&) { return testing::Ok("{}"); }),
-                            options_);
+    auto e = Engine::Create(
+        *store_, clock_, std::make_unique<FakeTransport>([](auto&) { return testing::Ok("{}"); }),
+        options_);
     EXPECT_TRUE(e.ok());
     return std::move(*e);
   }
@@ -165,9 +166,8 @@ TEST_F(EngineTest, SendsAllMessagesOfADeliveryInOrder) {
   auto sent = Planner()->SendNow(AddBroadcast(3));
   ASSERT_TRUE(sent.ok());
   int n = 0;
-  FakeTransport transport([&](auto&) {
-    return testing::Ok(R"({"message_id":"m)" + std::to_string(++n) + "\"}");
-  });
+  FakeTransport transport(
+      [&](auto&) { return testing::Ok(R"({"message_id":"m)" + std::to_string(++n) + "\"}"); });
   Dispatcher d(*store_, clock_, transport, metrics_, options_);
   RunUntilIdle(d);
   ASSERT_EQ(transport.requests.size(), 3u);
@@ -240,8 +240,13 @@ TEST_F(EngineTest, PacingAllowsOnlyTheBurstUntilTimeMoves) {
   clock_.Advance(50ms);  // one token at 20/s
   for (int i = 0; i < 20; ++i) d.RunOnce(0ms);
   EXPECT_EQ(transport.requests.size(), 2u);
-  clock_.Advance(150ms);
+  clock_.Advance(150ms);  // three tokens' worth of time, but the bucket holds one
   for (int i = 0; i < 20; ++i) d.RunOnce(0ms);
+  EXPECT_EQ(transport.requests.size(), 3u);
+  for (int step = 0; step < 2; ++step) {
+    clock_.Advance(50ms);
+    for (int i = 0; i < 20; ++i) d.RunOnce(0ms);
+  }
   EXPECT_EQ(transport.requests.size(), 5u);
 }
 

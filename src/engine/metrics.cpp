@@ -52,8 +52,7 @@ std::string Metrics::RenderPrometheus(std::int64_t queue_depth) const {
   out += "# TYPE crier_platform_errors_total counter\n";
   for (size_t i = 0; i < errors_.size(); ++i) {
     out += fmt::format("crier_platform_errors_total{{class=\"{}\"}} {}\n",
-                       channels::ToString(static_cast<channels::ErrorClass>(i)),
-                       errors_[i].load());
+                       channels::ToString(static_cast<channels::ErrorClass>(i)), errors_[i].load());
   }
   out += "# HELP crier_queue_depth Deliveries planned or sending.\n";
   out += "# TYPE crier_queue_depth gauge\n";

@@ -14,8 +14,8 @@ namespace crier::engine {
 class Metrics {
  public:
   // Upper bounds (seconds) of the send-latency histogram buckets.
-  static constexpr std::array<double, 12> kLatencyBuckets{
-      0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10};
+  static constexpr std::array<double, 12> kLatencyBuckets{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                          0.1,   0.25,   0.5,   1,    2.5,   10};
 
   void CountDelivery(DeliveryState state, std::int64_t n = 1);
   void ObserveSendLatency(double seconds);

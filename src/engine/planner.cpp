@@ -26,8 +26,8 @@ Result<PlanCounts> PlanRun(Store& store, const Broadcast& broadcast, Id run_id, 
     append_status = store.AppendDeliveries(run_id, pending, now);
     pending.clear();
   };
-  CRIER_RETURN_IF_ERROR(
-      ForEachDecision(store, broadcast, now, policy, [&](const RecipientRow& row, const Decision& d) {
+  CRIER_RETURN_IF_ERROR(ForEachDecision(
+      store, broadcast, now, policy, [&](const RecipientRow& row, const Decision& d) {
         ++counts.matched;
         ++(d.sends() ? counts.planned : counts.skipped);
         pending.push_back({row.contact_id, row.platform_user_id, d});

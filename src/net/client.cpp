@@ -15,7 +15,8 @@ size_t WriteHeader(char* data, size_t size, size_t count, void* user) {
   const auto colon = line.find(':');
   if (colon != std::string_view::npos) {
     auto value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
     while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) value.remove_suffix(1);
     static_cast<Headers*>(user)->emplace_back(std::string(line.substr(0, colon)),
                                               std::string(value));
@@ -60,7 +61,8 @@ Result<ClientResponse> HttpClient::Send(std::string_view method, const std::stri
   curl_slist_free_all(list);
   if (rc != CURLE_OK) {
     return Error{ErrorCode::kUnavailable,
-                 std::string("request to ") + url + " failed: " + curl_easy_strerror(rc), {}};
+                 std::string("request to ") + url + " failed: " + curl_easy_strerror(rc),
+                 {}};
   }
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);

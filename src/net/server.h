@@ -26,8 +26,7 @@ struct ServerOptions {
 class HttpServer {
  public:
   // Binds and listens; fails with kUnavailable when the address cannot be bound.
-  static Result<std::unique_ptr<HttpServer>> Create(const ServerOptions& options,
-                                                    Handler handler);
+  static Result<std::unique_ptr<HttpServer>> Create(const ServerOptions& options, Handler handler);
   virtual ~HttpServer() = default;
 
   virtual std::uint16_t port() const = 0;

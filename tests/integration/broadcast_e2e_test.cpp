@@ -5,10 +5,10 @@
 #include <signal.h>
 
 #include <boost/json.hpp>
+#include <fstream>
 #include <map>
 #include <random>
 #include <set>
-#include <fstream>
 #include <thread>
 
 #include "core/clock.h"
@@ -40,9 +40,8 @@ class BroadcastE2ETest : public ::testing::Test {
 
     crier_ = std::make_unique<Process>(
         std::vector<std::string>{CRIER_BIN, "serve", "--db", dir_.File("crier.sqlite"), "--host",
-                                 "127.0.0.1", "--port", "0", "--port-file",
-                                 dir_.File("crier.port"), "--cli-config",
-                                 dir_.File("cli.json")},
+                                 "127.0.0.1", "--port", "0", "--port-file", dir_.File("crier.port"),
+                                 "--cli-config", dir_.File("cli.json")},
         dir_.File("crier.log"));
     auto crier_port = testing::WaitForFileLine(dir_.File("crier.port"), 20s);
     ASSERT_TRUE(crier_port) << crier_->Log();
@@ -66,9 +65,9 @@ class BroadcastE2ETest : public ::testing::Test {
 
   json::value Call(std::string_view method, const std::string& path, const std::string& body,
                    int expected_status, const std::string& content_type = "application/json") {
-    auto r = http_.Send(method, url_ + path,
-                        {{"Authorization", "Bearer " + key_}, {"Content-Type", content_type}},
-                        body);
+    auto r =
+        http_.Send(method, url_ + path,
+                   {{"Authorization", "Bearer " + key_}, {"Content-Type", content_type}}, body);
     EXPECT_TRUE(r.ok()) << r.error().ToString();
     if (!r.ok()) return nullptr;
     EXPECT_EQ(r->status, expected_status) << method << " " << path << ": " << r->body;
@@ -91,9 +90,8 @@ class BroadcastE2ETest : public ::testing::Test {
 
 TEST_F(BroadcastE2ETest, DeliversExactlyOnceToExactlyTheEligible) {
   Sandbox("POST", "/__sandbox/pages",
-          json::serialize(json::object{{"page_id", kPage},
-                                       {"access_token", kPageToken},
-                                       {"platform", "messenger"}}));
+          json::serialize(json::object{
+              {"page_id", kPage}, {"access_token", kPageToken}, {"platform", "messenger"}}));
   auto account = Call("POST", "/v1/channel-accounts",
                       json::serialize(json::object{
                           {"platform", "messenger"},
@@ -148,20 +146,21 @@ TEST_F(BroadcastE2ETest, DeliversExactlyOnceToExactlyTheEligible) {
   }
   Sandbox("POST", "/__sandbox/interactions",
           json::serialize(json::object{{"page_id", kPage}, {"interactions", interactions}}));
-  auto imported = Call("POST", "/v1/contacts/import?format=jsonl", jsonl, 200,
-                       "application/x-ndjson");
+  auto imported =
+      Call("POST", "/v1/contacts/import?format=jsonl", jsonl, 200, "application/x-ndjson");
   ASSERT_EQ(imported.at("imported").as_int64(), kContacts) << json::serialize(imported);
   EXPECT_TRUE(imported.at("errors").as_array().empty());
 
-  auto broadcast = Call("POST", "/v1/broadcasts",
-                        json::serialize(json::object{
-                            {"name", "Welcome back"},
-                            {"channel_account_id", account_id},
-                            {"purpose", "promotional"},
-                            {"messages", json::array{json::object{
-                                             {"kind", "text"},
-                                             {"text", "New arrivals are in \"today\" \xF0\x9F\x8E\x89"}}}}}),
-                        201);
+  auto broadcast = Call(
+      "POST", "/v1/broadcasts",
+      json::serialize(json::object{
+          {"name", "Welcome back"},
+          {"channel_account_id", account_id},
+          {"purpose", "promotional"},
+          {"messages",
+           json::array{json::object{{"kind", "text"},
+                                    {"text", "New arrivals are in \"today\" \xF0\x9F\x8E\x89"}}}}}),
+      201);
   const std::string id = std::to_string(broadcast.at("id").as_int64());
 
   auto preview = Call("POST", "/v1/broadcasts/" + id + "/preview", "", 200);
@@ -192,8 +191,9 @@ TEST_F(BroadcastE2ETest, DeliversExactlyOnceToExactlyTheEligible) {
   std::map<std::string, int> received;
   std::string after = "0";
   for (;;) {
-    auto page = Sandbox("GET", "/__sandbox/messages?page_id=" + std::string(kPage) +
-                                   "&limit=1000&after=" + after, "");
+    auto page = Sandbox(
+        "GET", "/__sandbox/messages?page_id=" + std::string(kPage) + "&limit=1000&after=" + after,
+        "");
     for (const auto& m : page.at("items").as_array()) {
       ++received[std::string(m.at("recipient_id").as_string())];
       EXPECT_EQ(m.at("messaging_type"), "UPDATE");

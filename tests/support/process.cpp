@@ -15,8 +15,7 @@ extern char** environ;
 
 namespace crier::testing {
 
-Process::Process(std::vector<std::string> argv, const std::string& log_path)
-    : log_path_(log_path) {
+Process::Process(std::vector<std::string> argv, const std::string& log_path) : log_path_(log_path) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path.c_str(),
