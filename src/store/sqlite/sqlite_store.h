@@ -16,9 +16,14 @@ struct SqliteOptions {
   // "NORMAL" survives a process crash (kill -9) with WAL; "FULL" also survives power loss.
   std::string synchronous = "NORMAL";
   int busy_timeout_ms = 5000;
+  // Stamps schema_migrations.applied_at; nullptr means SystemClock. Not owned.
+  const Clock* clock = nullptr;
 };
 
 // Opens (creating if needed) the database at options.path and applies pending migrations.
+// Fails with kInvalidArgument (field "path" / "synchronous" / "busy_timeout_ms") for bad
+// options, kFailedPrecondition when the file was migrated by a newer build, kUnavailable when
+// another process holds the database locked past the busy timeout, else kInternal.
 Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options);
 
 }  // namespace crier

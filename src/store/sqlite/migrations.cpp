@@ -1,0 +1,178 @@
+#include "store/sqlite/migrations.h"
+
+#include <array>
+#include <string>
+
+namespace crier::sqlite {
+namespace {
+
+// Times are INTEGER unix milliseconds. Enum values are stored by their wire names (model.h),
+// except deliveries.state, a small integer because deliveries is the hot table.
+constexpr std::string_view kV1 = R"sql(
+CREATE TABLE channel_accounts (
+  id INTEGER PRIMARY KEY,
+  platform TEXT NOT NULL,
+  name TEXT NOT NULL,
+  external_id TEXT NOT NULL,
+  access_token TEXT NOT NULL,
+  api_base_url TEXT NOT NULL,
+  api_version TEXT NOT NULL,
+  time_zone TEXT NOT NULL,
+  messages_per_second REAL NOT NULL,
+  max_concurrency INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+);
+
+CREATE TABLE contacts (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL DEFAULT '',
+  first_name TEXT NOT NULL DEFAULT '',
+  locale TEXT NOT NULL DEFAULT '',
+  time_zone TEXT NOT NULL DEFAULT '',
+  subscription TEXT NOT NULL DEFAULT 'subscribed',
+  subscription_changed_at INTEGER,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE identities (
+  id INTEGER PRIMARY KEY,
+  contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+  channel_account_id INTEGER NOT NULL REFERENCES channel_accounts(id),
+  platform_user_id TEXT NOT NULL,
+  last_inbound_at INTEGER,
+  window_opener TEXT NOT NULL DEFAULT 'organic',
+  blocked INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (channel_account_id, platform_user_id)
+);
+-- The audience scan walks one account's identities in contact order.
+CREATE INDEX identities_by_account_contact ON identities(channel_account_id, contact_id);
+CREATE INDEX identities_by_contact ON identities(contact_id);
+
+CREATE TABLE contact_tags (
+  contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+  tag TEXT NOT NULL,
+  PRIMARY KEY (contact_id, tag)
+) WITHOUT ROWID;
+CREATE INDEX contact_tags_by_tag ON contact_tags(tag, contact_id);
+
+CREATE TABLE broadcasts (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  channel_account_id INTEGER NOT NULL REFERENCES channel_accounts(id),
+  purpose TEXT NOT NULL,
+  audience TEXT NOT NULL,
+  messages TEXT NOT NULL,
+  status TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE runs (
+  id INTEGER PRIMARY KEY,
+  broadcast_id INTEGER NOT NULL REFERENCES broadcasts(id),
+  channel_account_id INTEGER NOT NULL REFERENCES channel_accounts(id),
+  status TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  planned_at INTEGER,
+  finished_at INTEGER
+);
+CREATE INDEX runs_by_broadcast ON runs(broadcast_id, id);
+CREATE INDEX runs_by_status ON runs(status, id);
+
+-- One row per recipient per run. Unset texts are NULL to keep rows small. contact_id has no
+-- foreign key on purpose: a delivery record outlives its contact.
+-- state: 0 planned, 1 sending, 2 sent, 3 failed, 4 skipped.
+CREATE TABLE deliveries (
+  id INTEGER PRIMARY KEY,
+  run_id INTEGER NOT NULL REFERENCES runs(id),
+  contact_id INTEGER NOT NULL,
+  platform_user_id TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  route TEXT,
+  skip_reason TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  not_before INTEGER,
+  platform_message_id TEXT,
+  error_class TEXT,
+  error_code TEXT,
+  error_message TEXT,
+  created_at INTEGER NOT NULL,
+  sent_at INTEGER,
+  updated_at INTEGER
+);
+CREATE INDEX deliveries_by_run_state ON deliveries(run_id, state, id);
+
+CREATE TABLE api_keys (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL,
+  key_hash TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL
+);
+)sql";
+
+constexpr std::array<std::string_view, 1> kMigrations = {kV1};
+
+constexpr std::string_view kCreateMigrationsTable =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    " version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)";
+constexpr std::string_view kMaxVersion = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
+constexpr std::string_view kHasVersion = "SELECT 1 FROM schema_migrations WHERE version = ?1";
+constexpr std::string_view kRecordVersion =
+    "INSERT INTO schema_migrations(version, applied_at) VALUES (?1, ?2)";
+
+Result<std::int64_t> MaxVersion(Connection& db) {
+  auto stmt = db.Prepare(kMaxVersion);
+  if (!stmt.ok()) return stmt.error();
+  auto row = stmt->Step();
+  if (!row.ok()) return row.error();
+  return *row ? stmt->Int(0) : 0;
+}
+
+// Applies one version inside its own write transaction, unless another process did first.
+Status ApplyOne(Connection& db, std::int64_t version, std::string_view sql, Time now) {
+  WriteTransaction txn(db);
+  CRIER_RETURN_IF_ERROR(txn.Begin());
+  {
+    auto has = db.Prepare(kHasVersion);
+    if (!has.ok()) return has.error();
+    has->Bind(1, version);
+    auto row = has->Step();
+    if (!row.ok()) return row.error();
+    if (*row) return Status::Ok();
+  }
+  if (auto st = db.Exec(sql); !st.ok()) {
+    Error error = st.error();
+    error.message = "applying schema migration " + std::to_string(version) + ": " + error.message;
+    return error;
+  }
+  auto record = db.Prepare(kRecordVersion);
+  if (!record.ok()) return record.error();
+  record->Bind(1, version);
+  record->Bind(2, now);
+  CRIER_RETURN_IF_ERROR(record->Run());
+  return txn.Commit();
+}
+
+}  // namespace
+
+std::span<const std::string_view> Migrations() { return kMigrations; }
+
+Status ApplyMigrations(Connection& db, Time now) {
+  CRIER_RETURN_IF_ERROR(db.Exec(kCreateMigrationsTable));
+  auto max = MaxVersion(db);
+  if (!max.ok()) return max.error();
+  const auto known = static_cast<std::int64_t>(kMigrations.size());
+  if (*max > known) {
+    return FailedPrecondition("the database has schema version " + std::to_string(*max) +
+                              ", newer than this build knows (" + std::to_string(known) +
+                              "); use a newer crier");
+  }
+  for (std::int64_t version = *max + 1; version <= known; ++version) {
+    CRIER_RETURN_IF_ERROR(ApplyOne(db, version, kMigrations[version - 1], now));
+  }
+  return Status::Ok();
+}
+
+}  // namespace crier::sqlite

@@ -1,0 +1,1445 @@
+#include "store/sqlite/sqlite_store.h"
+
+#include <boost/json.hpp>
+#include <cmath>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "store/sqlite/db.h"
+#include "store/sqlite/messages.h"
+#include "store/sqlite/migrations.h"
+
+namespace crier {
+namespace {
+
+using sqlite::Connection;
+using sqlite::ConnectionOptions;
+using sqlite::ReadTransaction;
+using sqlite::Statement;
+using sqlite::WriteTransaction;
+
+#define STORE_CONCAT_INNER_(a, b) a##b
+#define STORE_CONCAT_(a, b) STORE_CONCAT_INNER_(a, b)
+#define STORE_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
+  auto tmp = (expr);                                 \
+  if (!tmp.ok()) return tmp.error();                 \
+  lhs = std::move(tmp).value()
+// Evaluates `expr` (a Result), returns its error, or assigns its value to `lhs`.
+#define STORE_ASSIGN_OR_RETURN(lhs, expr) \
+  STORE_ASSIGN_OR_RETURN_IMPL_(STORE_CONCAT_(store_result_, __LINE__), lhs, expr)
+// Declares `var`, the cached statement for `sql` on `conn`, or returns the error.
+#define STORE_PREPARE(var, conn, sql) STORE_ASSIGN_OR_RETURN(Statement var, (conn).Prepare(sql))
+
+// deliveries.state values; see the schema.
+constexpr std::int64_t kStatePlanned = 0;
+constexpr std::int64_t kStateSending = 1;
+constexpr std::int64_t kStateSent = 2;
+constexpr std::int64_t kStateFailed = 3;
+constexpr std::int64_t kStateSkipped = 4;
+
+constexpr DeliveryState kAllDeliveryStates[] = {DeliveryState::kPlanned, DeliveryState::kSending,
+                                                DeliveryState::kSent, DeliveryState::kFailed,
+                                                DeliveryState::kSkipped};
+
+constexpr std::int64_t StateCode(DeliveryState s) {
+  switch (s) {
+    case DeliveryState::kPlanned:
+      return kStatePlanned;
+    case DeliveryState::kSending:
+      return kStateSending;
+    case DeliveryState::kSent:
+      return kStateSent;
+    case DeliveryState::kFailed:
+      return kStateFailed;
+    case DeliveryState::kSkipped:
+      return kStateSkipped;
+  }
+  return kStatePlanned;
+}
+
+std::optional<DeliveryState> StateFromCode(std::int64_t code) {
+  for (DeliveryState s : kAllDeliveryStates) {
+    if (StateCode(s) == code) return s;
+  }
+  return std::nullopt;
+}
+
+constexpr int kMaxMessagesPerBroadcast = 5;
+
+std::string Field(std::string_view list, size_t index, std::string_view member = {}) {
+  std::string out = std::string(list) + "[" + std::to_string(index) + "]";
+  if (!member.empty()) out += "." + std::string(member);
+  return out;
+}
+
+std::string NoAccount(Id id) { return "no channel account with id " + std::to_string(id); }
+
+// A stored value this build cannot read means the file was damaged or written by something
+// else; it is not the caller's fault.
+template <class E>
+Result<E> ParseStored(std::optional<E> parsed, std::string_view text, std::string_view column) {
+  if (!parsed.has_value()) {
+    return Internal("stored " + std::string(column) + " \"" + std::string(text) +
+                    "\" is not recognised");
+  }
+  return *parsed;
+}
+
+Status CheckPage(const PageRequest& page) {
+  if (page.limit < 1 || page.limit > sqlite::kMaxPageLimit) {
+    return InvalidArgument("limit",
+                           "must be between 1 and " + std::to_string(sqlite::kMaxPageLimit));
+  }
+  if (page.after_id < 0) return InvalidArgument("after", "must not be negative");
+  return Status::Ok();
+}
+
+// Items were fetched with limit + 1 to learn whether more follow.
+template <class T>
+Page<T> MakePage(std::vector<T> items, int limit) {
+  Page<T> page;
+  if (static_cast<int>(items.size()) > limit) {
+    items.resize(limit);
+    page.next_after_id = items.back().id;
+  }
+  page.items = std::move(items);
+  return page;
+}
+
+// ---- JSON columns -------------------------------------------------------------------------
+
+std::string AudienceJson(const Audience& audience) {
+  boost::json::array tags;
+  for (const auto& tag : audience.any_tags) tags.emplace_back(tag);
+  boost::json::object out;
+  out["any_tags"] = std::move(tags);
+  return boost::json::serialize(out);
+}
+
+std::string TagsJson(const std::vector<std::string>& tags) {
+  boost::json::array out;
+  for (const auto& tag : tags) out.emplace_back(tag);
+  return boost::json::serialize(out);
+}
+
+std::string MessagesJson(const std::vector<Message>& messages) {
+  boost::json::array out;
+  for (const auto& m : messages) {
+    boost::json::object o;
+    o["kind"] = ToString(m.kind);
+    o["text"] = m.text;
+    out.emplace_back(std::move(o));
+  }
+  return boost::json::serialize(out);
+}
+
+Result<Audience> ParseAudienceJson(std::string_view text) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(text, ec);
+  if (ec || !v.is_object()) return Internal("stored broadcast audience is not a JSON object");
+  Audience audience;
+  if (const auto* tags = v.as_object().if_contains("any_tags")) {
+    if (!tags->is_array()) return Internal("stored audience any_tags is not an array");
+    for (const auto& tag : tags->as_array()) {
+      if (!tag.is_string()) return Internal("stored audience tag is not a string");
+      audience.any_tags.emplace_back(tag.as_string().c_str());
+    }
+  }
+  return audience;
+}
+
+Result<std::vector<Message>> ParseMessagesJson(std::string_view text) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(text, ec);
+  if (ec || !v.is_array()) return Internal("stored broadcast messages are not a JSON array");
+  std::vector<Message> messages;
+  for (const auto& item : v.as_array()) {
+    const auto* obj = item.if_object();
+    const auto* kind = obj != nullptr ? obj->if_contains("kind") : nullptr;
+    const auto* body = obj != nullptr ? obj->if_contains("text") : nullptr;
+    if (kind == nullptr || !kind->is_string() || body == nullptr || !body->is_string()) {
+      return Internal("stored broadcast message is malformed");
+    }
+    Message m;
+    const std::string_view kind_text(kind->as_string().data(), kind->as_string().size());
+    STORE_ASSIGN_OR_RETURN(m.kind,
+                           ParseStored(ParseMessageKind(kind_text), kind_text, "message kind"));
+    m.text.assign(body->as_string().data(), body->as_string().size());
+    messages.push_back(std::move(m));
+  }
+  return messages;
+}
+
+// ---- SQL ----------------------------------------------------------------------------------
+// Every statement is a constant: connections cache prepared statements keyed by their text.
+
+constexpr std::string_view kInsertAccount =
+    "INSERT INTO channel_accounts(platform, name, external_id, access_token, api_base_url,"
+    " api_version, time_zone, messages_per_second, max_concurrency, created_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+constexpr std::string_view kSelectAccount =
+    "SELECT id, platform, name, external_id, access_token, api_base_url, api_version,"
+    " time_zone, messages_per_second, max_concurrency, created_at"
+    " FROM channel_accounts WHERE id = ?1";
+constexpr std::string_view kSelectAccounts =
+    "SELECT id, platform, name, external_id, access_token, api_base_url, api_version,"
+    " time_zone, messages_per_second, max_concurrency, created_at"
+    " FROM channel_accounts ORDER BY id";
+constexpr std::string_view kAccountExists = "SELECT 1 FROM channel_accounts WHERE id = ?1";
+
+constexpr std::string_view kFindIdentity =
+    "SELECT contact_id FROM identities WHERE channel_account_id = ?1 AND platform_user_id = ?2";
+constexpr std::string_view kInsertContact =
+    "INSERT INTO contacts(name, first_name, locale, time_zone, subscription,"
+    " subscription_changed_at, created_at, updated_at)"
+    " VALUES (?1, ?2, ?3, ?4, COALESCE(?5, 'subscribed'), ?6, ?7, ?7)";
+// Empty texts and NULLs keep what is stored; every right-hand side sees the old row.
+constexpr std::string_view kUpdateContact =
+    "UPDATE contacts SET"
+    " name = CASE WHEN ?2 = '' THEN name ELSE ?2 END,"
+    " first_name = CASE WHEN ?3 = '' THEN first_name ELSE ?3 END,"
+    " locale = CASE WHEN ?4 = '' THEN locale ELSE ?4 END,"
+    " time_zone = CASE WHEN ?5 = '' THEN time_zone ELSE ?5 END,"
+    " subscription_changed_at = CASE WHEN ?6 IS NOT NULL AND ?6 <> subscription THEN ?7"
+    " ELSE subscription_changed_at END,"
+    " subscription = COALESCE(?6, subscription),"
+    " updated_at = ?7"
+    " WHERE id = ?1";
+constexpr std::string_view kInsertIdentity =
+    "INSERT INTO identities(contact_id, channel_account_id, platform_user_id, last_inbound_at,"
+    " window_opener, blocked) VALUES (?1, ?2, ?3, ?4, COALESCE(?5, 'organic'), COALESCE(?6, 0))";
+constexpr std::string_view kUpdateIdentity =
+    "UPDATE identities SET last_inbound_at = COALESCE(?3, last_inbound_at),"
+    " window_opener = COALESCE(?4, window_opener), blocked = COALESCE(?5, blocked)"
+    " WHERE channel_account_id = ?1 AND platform_user_id = ?2";
+constexpr std::string_view kDeleteTags = "DELETE FROM contact_tags WHERE contact_id = ?1";
+constexpr std::string_view kInsertTag =
+    "INSERT OR IGNORE INTO contact_tags(contact_id, tag) VALUES (?1, ?2)";
+
+constexpr std::string_view kSelectContact =
+    "SELECT id, name, first_name, locale, time_zone, subscription, subscription_changed_at,"
+    " created_at, updated_at FROM contacts WHERE id = ?1";
+constexpr std::string_view kSelectContactsPage =
+    "SELECT id, name, first_name, locale, time_zone, subscription, subscription_changed_at,"
+    " created_at, updated_at FROM contacts WHERE id > ?1 ORDER BY id LIMIT ?2";
+constexpr std::string_view kSelectAccountContactsPage =
+    "SELECT c.id, c.name, c.first_name, c.locale, c.time_zone, c.subscription,"
+    " c.subscription_changed_at, c.created_at, c.updated_at"
+    " FROM identities i JOIN contacts c ON c.id = i.contact_id"
+    " WHERE i.channel_account_id = ?3 AND i.contact_id > ?1 ORDER BY i.contact_id LIMIT ?2";
+constexpr std::string_view kSelectContactTags =
+    "SELECT tag FROM contact_tags WHERE contact_id = ?1 ORDER BY tag";
+constexpr std::string_view kSelectContactIdentities =
+    "SELECT channel_account_id, platform_user_id, last_inbound_at, window_opener, blocked"
+    " FROM identities WHERE contact_id = ?1 ORDER BY id";
+constexpr std::string_view kCountContacts = "SELECT count(*) FROM contacts";
+constexpr std::string_view kCountAccountContacts =
+    "SELECT count(DISTINCT contact_id) FROM identities WHERE channel_account_id = ?1";
+
+constexpr std::string_view kRecipients =
+    "SELECT i.contact_id, i.platform_user_id, i.last_inbound_at, i.window_opener, i.blocked,"
+    " c.subscription"
+    " FROM identities i JOIN contacts c ON c.id = i.contact_id"
+    " WHERE i.channel_account_id = ?1 ORDER BY i.contact_id, i.id";
+constexpr std::string_view kRecipientsWithTags =
+    "SELECT i.contact_id, i.platform_user_id, i.last_inbound_at, i.window_opener, i.blocked,"
+    " c.subscription"
+    " FROM identities i JOIN contacts c ON c.id = i.contact_id"
+    " WHERE i.channel_account_id = ?1 AND EXISTS (SELECT 1 FROM contact_tags t"
+    "  WHERE t.contact_id = i.contact_id AND t.tag IN (SELECT value FROM json_each(?2)))"
+    " ORDER BY i.contact_id, i.id";
+
+constexpr std::string_view kInsertBroadcast =
+    "INSERT INTO broadcasts(name, channel_account_id, purpose, audience, messages, status,"
+    " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)";
+constexpr std::string_view kSelectBroadcast =
+    "SELECT id, name, channel_account_id, purpose, audience, messages, status, created_at,"
+    " updated_at FROM broadcasts WHERE id = ?1";
+constexpr std::string_view kSelectBroadcastsPage =
+    "SELECT id, name, channel_account_id, purpose, audience, messages, status, created_at,"
+    " updated_at FROM broadcasts WHERE id > ?1 ORDER BY id LIMIT ?2";
+constexpr std::string_view kSelectBroadcastAccount =
+    "SELECT channel_account_id FROM broadcasts WHERE id = ?1";
+constexpr std::string_view kUpdateBroadcastStatus =
+    "UPDATE broadcasts SET status = ?2, updated_at = ?3 WHERE id = ?1";
+
+constexpr std::string_view kInsertRun =
+    "INSERT INTO runs(broadcast_id, channel_account_id, status, created_at)"
+    " VALUES (?1, ?2, ?3, ?4)";
+constexpr std::string_view kSelectRun =
+    "SELECT id, broadcast_id, channel_account_id, status, created_at, planned_at, finished_at"
+    " FROM runs WHERE id = ?1";
+constexpr std::string_view kSelectRunsOfBroadcast =
+    "SELECT id, broadcast_id, channel_account_id, status, created_at, planned_at, finished_at"
+    " FROM runs WHERE broadcast_id = ?1 ORDER BY id";
+constexpr std::string_view kSelectRunsWithStatus =
+    "SELECT id, broadcast_id, channel_account_id, status, created_at, planned_at, finished_at"
+    " FROM runs WHERE status = ?1 ORDER BY id";
+// Leaving `planning` means planning finished; reaching a final status means the run ended.
+constexpr std::string_view kUpdateRunStatus =
+    "UPDATE runs SET status = ?2,"
+    " planned_at = CASE WHEN ?2 IN ('sending', 'completed') AND planned_at IS NULL THEN ?3"
+    " ELSE planned_at END,"
+    " finished_at = CASE WHEN ?2 IN ('completed', 'cancelled') AND finished_at IS NULL THEN ?3"
+    " ELSE finished_at END"
+    " WHERE id = ?1";
+constexpr std::string_view kSelectRunForClaim =
+    "SELECT r.broadcast_id, r.channel_account_id, r.status, a.platform"
+    " FROM runs r JOIN channel_accounts a ON a.id = r.channel_account_id WHERE r.id = ?1";
+
+constexpr std::string_view kInsertDelivery =
+    "INSERT INTO deliveries(run_id, contact_id, platform_user_id, state, route, skip_reason,"
+    " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+constexpr std::string_view kSelectClaimable =
+    "SELECT d.id, d.contact_id, d.platform_user_id, d.attempts, c.name, c.first_name,"
+    " c.subscription, i.id, i.last_inbound_at, i.window_opener, i.blocked"
+    " FROM deliveries d"
+    " LEFT JOIN contacts c ON c.id = d.contact_id"
+    " LEFT JOIN identities i ON i.channel_account_id = ?2 AND i.platform_user_id = "
+    "d.platform_user_id"
+    " WHERE d.run_id = ?1 AND d.state = 0 AND (d.not_before IS NULL OR d.not_before <= ?3)"
+    " ORDER BY d.id LIMIT ?4";
+constexpr std::string_view kMarkSending =
+    "UPDATE deliveries SET state = 1, attempts = attempts + 1, updated_at = ?2 WHERE id = ?1";
+// Outcomes apply only to deliveries in `sending`: anything else was never claimed, or was
+// already resolved (e.g. by RecoverInterrupted), and must not be rewritten.
+constexpr std::string_view kOutcomeSent =
+    "UPDATE deliveries SET state = 2, route = COALESCE(?2, route), platform_message_id = ?3,"
+    " error_class = NULL, error_code = NULL, error_message = NULL, sent_at = ?4, updated_at = ?4"
+    " WHERE id = ?1 AND state = 1";
+constexpr std::string_view kOutcomeFailed =
+    "UPDATE deliveries SET state = 3, error_class = ?2, error_code = ?3, error_message = ?4,"
+    " updated_at = ?5 WHERE id = ?1 AND state = 1";
+constexpr std::string_view kOutcomeSkipped =
+    "UPDATE deliveries SET state = 4, skip_reason = ?2, updated_at = ?3"
+    " WHERE id = ?1 AND state = 1";
+constexpr std::string_view kOutcomeRetry =
+    "UPDATE deliveries SET state = 0, not_before = ?2, error_class = ?3, error_code = ?4,"
+    " error_message = ?5, updated_at = ?6 WHERE id = ?1 AND state = 1";
+constexpr std::string_view kSelectDeliveryState = "SELECT state FROM deliveries WHERE id = ?1";
+constexpr std::string_view kCountOpenDeliveries =
+    "SELECT count(*) FROM deliveries WHERE run_id = ?1 AND state IN (0, 1)";
+constexpr std::string_view kCompleteRun =
+    "UPDATE runs SET status = 'completed', finished_at = ?2,"
+    " planned_at = COALESCE(planned_at, ?2) WHERE id = ?1";
+constexpr std::string_view kRecoverInterrupted =
+    "UPDATE deliveries SET state = 3, error_class = ?1, error_code = NULL, error_message = ?2,"
+    " updated_at = ?3 WHERE state = 1 AND run_id IN (SELECT id FROM runs)";
+
+constexpr std::string_view kCountByState =
+    "SELECT state, count(*) FROM deliveries WHERE run_id = ?1 GROUP BY state";
+constexpr std::string_view kCountByRoute =
+    "SELECT route, count(*) FROM deliveries WHERE run_id = ?1 AND state IN (0, 1, 2)"
+    " AND route IS NOT NULL GROUP BY route ORDER BY route";
+constexpr std::string_view kCountBySkipReason =
+    "SELECT COALESCE(skip_reason, ''), count(*) FROM deliveries WHERE run_id = ?1 AND state = 4"
+    " GROUP BY 1 ORDER BY 1";
+// A failure without a platform code (e.g. "interrupted") is counted under its class.
+constexpr std::string_view kCountByError =
+    "SELECT COALESCE(error_code, error_class, 'unknown'), count(*) FROM deliveries"
+    " WHERE run_id = ?1 AND state = 3 GROUP BY 1 ORDER BY 1";
+constexpr std::string_view kMinDeliveryIdInState =
+    "SELECT min(id) FROM deliveries WHERE run_id = ?1 AND state = ?2";
+constexpr std::string_view kMaxDeliveryIdInState =
+    "SELECT max(id) FROM deliveries WHERE run_id = ?1 AND state = ?2";
+// `+run_id` keeps the planner on the primary key (id order) within the run's id range.
+constexpr std::string_view kSelectDeliveriesPage =
+    "SELECT id, run_id, contact_id, platform_user_id, state, route, skip_reason,"
+    " platform_message_id, error_class, error_code, error_message, attempts, created_at,"
+    " sent_at, updated_at FROM deliveries"
+    " WHERE id > ?1 AND id <= ?2 AND +run_id = ?3 ORDER BY id LIMIT ?4";
+constexpr std::string_view kCountPending =
+    "SELECT count(*) FROM deliveries WHERE state IN (0, 1)"
+    " AND run_id IN (SELECT id FROM runs WHERE status IN ('planning', 'sending'))";
+
+constexpr std::string_view kInsertApiKey =
+    "INSERT INTO api_keys(name, role, key_hash, created_at) VALUES (?1, ?2, ?3, ?4)";
+constexpr std::string_view kSelectApiKeyByHash =
+    "SELECT id, name, role, created_at FROM api_keys WHERE key_hash = ?1";
+constexpr std::string_view kCountApiKeys = "SELECT count(*) FROM api_keys";
+
+// ---- row readers --------------------------------------------------------------------------
+
+Result<ChannelAccount> ReadAccount(const Statement& st) {
+  ChannelAccount a;
+  a.id = st.Int(0);
+  STORE_ASSIGN_OR_RETURN(
+      a.platform, ParseStored(ParsePlatform(st.Text(1)), st.Text(1), "channel account platform"));
+  a.name = st.Text(2);
+  a.external_id = st.Text(3);
+  a.access_token = st.Text(4);
+  a.api_base_url = st.Text(5);
+  a.api_version = st.Text(6);
+  a.time_zone = st.Text(7);
+  a.pacing.messages_per_second = st.Double(8);
+  a.pacing.max_concurrency = static_cast<int>(st.Int(9));
+  a.created_at = st.TimeAt(10);
+  return a;
+}
+
+Result<Contact> ReadContactRow(const Statement& st) {
+  Contact c;
+  c.id = st.Int(0);
+  c.name = st.Text(1);
+  c.first_name = st.Text(2);
+  c.locale = st.Text(3);
+  c.time_zone = st.Text(4);
+  STORE_ASSIGN_OR_RETURN(c.subscription, ParseStored(ParseSubscriptionStatus(st.Text(5)),
+                                                     st.Text(5), "contact subscription"));
+  c.subscription_changed_at = st.OptionalTime(6);
+  c.created_at = st.TimeAt(7);
+  c.updated_at = st.TimeAt(8);
+  return c;
+}
+
+// Fills the tags and identities of a contact read by ReadContactRow.
+Status LoadContactDetails(Connection& db, Contact& c) {
+  {
+    STORE_PREPARE(st, db, kSelectContactTags);
+    st.Bind(1, c.id);
+    while (true) {
+      STORE_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      c.tags.emplace_back(st.Text(0));
+    }
+  }
+  STORE_PREPARE(st, db, kSelectContactIdentities);
+  st.Bind(1, c.id);
+  while (true) {
+    STORE_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    Identity identity;
+    identity.channel_account_id = st.Int(0);
+    identity.platform_user_id = st.Text(1);
+    identity.last_inbound_at = st.OptionalTime(2);
+    STORE_ASSIGN_OR_RETURN(
+        identity.window_opener,
+        ParseStored(ParseWindowOpener(st.Text(3)), st.Text(3), "identity window_opener"));
+    identity.blocked = st.Int(4) != 0;
+    c.identities.push_back(std::move(identity));
+  }
+  return Status::Ok();
+}
+
+Result<Broadcast> ReadBroadcast(const Statement& st) {
+  Broadcast b;
+  b.id = st.Int(0);
+  b.name = st.Text(1);
+  b.channel_account_id = st.Int(2);
+  STORE_ASSIGN_OR_RETURN(b.purpose,
+                         ParseStored(ParsePurpose(st.Text(3)), st.Text(3), "broadcast purpose"));
+  STORE_ASSIGN_OR_RETURN(b.audience, ParseAudienceJson(st.Text(4)));
+  STORE_ASSIGN_OR_RETURN(b.messages, ParseMessagesJson(st.Text(5)));
+  STORE_ASSIGN_OR_RETURN(
+      b.status, ParseStored(ParseBroadcastStatus(st.Text(6)), st.Text(6), "broadcast status"));
+  b.created_at = st.TimeAt(7);
+  b.updated_at = st.TimeAt(8);
+  return b;
+}
+
+Result<Run> ReadRun(const Statement& st) {
+  Run r;
+  r.id = st.Int(0);
+  r.broadcast_id = st.Int(1);
+  r.channel_account_id = st.Int(2);
+  STORE_ASSIGN_OR_RETURN(r.status,
+                         ParseStored(ParseRunStatus(st.Text(3)), st.Text(3), "run status"));
+  r.created_at = st.TimeAt(4);
+  r.planned_at = st.OptionalTime(5);
+  r.finished_at = st.OptionalTime(6);
+  return r;
+}
+
+Result<DeliveryRecord> ReadDelivery(const Statement& st) {
+  DeliveryRecord d;
+  d.id = st.Int(0);
+  d.run_id = st.Int(1);
+  d.contact_id = st.Int(2);
+  d.platform_user_id = st.Text(3);
+  STORE_ASSIGN_OR_RETURN(
+      d.state, ParseStored(StateFromCode(st.Int(4)), std::to_string(st.Int(4)), "delivery state"));
+  d.route = st.Text(5);
+  d.skip_reason = st.Text(6);
+  d.platform_message_id = st.Text(7);
+  d.error_class = st.Text(8);
+  d.error_code = st.Text(9);
+  d.error_message = st.Text(10);
+  d.attempts = static_cast<int>(st.Int(11));
+  d.created_at = st.TimeAt(12);
+  d.sent_at = st.OptionalTime(13);
+  d.updated_at = st.OptionalTime(14);
+  return d;
+}
+
+template <class T, class Reader>
+Result<T> SelectOneById(Connection& db, std::string_view sql, Id id, Reader read,
+                        std::string_view what) {
+  STORE_PREPARE(st, db, sql);
+  st.Bind(1, id);
+  STORE_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return NotFound(std::string(what) + " " + std::to_string(id) + " not found");
+  return read(st);
+}
+
+Result<std::int64_t> SelectCount(Connection& db, std::string_view sql,
+                                 std::optional<Id> param = std::nullopt) {
+  STORE_PREPARE(st, db, sql);
+  if (param.has_value()) st.Bind(1, *param);
+  STORE_ASSIGN_OR_RETURN(bool row, st.Step());
+  return row ? st.Int(0) : 0;
+}
+
+Result<bool> AccountExists(Connection& db, Id id) {
+  STORE_PREPARE(st, db, kAccountExists);
+  st.Bind(1, id);
+  return st.Step();
+}
+
+Result<std::vector<std::pair<std::string, std::int64_t>>> CountGroups(Connection& db,
+                                                                      std::string_view sql,
+                                                                      Id run_id) {
+  STORE_PREPARE(st, db, sql);
+  st.Bind(1, run_id);
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  while (true) {
+    STORE_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    out.emplace_back(std::string(st.Text(0)), st.Int(1));
+  }
+  return out;
+}
+
+// ---- input validation ---------------------------------------------------------------------
+
+Status ValidateAccount(const NewChannelAccount& in) {
+  const std::pair<std::string_view, const std::string*> required[] = {
+      {"name", &in.name},
+      {"external_id", &in.external_id},
+      {"access_token", &in.access_token},
+      {"api_base_url", &in.api_base_url},
+      {"api_version", &in.api_version},
+      {"time_zone", &in.time_zone}};
+  for (const auto& [field, value] : required) {
+    if (value->empty())
+      return InvalidArgument(std::string(field), std::string(sqlite::kMustNotBeEmpty));
+  }
+  if (!std::isfinite(in.pacing.messages_per_second) || in.pacing.messages_per_second <= 0) {
+    return InvalidArgument("pacing.messages_per_second", std::string(sqlite::kMustBePositive));
+  }
+  if (in.pacing.max_concurrency <= 0) {
+    return InvalidArgument("pacing.max_concurrency", std::string(sqlite::kMustBePositive));
+  }
+  return Status::Ok();
+}
+
+// The checks that need no database; account existence is checked inside the transaction.
+Status ValidateContactRow(const ContactInput& row, size_t i) {
+  if (row.channel_account_id <= 0) {
+    return InvalidArgument(Field("rows", i, "channel_account_id"),
+                           std::string(sqlite::kMustBePositive));
+  }
+  if (row.platform_user_id.empty()) {
+    return InvalidArgument(Field("rows", i, "platform_user_id"),
+                           std::string(sqlite::kMustNotBeEmpty));
+  }
+  if (row.tags.has_value()) {
+    for (size_t j = 0; j < row.tags->size(); ++j) {
+      if ((*row.tags)[j].empty()) {
+        return InvalidArgument(Field("rows", i) + Field(".tags", j),
+                               std::string(sqlite::kMustNotBeEmpty));
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Status ValidateTags(const std::vector<std::string>& tags, std::string_view field) {
+  for (size_t j = 0; j < tags.size(); ++j) {
+    if (tags[j].empty()) {
+      return InvalidArgument(Field(field, j), std::string(sqlite::kMustNotBeEmpty));
+    }
+  }
+  return Status::Ok();
+}
+
+Status ValidateBroadcast(const NewBroadcast& in) {
+  if (in.name.empty()) return InvalidArgument("name", std::string(sqlite::kMustNotBeEmpty));
+  if (in.channel_account_id <= 0) {
+    return InvalidArgument("channel_account_id", std::string(sqlite::kMustBePositive));
+  }
+  if (in.messages.empty() || in.messages.size() > kMaxMessagesPerBroadcast) {
+    return InvalidArgument("messages", "must hold 1 to " +
+                                           std::to_string(kMaxMessagesPerBroadcast) +
+                                           " messages, not " + std::to_string(in.messages.size()));
+  }
+  for (size_t i = 0; i < in.messages.size(); ++i) {
+    if (in.messages[i].text.empty()) {
+      return InvalidArgument(Field("messages", i, "text"), std::string(sqlite::kMustNotBeEmpty));
+    }
+  }
+  return ValidateTags(in.audience.any_tags, "audience.any_tags");
+}
+
+Status ValidateOutcome(const DeliveryOutcome& o, size_t i) {
+  switch (o.state) {
+    case DeliveryState::kSent:
+      return Status::Ok();
+    case DeliveryState::kFailed:
+      if (o.error_class.empty()) {
+        return InvalidArgument(Field("outcomes", i, "error_class"),
+                               std::string(sqlite::kMustNotBeEmpty));
+      }
+      return Status::Ok();
+    case DeliveryState::kSkipped:
+      if (o.skip_reason.empty()) {
+        return InvalidArgument(Field("outcomes", i, "skip_reason"),
+                               std::string(sqlite::kMustNotBeEmpty));
+      }
+      return Status::Ok();
+    case DeliveryState::kPlanned:
+      if (!o.not_before.has_value()) {
+        return InvalidArgument(Field("outcomes", i, "not_before"),
+                               "a retry needs the earliest time of its next attempt");
+      }
+      return Status::Ok();
+    case DeliveryState::kSending:
+      break;
+  }
+  return InvalidArgument(Field("outcomes", i, "state"),
+                         "must be sent, failed, skipped or planned (retry), not sending");
+}
+
+// ---- reader pool --------------------------------------------------------------------------
+
+// Read connections, handed out one per caller at a time. Idle ones are kept for reuse (their
+// prepared statements with them); at most kMaxIdle, the rest are closed when returned.
+class ReaderPool {
+ public:
+  explicit ReaderPool(ConnectionOptions options) : options_(std::move(options)) {}
+
+  class Lease {
+   public:
+    Lease(ReaderPool* pool, std::unique_ptr<Connection> conn)
+        : pool_(pool), conn_(std::move(conn)) {}
+    Lease(Lease&&) = default;
+    Lease& operator=(Lease&&) = delete;
+    ~Lease() {
+      if (conn_ != nullptr) pool_->Return(std::move(conn_));
+    }
+    Connection& operator*() { return *conn_; }
+
+   private:
+    ReaderPool* pool_;
+    std::unique_ptr<Connection> conn_;
+  };
+
+  Result<Lease> Acquire() {
+    {
+      std::lock_guard lock(mu_);
+      if (!idle_.empty()) {
+        auto conn = std::move(idle_.back());
+        idle_.pop_back();
+        return Lease(this, std::move(conn));
+      }
+    }
+    STORE_ASSIGN_OR_RETURN(auto conn, Connection::Open(options_));
+    return Lease(this, std::move(conn));
+  }
+
+ private:
+  static constexpr size_t kMaxIdle = 8;
+
+  void Return(std::unique_ptr<Connection> conn) {
+    std::lock_guard lock(mu_);
+    if (idle_.size() < kMaxIdle) idle_.push_back(std::move(conn));
+  }
+
+  const ConnectionOptions options_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<Connection>> idle_;  // guarded by mu_
+};
+
+// ---- the store ----------------------------------------------------------------------------
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(std::unique_ptr<Connection> writer, ConnectionOptions reader_options)
+      : writer_(std::move(writer)), readers_(std::move(reader_options)) {}
+
+  // Channel accounts.
+
+  Result<ChannelAccount> CreateChannelAccount(const NewChannelAccount& in, Time now) override {
+    CRIER_RETURN_IF_ERROR(ValidateAccount(in));
+    return Write([&](Connection& db) -> Result<ChannelAccount> {
+      STORE_PREPARE(st, db, kInsertAccount);
+      st.BindStaticText(1, ToString(in.platform));
+      st.BindText(2, in.name);
+      st.BindText(3, in.external_id);
+      st.BindText(4, in.access_token);
+      st.BindText(5, in.api_base_url);
+      st.BindText(6, in.api_version);
+      st.BindText(7, in.time_zone);
+      st.Bind(8, in.pacing.messages_per_second);
+      st.Bind(9, in.pacing.max_concurrency);
+      st.Bind(10, now);
+      CRIER_RETURN_IF_ERROR(st.Run());
+      ChannelAccount a;
+      a.id = db.LastInsertId();
+      a.platform = in.platform;
+      a.name = in.name;
+      a.external_id = in.external_id;
+      a.access_token = in.access_token;
+      a.api_base_url = in.api_base_url;
+      a.api_version = in.api_version;
+      a.time_zone = in.time_zone;
+      a.pacing = in.pacing;
+      a.created_at = now;
+      return a;
+    });
+  }
+
+  Result<ChannelAccount> GetChannelAccount(Id id) override {
+    return Read([&](Connection& db) {
+      return SelectOneById<ChannelAccount>(db, kSelectAccount, id, ReadAccount, "channel account");
+    });
+  }
+
+  Result<std::vector<ChannelAccount>> ListChannelAccounts() override {
+    return Read([&](Connection& db) -> Result<std::vector<ChannelAccount>> {
+      STORE_PREPARE(st, db, kSelectAccounts);
+      std::vector<ChannelAccount> out;
+      while (true) {
+        STORE_ASSIGN_OR_RETURN(bool row, st.Step());
+        if (!row) break;
+        STORE_ASSIGN_OR_RETURN(auto account, ReadAccount(st));
+        out.push_back(std::move(account));
+      }
+      return out;
+    });
+  }
+
+  // Contacts.
+
+  Result<UpsertSummary> UpsertContacts(std::span<const ContactInput> rows, Time now) override {
+    for (size_t i = 0; i < rows.size(); ++i) CRIER_RETURN_IF_ERROR(ValidateContactRow(rows[i], i));
+    if (rows.empty()) return UpsertSummary{};
+    return Write([&](Connection& db) -> Result<UpsertSummary> {
+      UpsertSummary summary;
+      summary.contact_ids.reserve(rows.size());
+      std::unordered_map<Id, bool> account_exists;
+      for (size_t i = 0; i < rows.size(); ++i) {
+        const ContactInput& row = rows[i];
+        auto known = account_exists.find(row.channel_account_id);
+        if (known == account_exists.end()) {
+          STORE_ASSIGN_OR_RETURN(bool exists, AccountExists(db, row.channel_account_id));
+          known = account_exists.emplace(row.channel_account_id, exists).first;
+        }
+        if (!known->second) {
+          return InvalidArgument(Field("rows", i, "channel_account_id"),
+                                 NoAccount(row.channel_account_id));
+        }
+        STORE_ASSIGN_OR_RETURN(Id contact_id, UpsertOne(db, row, now, summary));
+        summary.contact_ids.push_back(contact_id);
+      }
+      return summary;
+    });
+  }
+
+  Result<Contact> GetContact(Id id) override {
+    return Read([&](Connection& db) -> Result<Contact> {
+      ReadTransaction txn(db);
+      CRIER_RETURN_IF_ERROR(txn.Begin());
+      STORE_ASSIGN_OR_RETURN(
+          Contact c, SelectOneById<Contact>(db, kSelectContact, id, ReadContactRow, "contact"));
+      CRIER_RETURN_IF_ERROR(LoadContactDetails(db, c));
+      return c;
+    });
+  }
+
+  Result<Page<Contact>> ListContacts(const ContactQuery& query) override {
+    CRIER_RETURN_IF_ERROR(CheckPage(query.page));
+    return Read([&](Connection& db) -> Result<Page<Contact>> {
+      ReadTransaction txn(db);
+      CRIER_RETURN_IF_ERROR(txn.Begin());
+      CRIER_RETURN_IF_ERROR(CheckAccountFilter(db, query.channel_account_id));
+      std::vector<Contact> items;
+      {
+        STORE_PREPARE(st, db,
+                      query.channel_account_id ? kSelectAccountContactsPage : kSelectContactsPage);
+        st.Bind(1, query.page.after_id);
+        st.Bind(2, query.page.limit + 1);
+        if (query.channel_account_id) st.Bind(3, *query.channel_account_id);
+        while (true) {
+          STORE_ASSIGN_OR_RETURN(bool row, st.Step());
+          if (!row) break;
+          STORE_ASSIGN_OR_RETURN(Contact c, ReadContactRow(st));
+          items.push_back(std::move(c));
+        }
+      }
+      Page<Contact> page = MakePage(std::move(items), query.page.limit);
+      for (Contact& c : page.items) CRIER_RETURN_IF_ERROR(LoadContactDetails(db, c));
+      return page;
+    });
+  }
+
+  Result<std::int64_t> CountContacts(std::optional<Id> channel_account_id) override {
+    return Read([&](Connection& db) -> Result<std::int64_t> {
+      if (!channel_account_id) return SelectCount(db, kCountContacts);
+      CRIER_RETURN_IF_ERROR(CheckAccountFilter(db, channel_account_id));
+      return SelectCount(db, kCountAccountContacts, channel_account_id);
+    });
+  }
+
+  Status ForEachRecipient(Id channel_account_id, const Audience& audience,
+                          const std::function<bool(const RecipientRow&)>& visit) override {
+    CRIER_RETURN_IF_ERROR(ValidateTags(audience.any_tags, "audience.any_tags"));
+    return Read([&](Connection& db) -> Status {
+      STORE_ASSIGN_OR_RETURN(ChannelAccount account,
+                             SelectOneById<ChannelAccount>(db, kSelectAccount, channel_account_id,
+                                                           ReadAccount, "channel account"));
+      const bool filtered = !audience.any_tags.empty();
+      const std::string tags_json = filtered ? TagsJson(audience.any_tags) : std::string();
+      STORE_PREPARE(st, db, filtered ? kRecipientsWithTags : kRecipients);
+      st.Bind(1, channel_account_id);
+      if (filtered) st.BindStaticText(2, tags_json);
+      // One row object reused for every visit: its strings keep their capacity.
+      RecipientRow row;
+      row.facts.platform = account.platform;
+      row.facts.has_identity = true;
+      while (true) {
+        STORE_ASSIGN_OR_RETURN(bool more, st.Step());
+        if (!more) return Status::Ok();
+        row.contact_id = st.Int(0);
+        const std::string_view user_id = st.Text(1);
+        row.platform_user_id.assign(user_id.data(), user_id.size());
+        row.facts.last_inbound_at = st.OptionalTime(2);
+        STORE_ASSIGN_OR_RETURN(
+            row.facts.window_opener,
+            ParseStored(ParseWindowOpener(st.Text(3)), st.Text(3), "identity window_opener"));
+        row.facts.blocked = st.Int(4) != 0;
+        STORE_ASSIGN_OR_RETURN(
+            row.facts.subscription,
+            ParseStored(ParseSubscriptionStatus(st.Text(5)), st.Text(5), "contact subscription"));
+        if (!visit(row)) return Status::Ok();
+      }
+    });
+  }
+
+  // Broadcasts.
+
+  Result<Broadcast> CreateBroadcast(const NewBroadcast& in, Time now) override {
+    CRIER_RETURN_IF_ERROR(ValidateBroadcast(in));
+    const std::string audience = AudienceJson(in.audience);
+    const std::string messages = MessagesJson(in.messages);
+    return Write([&](Connection& db) -> Result<Broadcast> {
+      STORE_ASSIGN_OR_RETURN(bool exists, AccountExists(db, in.channel_account_id));
+      if (!exists) return InvalidArgument("channel_account_id", NoAccount(in.channel_account_id));
+      STORE_PREPARE(st, db, kInsertBroadcast);
+      st.BindText(1, in.name);
+      st.Bind(2, in.channel_account_id);
+      st.BindStaticText(3, ToString(in.purpose));
+      st.BindStaticText(4, audience);
+      st.BindStaticText(5, messages);
+      st.BindStaticText(6, ToString(BroadcastStatus::kDraft));
+      st.Bind(7, now);
+      CRIER_RETURN_IF_ERROR(st.Run());
+      Broadcast b;
+      b.id = db.LastInsertId();
+      b.name = in.name;
+      b.channel_account_id = in.channel_account_id;
+      b.purpose = in.purpose;
+      b.audience = in.audience;
+      b.messages = in.messages;
+      b.status = BroadcastStatus::kDraft;
+      b.created_at = now;
+      b.updated_at = now;
+      return b;
+    });
+  }
+
+  Result<Broadcast> GetBroadcast(Id id) override {
+    return Read([&](Connection& db) {
+      return SelectOneById<Broadcast>(db, kSelectBroadcast, id, ReadBroadcast, "broadcast");
+    });
+  }
+
+  Result<Page<Broadcast>> ListBroadcasts(const PageRequest& page) override {
+    CRIER_RETURN_IF_ERROR(CheckPage(page));
+    return Read([&](Connection& db) -> Result<Page<Broadcast>> {
+      STORE_PREPARE(st, db, kSelectBroadcastsPage);
+      st.Bind(1, page.after_id);
+      st.Bind(2, page.limit + 1);
+      std::vector<Broadcast> items;
+      while (true) {
+        STORE_ASSIGN_OR_RETURN(bool row, st.Step());
+        if (!row) break;
+        STORE_ASSIGN_OR_RETURN(Broadcast b, ReadBroadcast(st));
+        items.push_back(std::move(b));
+      }
+      return MakePage(std::move(items), page.limit);
+    });
+  }
+
+  Status SetBroadcastStatus(Id id, BroadcastStatus status, Time now) override {
+    return Write([&](Connection& db) -> Status {
+      STORE_PREPARE(st, db, kUpdateBroadcastStatus);
+      st.Bind(1, id);
+      st.BindStaticText(2, ToString(status));
+      st.Bind(3, now);
+      CRIER_RETURN_IF_ERROR(st.Run());
+      if (db.Changes() == 0) return NotFound("broadcast " + std::to_string(id) + " not found");
+      return Status::Ok();
+    });
+  }
+
+  // Runs.
+
+  Result<Run> CreateRun(Id broadcast_id, Time now) override {
+    return Write([&](Connection& db) -> Result<Run> {
+      Id account_id = 0;
+      {
+        STORE_PREPARE(st, db, kSelectBroadcastAccount);
+        st.Bind(1, broadcast_id);
+        STORE_ASSIGN_OR_RETURN(bool row, st.Step());
+        if (!row) return NotFound("broadcast " + std::to_string(broadcast_id) + " not found");
+        account_id = st.Int(0);
+      }
+      STORE_PREPARE(st, db, kInsertRun);
+      st.Bind(1, broadcast_id);
+      st.Bind(2, account_id);
+      st.BindStaticText(3, ToString(RunStatus::kPlanning));
+      st.Bind(4, now);
+      CRIER_RETURN_IF_ERROR(st.Run());
+      Run run;
+      run.id = db.LastInsertId();
+      run.broadcast_id = broadcast_id;
+      run.channel_account_id = account_id;
+      run.status = RunStatus::kPlanning;
+      run.created_at = now;
+      return run;
+    });
+  }
+
+  Result<Run> GetRun(Id id) override {
+    return Read(
+        [&](Connection& db) { return SelectOneById<Run>(db, kSelectRun, id, ReadRun, "run"); });
+  }
+
+  Result<std::vector<Run>> ListRuns(Id broadcast_id) override {
+    return Read([&](Connection& db) -> Result<std::vector<Run>> {
+      ReadTransaction txn(db);
+      CRIER_RETURN_IF_ERROR(txn.Begin());
+      {
+        STORE_PREPARE(st, db, kSelectBroadcastAccount);
+        st.Bind(1, broadcast_id);
+        STORE_ASSIGN_OR_RETURN(bool row, st.Step());
+        if (!row) return NotFound("broadcast " + std::to_string(broadcast_id) + " not found");
+      }
+      return SelectRuns(db, kSelectRunsOfBroadcast,
+                        [&](Statement& st) { st.Bind(1, broadcast_id); });
+    });
+  }
+
+  Status SetRunStatus(Id run_id, RunStatus status, Time now) override {
+    return Write([&](Connection& db) -> Status {
+      STORE_PREPARE(st, db, kUpdateRunStatus);
+      st.Bind(1, run_id);
+      st.BindStaticText(2, ToString(status));
+      st.Bind(3, now);
+      CRIER_RETURN_IF_ERROR(st.Run());
+      if (db.Changes() == 0) return NotFound("run " + std::to_string(run_id) + " not found");
+      return Status::Ok();
+    });
+  }
+
+  Result<std::vector<Run>> ListActiveRuns() override {
+    return Read([&](Connection& db) {
+      return SelectRuns(db, kSelectRunsWithStatus,
+                        [](Statement& st) { st.BindStaticText(1, ToString(RunStatus::kSending)); });
+    });
+  }
+
+  // Deliveries.
+
+  Status AppendDeliveries(Id run_id, std::span<const PlannedDelivery> batch, Time now) override {
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (batch[i].contact_id <= 0) {
+        return InvalidArgument(Field("batch", i, "contact_id"),
+                               std::string(sqlite::kMustBePositive));
+      }
+      if (batch[i].decision.sends() && batch[i].platform_user_id.empty()) {
+        return InvalidArgument(Field("batch", i, "platform_user_id"),
+                               "must not be empty when the delivery is to be sent");
+      }
+    }
+    return Write([&](Connection& db) -> Status {
+      STORE_ASSIGN_OR_RETURN(Run run, SelectOneById<Run>(db, kSelectRun, run_id, ReadRun, "run"));
+      if (run.status != RunStatus::kPlanning && run.status != RunStatus::kSending) {
+        return FailedPrecondition("run " + std::to_string(run_id) + " is " +
+                                  std::string(ToString(run.status)) +
+                                  "; deliveries can no longer be added");
+      }
+      STORE_PREPARE(st, db, kInsertDelivery);
+      // Parameters that do not change stay bound across steps.
+      st.Bind(1, run_id);
+      st.Bind(7, now);
+      for (const PlannedDelivery& d : batch) {
+        st.Bind(2, d.contact_id);
+        st.BindStaticText(3, d.platform_user_id);
+        const std::string_view code = d.decision.code();  // static storage
+        if (d.decision.sends()) {
+          st.Bind(4, kStatePlanned);
+          st.BindStaticText(5, code);
+          st.BindNull(6);
+        } else {
+          st.Bind(4, kStateSkipped);
+          st.BindNull(5);
+          st.BindStaticText(6, code);
+        }
+        CRIER_RETURN_IF_ERROR(st.Run());
+        st.Reset();
+      }
+      return Status::Ok();
+    });
+  }
+
+  Result<std::vector<ClaimedDelivery>> ClaimDeliveries(Id run_id, int max, Time now) override {
+    if (max < 1 || max > sqlite::kMaxPageLimit) {
+      return InvalidArgument("max",
+                             "must be between 1 and " + std::to_string(sqlite::kMaxPageLimit));
+    }
+    return Write([&](Connection& db) -> Result<std::vector<ClaimedDelivery>> {
+      Id broadcast_id = 0;
+      Id account_id = 0;
+      Platform platform = Platform::kMessenger;
+      {
+        STORE_PREPARE(st, db, kSelectRunForClaim);
+        st.Bind(1, run_id);
+        STORE_ASSIGN_OR_RETURN(bool row, st.Step());
+        if (!row) return NotFound("run " + std::to_string(run_id) + " not found");
+        broadcast_id = st.Int(0);
+        account_id = st.Int(1);
+        STORE_ASSIGN_OR_RETURN(RunStatus status,
+                               ParseStored(ParseRunStatus(st.Text(2)), st.Text(2), "run status"));
+        // A finished or cancelled run sends nothing more.
+        if (status != RunStatus::kPlanning && status != RunStatus::kSending) {
+          return std::vector<ClaimedDelivery>{};
+        }
+        STORE_ASSIGN_OR_RETURN(platform, ParseStored(ParsePlatform(st.Text(3)), st.Text(3),
+                                                     "channel account platform"));
+      }
+      std::vector<ClaimedDelivery> claimed;
+      {
+        STORE_PREPARE(st, db, kSelectClaimable);
+        st.Bind(1, run_id);
+        st.Bind(2, account_id);
+        st.Bind(3, now);
+        st.Bind(4, max);
+        while (true) {
+          STORE_ASSIGN_OR_RETURN(bool row, st.Step());
+          if (!row) break;
+          ClaimedDelivery c;
+          c.delivery_id = st.Int(0);
+          c.run_id = run_id;
+          c.broadcast_id = broadcast_id;
+          c.contact_id = st.Int(1);
+          c.platform_user_id = st.Text(2);
+          c.attempt = static_cast<int>(st.Int(3)) + 1;
+          c.contact_name = st.Text(4);
+          c.contact_first_name = st.Text(5);
+          c.facts.platform = platform;
+          if (!st.IsNull(6)) {
+            STORE_ASSIGN_OR_RETURN(c.facts.subscription,
+                                   ParseStored(ParseSubscriptionStatus(st.Text(6)), st.Text(6),
+                                               "contact subscription"));
+          }
+          c.facts.has_identity = !st.IsNull(7);
+          if (c.facts.has_identity) {
+            c.facts.last_inbound_at = st.OptionalTime(8);
+            STORE_ASSIGN_OR_RETURN(
+                c.facts.window_opener,
+                ParseStored(ParseWindowOpener(st.Text(9)), st.Text(9), "identity window_opener"));
+            c.facts.blocked = st.Int(10) != 0;
+          }
+          claimed.push_back(std::move(c));
+        }
+      }
+      STORE_PREPARE(mark, db, kMarkSending);
+      mark.Bind(2, now);
+      for (const ClaimedDelivery& c : claimed) {
+        mark.Bind(1, c.delivery_id);
+        CRIER_RETURN_IF_ERROR(mark.Run());
+        mark.Reset();
+      }
+      return claimed;
+    });
+  }
+
+  Status RecordOutcomes(std::span<const DeliveryOutcome> outcomes) override {
+    for (size_t i = 0; i < outcomes.size(); ++i) {
+      CRIER_RETURN_IF_ERROR(ValidateOutcome(outcomes[i], i));
+    }
+    if (outcomes.empty()) return Status::Ok();
+    return Write([&](Connection& db) -> Status {
+      for (size_t i = 0; i < outcomes.size(); ++i) {
+        CRIER_RETURN_IF_ERROR(RecordOne(db, outcomes[i], i));
+      }
+      return Status::Ok();
+    });
+  }
+
+  Result<bool> CompleteRunIfDone(Id run_id, Time now) override {
+    return Write([&](Connection& db) -> Result<bool> {
+      STORE_ASSIGN_OR_RETURN(Run run, SelectOneById<Run>(db, kSelectRun, run_id, ReadRun, "run"));
+      // Only a run that finished planning and is sending can be done; a planning run may
+      // still be appended to.
+      if (run.status != RunStatus::kSending) return false;
+      STORE_ASSIGN_OR_RETURN(std::int64_t open, SelectCount(db, kCountOpenDeliveries, run_id));
+      if (open > 0) return false;
+      STORE_PREPARE(st, db, kCompleteRun);
+      st.Bind(1, run_id);
+      st.Bind(2, now);
+      CRIER_RETURN_IF_ERROR(st.Run());
+      return true;
+    });
+  }
+
+  Result<std::int64_t> RecoverInterrupted(Time now) override {
+    return Write([&](Connection& db) -> Result<std::int64_t> {
+      STORE_PREPARE(st, db, kRecoverInterrupted);
+      st.BindStaticText(1, sqlite::kInterruptedErrorClass);
+      st.BindStaticText(2, sqlite::kInterruptedErrorMessage);
+      st.Bind(3, now);
+      CRIER_RETURN_IF_ERROR(st.Run());
+      return db.Changes();
+    });
+  }
+
+  Result<RunReport> GetRunReport(Id run_id) override {
+    return Read([&](Connection& db) -> Result<RunReport> {
+      ReadTransaction txn(db);
+      CRIER_RETURN_IF_ERROR(txn.Begin());
+      RunReport report;
+      STORE_ASSIGN_OR_RETURN(report.run,
+                             SelectOneById<Run>(db, kSelectRun, run_id, ReadRun, "run"));
+      std::int64_t by_state[std::size(kAllDeliveryStates)] = {};
+      {
+        STORE_PREPARE(st, db, kCountByState);
+        st.Bind(1, run_id);
+        while (true) {
+          STORE_ASSIGN_OR_RETURN(bool row, st.Step());
+          if (!row) break;
+          STORE_ASSIGN_OR_RETURN(
+              DeliveryState state,
+              ParseStored(StateFromCode(st.Int(0)), std::to_string(st.Int(0)), "delivery state"));
+          by_state[StateCode(state)] += st.Int(1);
+          report.matched += st.Int(1);
+        }
+      }
+      // Every state is listed, zeros included, so reports have a stable shape.
+      for (DeliveryState s : kAllDeliveryStates) {
+        report.by_state.emplace_back(std::string(ToString(s)), by_state[StateCode(s)]);
+      }
+      STORE_ASSIGN_OR_RETURN(report.by_route, CountGroups(db, kCountByRoute, run_id));
+      STORE_ASSIGN_OR_RETURN(report.by_skip_reason, CountGroups(db, kCountBySkipReason, run_id));
+      STORE_ASSIGN_OR_RETURN(report.by_error, CountGroups(db, kCountByError, run_id));
+      return report;
+    });
+  }
+
+  Result<Page<DeliveryRecord>> ListDeliveries(Id run_id, const PageRequest& page) override {
+    CRIER_RETURN_IF_ERROR(CheckPage(page));
+    return Read([&](Connection& db) -> Result<Page<DeliveryRecord>> {
+      ReadTransaction txn(db);
+      CRIER_RETURN_IF_ERROR(txn.Begin());
+      CRIER_RETURN_IF_ERROR(SelectOneById<Run>(db, kSelectRun, run_id, ReadRun, "run").status());
+      // The run's id range, from the (run_id, state, id) index: five seeks per end, so the
+      // page scan below never walks other runs' rows outside it.
+      std::optional<Id> lowest, highest;
+      for (DeliveryState s : kAllDeliveryStates) {
+        for (const bool want_max : {false, true}) {
+          STORE_PREPARE(st, db, want_max ? kMaxDeliveryIdInState : kMinDeliveryIdInState);
+          st.Bind(1, run_id);
+          st.Bind(2, StateCode(s));
+          STORE_ASSIGN_OR_RETURN(bool row, st.Step());
+          if (!row || st.IsNull(0)) continue;
+          const Id id = st.Int(0);
+          auto& bound = want_max ? highest : lowest;
+          if (!bound || (want_max ? id > *bound : id < *bound)) bound = id;
+        }
+      }
+      std::vector<DeliveryRecord> items;
+      if (highest.has_value()) {
+        STORE_PREPARE(st, db, kSelectDeliveriesPage);
+        st.Bind(1, std::max(page.after_id, *lowest - 1));
+        st.Bind(2, *highest);
+        st.Bind(3, run_id);
+        st.Bind(4, page.limit + 1);
+        while (true) {
+          STORE_ASSIGN_OR_RETURN(bool row, st.Step());
+          if (!row) break;
+          STORE_ASSIGN_OR_RETURN(DeliveryRecord d, ReadDelivery(st));
+          items.push_back(std::move(d));
+        }
+      }
+      return MakePage(std::move(items), page.limit);
+    });
+  }
+
+  Result<std::int64_t> CountPendingDeliveries() override {
+    return Read([&](Connection& db) { return SelectCount(db, kCountPending); });
+  }
+
+  // API keys.
+
+  Result<ApiKeyRecord> CreateApiKey(const std::string& name, const std::string& role,
+                                    const std::string& key_hash, Time now) override {
+    if (name.empty()) return InvalidArgument("name", std::string(sqlite::kMustNotBeEmpty));
+    if (role.empty()) return InvalidArgument("role", std::string(sqlite::kMustNotBeEmpty));
+    if (key_hash.empty()) {
+      return InvalidArgument("key_hash", std::string(sqlite::kMustNotBeEmpty));
+    }
+    return Write([&](Connection& db) -> Result<ApiKeyRecord> {
+      STORE_PREPARE(st, db, kInsertApiKey);
+      st.BindText(1, name);
+      st.BindText(2, role);
+      st.BindText(3, key_hash);
+      st.Bind(4, now);
+      const int rc = st.StepRaw();
+      if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+        return Error{ErrorCode::kAlreadyExists, "an API key with this hash already exists",
+                     "key_hash"};
+      }
+      if (rc != SQLITE_DONE) return sqlite::SqliteError(db.handle(), rc, "storing an API key");
+      return ApiKeyRecord{db.LastInsertId(), name, role, now};
+    });
+  }
+
+  Result<std::optional<ApiKeyRecord>> FindApiKeyByHash(const std::string& key_hash) override {
+    return Read([&](Connection& db) -> Result<std::optional<ApiKeyRecord>> {
+      STORE_PREPARE(st, db, kSelectApiKeyByHash);
+      st.BindText(1, key_hash);
+      STORE_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) return std::optional<ApiKeyRecord>();
+      return std::optional<ApiKeyRecord>(
+          ApiKeyRecord{st.Int(0), std::string(st.Text(1)), std::string(st.Text(2)), st.TimeAt(3)});
+    });
+  }
+
+  Result<std::int64_t> CountApiKeys() override {
+    return Read([&](Connection& db) { return SelectCount(db, kCountApiKeys); });
+  }
+
+ private:
+  // Runs `body` on the writer connection inside one BEGIN IMMEDIATE transaction, committing
+  // only if it succeeded.
+  template <class F>
+  auto Write(F&& body) -> decltype(body(std::declval<Connection&>())) {
+    std::lock_guard lock(write_mu_);
+    WriteTransaction txn(*writer_);
+    CRIER_RETURN_IF_ERROR(txn.Begin());
+    auto result = body(*writer_);
+    if (!result.ok()) return result;
+    CRIER_RETURN_IF_ERROR(txn.Commit());
+    return result;
+  }
+
+  // Runs `body` on a pooled read connection.
+  template <class F>
+  auto Read(F&& body) -> decltype(body(std::declval<Connection&>())) {
+    auto lease = readers_.Acquire();
+    if (!lease.ok()) return lease.error();
+    return body(**lease);
+  }
+
+  static Status CheckAccountFilter(Connection& db, std::optional<Id> channel_account_id) {
+    if (!channel_account_id) return Status::Ok();
+    STORE_ASSIGN_OR_RETURN(bool exists, AccountExists(db, *channel_account_id));
+    if (!exists) return InvalidArgument("channel_account_id", NoAccount(*channel_account_id));
+    return Status::Ok();
+  }
+
+  template <class BindFn>
+  static Result<std::vector<Run>> SelectRuns(Connection& db, std::string_view sql, BindFn bind) {
+    STORE_PREPARE(st, db, sql);
+    bind(st);
+    std::vector<Run> runs;
+    while (true) {
+      STORE_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) break;
+      STORE_ASSIGN_OR_RETURN(Run run, ReadRun(st));
+      runs.push_back(std::move(run));
+    }
+    return runs;
+  }
+
+  // Creates or updates the contact behind (account, platform_user_id); returns its id.
+  static Result<Id> UpsertOne(Connection& db, const ContactInput& row, Time now,
+                              UpsertSummary& summary) {
+    std::optional<Id> existing;
+    {
+      STORE_PREPARE(st, db, kFindIdentity);
+      st.Bind(1, row.channel_account_id);
+      st.BindStaticText(2, row.platform_user_id);
+      STORE_ASSIGN_OR_RETURN(bool found, st.Step());
+      if (found) existing = st.Int(0);
+    }
+    const std::optional<std::string_view> subscription =
+        row.subscription ? std::optional(ToString(*row.subscription)) : std::nullopt;
+    const std::optional<std::string_view> opener =
+        row.window_opener ? std::optional(ToString(*row.window_opener)) : std::nullopt;
+    Id contact_id = 0;
+    if (existing) {
+      contact_id = *existing;
+      STORE_PREPARE(st, db, kUpdateContact);
+      st.Bind(1, contact_id);
+      st.BindStaticText(2, row.name);
+      st.BindStaticText(3, row.first_name);
+      st.BindStaticText(4, row.locale);
+      st.BindStaticText(5, row.time_zone);
+      if (subscription) st.BindStaticText(6, *subscription);
+      st.Bind(7, now);
+      CRIER_RETURN_IF_ERROR(st.Run());
+
+      STORE_PREPARE(id_st, db, kUpdateIdentity);
+      id_st.Bind(1, row.channel_account_id);
+      id_st.BindStaticText(2, row.platform_user_id);
+      id_st.Bind(3, row.last_inbound_at);
+      if (opener) id_st.BindStaticText(4, *opener);
+      if (row.blocked) id_st.Bind(5, *row.blocked);
+      CRIER_RETURN_IF_ERROR(id_st.Run());
+      ++summary.updated;
+      if (row.tags) {
+        STORE_PREPARE(del, db, kDeleteTags);
+        del.Bind(1, contact_id);
+        CRIER_RETURN_IF_ERROR(del.Run());
+      }
+    } else {
+      STORE_PREPARE(st, db, kInsertContact);
+      st.BindStaticText(1, row.name);
+      st.BindStaticText(2, row.first_name);
+      st.BindStaticText(3, row.locale);
+      st.BindStaticText(4, row.time_zone);
+      if (subscription) {
+        st.BindStaticText(5, *subscription);
+        st.Bind(6, now);
+      }
+      st.Bind(7, now);
+      CRIER_RETURN_IF_ERROR(st.Run());
+      contact_id = db.LastInsertId();
+
+      STORE_PREPARE(id_st, db, kInsertIdentity);
+      id_st.Bind(1, contact_id);
+      id_st.Bind(2, row.channel_account_id);
+      id_st.BindStaticText(3, row.platform_user_id);
+      id_st.Bind(4, row.last_inbound_at);
+      if (opener) id_st.BindStaticText(5, *opener);
+      if (row.blocked) id_st.Bind(6, *row.blocked);
+      CRIER_RETURN_IF_ERROR(id_st.Run());
+      ++summary.created;
+    }
+    if (row.tags) {
+      STORE_PREPARE(tag_st, db, kInsertTag);
+      tag_st.Bind(1, contact_id);
+      for (const std::string& tag : *row.tags) {
+        tag_st.BindStaticText(2, tag);
+        CRIER_RETURN_IF_ERROR(tag_st.Run());
+        tag_st.Reset();
+      }
+    }
+    return contact_id;
+  }
+
+  static Status RecordOne(Connection& db, const DeliveryOutcome& o, size_t i) {
+    {
+      std::string_view sql;
+      switch (o.state) {
+        case DeliveryState::kSent:
+          sql = kOutcomeSent;
+          break;
+        case DeliveryState::kFailed:
+          sql = kOutcomeFailed;
+          break;
+        case DeliveryState::kSkipped:
+          sql = kOutcomeSkipped;
+          break;
+        default:
+          sql = kOutcomeRetry;
+          break;
+      }
+      STORE_PREPARE(st, db, sql);
+      st.Bind(1, o.delivery_id);
+      switch (o.state) {
+        case DeliveryState::kSent:
+          st.BindTextOrNull(2, o.route);
+          st.BindTextOrNull(3, o.platform_message_id);
+          st.Bind(4, o.at);
+          break;
+        case DeliveryState::kFailed:
+          st.BindText(2, o.error_class);
+          st.BindTextOrNull(3, o.error_code);
+          st.BindTextOrNull(4, o.error_message);
+          st.Bind(5, o.at);
+          break;
+        case DeliveryState::kSkipped:
+          st.BindText(2, o.skip_reason);
+          st.Bind(3, o.at);
+          break;
+        default:
+          st.Bind(2, o.not_before);
+          st.BindTextOrNull(3, o.error_class);
+          st.BindTextOrNull(4, o.error_code);
+          st.BindTextOrNull(5, o.error_message);
+          st.Bind(6, o.at);
+          break;
+      }
+      CRIER_RETURN_IF_ERROR(st.Run());
+    }
+    if (db.Changes() == 1) return Status::Ok();
+    STORE_PREPARE(st, db, kSelectDeliveryState);
+    st.Bind(1, o.delivery_id);
+    STORE_ASSIGN_OR_RETURN(bool found, st.Step());
+    if (!found) {
+      return Error{ErrorCode::kNotFound, "delivery " + std::to_string(o.delivery_id) + " not found",
+                   Field("outcomes", i, "delivery_id")};
+    }
+    const auto state = StateFromCode(st.Int(0));
+    return Error{ErrorCode::kFailedPrecondition,
+                 "delivery " + std::to_string(o.delivery_id) + " is " +
+                     std::string(state ? ToString(*state) : "in an unknown state") +
+                     ", not sending: only a claimed delivery can get an outcome",
+                 Field("outcomes", i, "delivery_id")};
+  }
+
+  std::mutex write_mu_;
+  std::unique_ptr<Connection> writer_;  // guarded by write_mu_
+  ReaderPool readers_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
+  if (options.path.empty()) {
+    return InvalidArgument("path", std::string(sqlite::kMustNotBeEmpty));
+  }
+  if (options.path == ":memory:" || options.path.starts_with("file::memory:")) {
+    return InvalidArgument("path", std::string(sqlite::kMemoryPathRefused));
+  }
+  if (options.busy_timeout_ms < 0) {
+    return InvalidArgument("busy_timeout_ms", "must not be negative");
+  }
+  ConnectionOptions conn_options;
+  conn_options.path = options.path;
+  conn_options.synchronous = options.synchronous;
+  conn_options.busy_timeout_ms = options.busy_timeout_ms;
+  STORE_ASSIGN_OR_RETURN(auto writer, Connection::Open(conn_options));
+  const Clock& clock = options.clock != nullptr ? *options.clock : SystemClock::Instance();
+  CRIER_RETURN_IF_ERROR(sqlite::ApplyMigrations(*writer, clock.Now()));
+  conn_options.read_only = true;
+  return std::unique_ptr<Store>(new SqliteStore(std::move(writer), std::move(conn_options)));
+}
+
+}  // namespace crier
