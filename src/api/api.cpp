@@ -1,0 +1,120 @@
+#include "api/api.h"
+
+#include <cctype>
+#include <exception>
+
+#include "api/fields.h"
+#include "api/limits.h"
+#include "api/response.h"
+#include "api/router.h"
+#include "api/routes.h"
+
+namespace crier::api {
+namespace {
+
+// The roles allowed to call the API. Finer roles (K1) will narrow this per route.
+constexpr std::string_view kAdminRole = "admin";
+
+const Router& TheRouter() {
+  static const Router router = [] {
+    std::vector<RouteSpec> specs;
+    for (const ApiRoute& r : ApiRoutes()) specs.push_back({r.method, r.pattern});
+    return Router(specs);
+  }();
+  return router;
+}
+
+// The token of "Authorization: Bearer <token>" (scheme case-insensitive), or empty.
+std::string_view BearerToken(const net::Request& request) {
+  const std::optional<std::string_view> header = request.header("Authorization");
+  if (!header) return {};
+  std::string_view h = *header;
+  constexpr std::string_view kScheme = "bearer ";
+  if (h.size() <= kScheme.size()) return {};
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(h[i])) != kScheme[i]) return {};
+  }
+  h.remove_prefix(kScheme.size());
+  while (!h.empty() && (h.front() == ' ' || h.front() == '\t')) h.remove_prefix(1);
+  while (!h.empty() && (h.back() == ' ' || h.back() == '\t')) h.remove_suffix(1);
+  return h;
+}
+
+// OK when the request carries a known key whose role may use the API.
+Status Authenticate(Store& store, const net::Request& request) {
+  const std::string_view token = BearerToken(request);
+  if (token.empty()) return Error{ErrorCode::kUnauthenticated, std::string(kMsgMissingKey), {}};
+  // Only the hash is looked up, so no stored key is ever compared in plain text.
+  auto key = store.FindApiKeyByHash(HashApiKey(token));
+  if (!key.ok()) return key.error();
+  if (!key->has_value()) {
+    return Error{ErrorCode::kUnauthenticated, std::string(kMsgUnknownKey), {}};
+  }
+  if ((*key)->role != kAdminRole) {
+    return Error{ErrorCode::kPermissionDenied, std::string(kMsgRoleDenied), {}};
+  }
+  return Status::Ok();
+}
+
+// Path parameters are ids: positive integers.
+Result<std::vector<std::pair<std::string_view, Id>>> ReadIds(const RouteMatch& match) {
+  std::vector<std::pair<std::string_view, Id>> ids;
+  for (const auto& [name, text] : match.params) {
+    Id id = 0;
+    bool ok = !text.empty() && text.size() <= 18;
+    for (char ch : text) {
+      ok = ok && ch >= '0' && ch <= '9';
+      if (ok) id = id * 10 + (ch - '0');
+    }
+    if (!ok || id <= 0) {
+      return InvalidArgument(std::string(name),
+                             "path parameter " + std::string(kMsgWantPositiveId));
+    }
+    ids.emplace_back(name, id);
+  }
+  return ids;
+}
+
+}  // namespace
+
+Api::Api(Store& store, engine::Engine& engine, const Clock& clock)
+    : store_(store), engine_(engine), clock_(clock) {}
+
+net::Response Api::Handle(const net::Request& request) {
+  try {
+    const RouteMatch match = TheRouter().Find(request.method, request.path);
+    const bool is_public =
+        match.kind == RouteMatch::Kind::kFound && !ApiRoutes()[match.index].needs_key;
+    // Unknown routes answer 401 too, so that nobody learns the API's shape without a key.
+    if (!is_public) {
+      const Status auth = Authenticate(store_, request);
+      if (!auth.ok()) return ErrorResponse(auth.error());
+    }
+    if (match.kind == RouteMatch::Kind::kNoRoute) {
+      return ErrorResponse(404, "not_found", std::string(kMsgNoRoute) + ": " + request.path);
+    }
+    if (match.kind == RouteMatch::Kind::kWrongMethod) {
+      std::string allow;
+      for (std::string_view m : match.allowed) {
+        if (!allow.empty()) allow += ", ";
+        allow += m;
+      }
+      net::Response response = ErrorResponse(405, "method_not_allowed",
+                                             std::string(kMsgWrongMethod) + ": " + request.method +
+                                                 " " + request.path + " (allowed: " + allow + ")");
+      response.headers.emplace_back("Allow", allow);
+      return response;
+    }
+    auto ids = ReadIds(match);
+    if (!ids.ok()) return ErrorResponse(ids.error());
+    RequestContext context{store_, engine_, clock_, request, std::move(*ids)};
+    return ApiRoutes()[match.index].handler(context);
+  } catch (const std::exception& e) {
+    // Nothing may escape into the server; the message is generic so no secret can leak.
+    return ErrorResponse(Internal("internal error while handling the request"));
+  } catch (...) {
+    return ErrorResponse(Internal("internal error while handling the request"));
+  }
+}
+
+}  // namespace crier::api

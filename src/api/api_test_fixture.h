@@ -1,0 +1,153 @@
+// The in-process API fixture: a real SQLite store in a temporary directory, a FakeClock, a
+// scripted fake engine, and the Api called directly with net::Request values (no sockets).
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <memory>
+#include <string>
+
+#include "api/api.h"
+#include "core/clock.h"
+#include "engine/engine.h"
+#include "store/sqlite/sqlite_store.h"
+#include "support/temp_dir.h"
+
+namespace crier::api::testing {
+
+// Returns whatever the test put in `preview` / `send`, and counts the calls.
+class FakeEngine final : public engine::Engine {
+ public:
+  Result<engine::PreviewResult> Preview(Id broadcast_id) override {
+    ++preview_calls;
+    last_broadcast_id = broadcast_id;
+    return preview;
+  }
+  Result<engine::SendNowResult> SendNow(Id broadcast_id) override {
+    ++send_calls;
+    last_broadcast_id = broadcast_id;
+    return send;
+  }
+  Status Start() override { return Status::Ok(); }
+  void Stop(Duration) override {}
+  void Notify() override { ++notify_calls; }
+  engine::Metrics& metrics() override { return metrics_; }
+
+  Result<engine::PreviewResult> preview = engine::PreviewResult{};
+  Result<engine::SendNowResult> send = engine::SendNowResult{};
+  int preview_calls = 0;
+  int send_calls = 0;
+  int notify_calls = 0;
+  Id last_broadcast_id = 0;
+
+ private:
+  engine::Metrics metrics_;
+};
+
+inline const Time kStart = [] {
+  Time t;
+  ParseRfc3339("2026-11-21T09:00:00Z", &t);
+  return t;
+}();
+
+class ApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = OpenSqliteStore({.path = dir_.File("crier.db")});
+    ASSERT_TRUE(store.ok()) << store.error().ToString();
+    store_ = std::move(*store);
+    api_ = std::make_unique<Api>(*store_, engine_, clock_);
+    auto key = EnsureAdminKey(*store_, clock_);
+    ASSERT_TRUE(key.ok() && key->has_value());
+    key_ = **key;
+  }
+
+  // Builds a request for `target` ("/v1/contacts?limit=2"), as the server would.
+  static net::Request MakeRequest(std::string method, std::string target, std::string body) {
+    net::Request r;
+    r.method = std::move(method);
+    r.target = target;
+    const std::size_t q = target.find('?');
+    r.path = target.substr(0, q);
+    if (q != std::string::npos) {
+      std::string_view query = std::string_view(target).substr(q + 1);
+      while (!query.empty()) {
+        const std::size_t amp = query.find('&');
+        const std::string_view pair = query.substr(0, amp);
+        const std::size_t eq = pair.find('=');
+        r.query.emplace_back(std::string(pair.substr(0, eq)),
+                             eq == std::string_view::npos ? "" : std::string(pair.substr(eq + 1)));
+        if (amp == std::string_view::npos) break;
+        query.remove_prefix(amp + 1);
+      }
+    }
+    r.body = std::move(body);
+    r.remote_address = "127.0.0.1";
+    return r;
+  }
+
+  net::Response Call(std::string method, std::string target, std::string body = "",
+                     net::Headers headers = {}) {
+    net::Request r = MakeRequest(std::move(method), std::move(target), std::move(body));
+    r.headers = std::move(headers);
+    if (!net::FindHeader(r.headers, "Authorization")) {
+      r.headers.emplace_back("Authorization", "Bearer " + key_);
+    }
+    return api_->Handle(r);
+  }
+
+  static boost::json::value Json(const net::Response& response) {
+    boost::json::error_code ec;
+    boost::json::value v = boost::json::parse(response.body, ec);
+    EXPECT_FALSE(ec) << "not JSON: " << response.body;
+    return v;
+  }
+
+  // The error's field, or "<none>" when the body has no field.
+  static std::string ErrorField(const net::Response& response) {
+    const boost::json::value v = Json(response);
+    if (!v.is_object() || !v.as_object().contains("error")) return "<no error object>";
+    const boost::json::object& error = v.at("error").as_object();
+    const boost::json::value* field = error.if_contains("field");
+    return field ? std::string(field->as_string()) : "<none>";
+  }
+
+  static std::string ErrorCodeOf(const net::Response& response) {
+    const boost::json::value v = Json(response);
+    return std::string(v.at("error").at("code").as_string());
+  }
+
+  Id CreateAccount(std::string platform = "messenger", std::string external_id = "1001") {
+    boost::json::object body{{"platform", platform},
+                             {"name", "Shop"},
+                             {"external_id", external_id},
+                             {"access_token", kToken},
+                             {"api_base_url", "http://127.0.0.1:8801"}};
+    const net::Response r = Call("POST", "/v1/channel-accounts", boost::json::serialize(body));
+    EXPECT_EQ(r.status, 201) << r.body;
+    return Json(r).at("id").as_int64();
+  }
+
+  Id CreateBroadcast(Id account) {
+    boost::json::object body{
+        {"name", "Sale"},
+        {"channel_account_id", account},
+        {"purpose", "promotional"},
+        {"messages", boost::json::array{boost::json::object{{"kind", "text"}, {"text", "Hello"}}}}};
+    const net::Response r = Call("POST", "/v1/broadcasts", boost::json::serialize(body));
+    EXPECT_EQ(r.status, 201) << r.body;
+    return Json(r).at("id").as_int64();
+  }
+
+  static constexpr const char* kToken = "EAAG-secret-page-token-42";
+
+  crier::testing::TempDir dir_;
+  FakeClock clock_{kStart};
+  FakeEngine engine_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Api> api_;
+  std::string key_;
+};
+
+}  // namespace crier::api::testing

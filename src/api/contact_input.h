@@ -1,0 +1,82 @@
+// Contact input rows: the body of POST /v1/contacts and each row of a contacts import
+// (JSON Lines or CSV). Kept apart from the HTTP layer so that the CLI and streaming imports
+// read rows exactly as the server does.
+//
+// All functions are pure and thread-safe.
+#pragma once
+
+#include <array>
+#include <boost/json.hpp>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/model.h"
+#include "core/result.h"
+#include "store/store.h"
+
+namespace crier::api {
+
+// The field names of a contact input, which are also the allowed CSV columns.
+inline constexpr std::array<std::string_view, 11> kContactInputFields = {"channel_account_id",
+                                                                         "platform_user_id",
+                                                                         "name",
+                                                                         "first_name",
+                                                                         "locale",
+                                                                         "time_zone",
+                                                                         "subscription",
+                                                                         "tags",
+                                                                         "last_inbound_at",
+                                                                         "window_opener",
+                                                                         "blocked"};
+
+// CSV cells of the `tags` column hold several tags separated by this character.
+inline constexpr char kCsvTagSeparator = '|';
+
+// Reads one contact input. `default_account` fills channel_account_id when the row has none.
+// Unknown fields, wrong types and invalid values fail naming the field ("tags[2]",
+// "last_inbound_at").
+Result<ContactInput> ContactInputFromJson(const boost::json::object& row,
+                                          std::optional<Id> default_account);
+
+// Reads one CSV record under `columns` (the header, already checked by CheckCsvHeader). An
+// empty cell means the field is not given. Failures name the column.
+Result<ContactInput> ContactInputFromCsv(std::span<const std::string> columns,
+                                         std::span<const std::string> cells,
+                                         std::optional<Id> default_account);
+
+// Checks a CSV header: every column a known field, none twice, platform_user_id present, and
+// channel_account_id present unless a default is given. Failures name the column.
+Status CheckCsvHeader(std::span<const std::string> columns, bool has_default_account);
+
+enum class ImportFormat { kJsonl, kCsv };
+std::optional<ImportFormat> ParseImportFormat(std::string_view name);  // "jsonl", "csv"
+// From a Content-Type: application/x-ndjson (or application/jsonl) and text/csv.
+std::optional<ImportFormat> ImportFormatFromContentType(std::string_view content_type);
+
+struct ImportRowError {
+  int line = 0;       // 1-based; a CSV header is line 1
+  std::string field;  // empty when the row as a whole is unreadable
+  std::string message;
+};
+
+struct ImportRow {
+  int line = 0;
+  ContactInput input;
+};
+
+struct ParsedImport {
+  std::int64_t received = 0;           // rows seen (blank lines and the CSV header excluded)
+  std::vector<ImportRow> rows;         // the good rows, in file order
+  std::vector<ImportRowError> errors;  // the bad rows, in file order
+};
+
+// Reads a whole import file. Bad rows become errors and do not stop the reading. Fails only
+// when the file as a whole cannot be read (a CSV header that is missing or names an unknown
+// column), naming the column.
+Result<ParsedImport> ParseContactImport(std::string_view body, ImportFormat format,
+                                        std::optional<Id> default_account);
+
+}  // namespace crier::api

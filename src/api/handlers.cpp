@@ -1,0 +1,365 @@
+// The route handlers: read the request, call the store or the engine, write the response.
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <map>
+
+#include "api/contact_input.h"
+#include "api/fields.h"
+#include "api/limits.h"
+#include "api/requests.h"
+#include "api/response.h"
+#include "api/routes.h"
+#include "api/wire.h"
+
+namespace crier::api {
+namespace {
+
+// Create bodies are small; anything bigger than this is a mistake, not a broadcast.
+constexpr std::size_t kMaxJsonBodyBytes = 1 << 20;
+constexpr std::string_view kPrometheusContentType = "text/plain; version=0.0.4";
+
+using Json = boost::json::object;
+
+net::Response Ok(int status, const Json& body) { return JsonResponse(status, body); }
+
+// A store "not found" in the words of the thing asked for; other errors as they are.
+Error Named(const Error& error, std::string_view what, Id id) {
+  if (error.code != ErrorCode::kNotFound) return error;
+  return NotFound(std::string(what) + " " + std::to_string(id) + " not found");
+}
+
+// Checks that `id` names a stored channel account; a missing one is the caller's input
+// error, named by `field`.
+Result<ChannelAccount> ReferencedAccount(Store& store, Id id, std::string_view field) {
+  auto account = store.GetChannelAccount(id);
+  if (!account.ok() && account.error().code == ErrorCode::kNotFound) {
+    return InvalidArgument(std::string(field),
+                           "channel account " + std::to_string(id) + " does not exist");
+  }
+  return account;
+}
+
+// Callers check the size first (TooLarge), so that a huge body is refused before parsing.
+Result<boost::json::value> JsonBody(const net::Request& request) { return ParseJson(request.body); }
+
+net::Response TooLarge() {
+  return ErrorResponse(
+      413, "payload_too_large",
+      "request body too large: at most " + std::to_string(kMaxJsonBodyBytes) + " bytes of JSON");
+}
+
+Result<std::optional<std::int64_t>> QueryInt(const net::Request& request, std::string_view name) {
+  const std::optional<std::string_view> raw = request.query_param(name);
+  if (!raw) return std::optional<std::int64_t>();
+  std::int64_t n = 0;
+  const auto [end, ec] = std::from_chars(raw->data(), raw->data() + raw->size(), n);
+  if (raw->empty() || ec != std::errc() || end != raw->data() + raw->size()) {
+    return InvalidArgument(std::string(name), std::string(kMsgWantInteger));
+  }
+  return std::optional<std::int64_t>(n);
+}
+
+Result<std::optional<Id>> QueryId(const net::Request& request, std::string_view name) {
+  auto n = QueryInt(request, name);
+  if (!n.ok()) return InvalidArgument(std::string(name), std::string(kMsgWantPositiveId));
+  if (n->has_value() && **n <= 0) {
+    return InvalidArgument(std::string(name), std::string(kMsgWantPositiveId));
+  }
+  return *n;
+}
+
+Result<PageRequest> ReadPage(const net::Request& request) {
+  PageRequest page;
+  page.limit = kDefaultPageLimit;
+  auto limit = QueryInt(request, "limit");
+  if (!limit.ok()) return limit.error();
+  if (limit->has_value()) {
+    if (**limit < 1 || **limit > kMaxPageLimit) {
+      return InvalidArgument("limit", "must be between 1 and " + std::to_string(kMaxPageLimit));
+    }
+    page.limit = static_cast<int>(**limit);
+  }
+  auto after = QueryInt(request, "after");
+  if (!after.ok()) return after.error();
+  if (after->has_value()) {
+    if (**after < 0) return InvalidArgument("after", "must be an id (0 or more)");
+    page.after_id = **after;
+  }
+  return page;
+}
+
+// ---- system -------------------------------------------------------------------------------
+
+net::Response Healthz(RequestContext&) {
+  Json body;
+  body["status"] = "ok";
+  return Ok(200, body);
+}
+
+net::Response Metrics(RequestContext& c) {
+  auto depth = c.store.CountPendingDeliveries();
+  if (!depth.ok()) return ErrorResponse(depth.error());
+  return net::Response::Text(200, c.engine.metrics().RenderPrometheus(*depth),
+                             std::string(kPrometheusContentType));
+}
+
+// ---- channel accounts ---------------------------------------------------------------------
+
+net::Response CreateAccount(RequestContext& c) {
+  if (c.request.body.size() > kMaxJsonBodyBytes) return TooLarge();
+  auto body = JsonBody(c.request);
+  if (!body.ok()) return ErrorResponse(body.error());
+  auto in = ParseNewChannelAccount(*body);
+  if (!in.ok()) return ErrorResponse(in.error());
+  auto account = c.store.CreateChannelAccount(*in, c.clock.Now());
+  if (!account.ok()) return ErrorResponse(account.error());
+  return Ok(201, ToJson(*account));
+}
+
+net::Response ListAccounts(RequestContext& c) {
+  auto accounts = c.store.ListChannelAccounts();
+  if (!accounts.ok()) return ErrorResponse(accounts.error());
+  boost::json::array items;
+  for (const ChannelAccount& a : *accounts) items.emplace_back(ToJson(a));
+  Json body;
+  body["items"] = std::move(items);
+  return Ok(200, body);
+}
+
+net::Response GetAccount(RequestContext& c) {
+  const Id id = c.PathId("id");
+  auto account = c.store.GetChannelAccount(id);
+  if (!account.ok()) return ErrorResponse(Named(account.error(), "channel account", id));
+  return Ok(200, ToJson(*account));
+}
+
+// ---- contacts -----------------------------------------------------------------------------
+
+net::Response CreateContact(RequestContext& c) {
+  if (c.request.body.size() > kMaxJsonBodyBytes) return TooLarge();
+  auto body = JsonBody(c.request);
+  if (!body.ok()) return ErrorResponse(body.error());
+  if (!body->is_object()) {
+    return ErrorResponse(InvalidArgument(std::string(kBodyField), std::string(kMsgWantObject)));
+  }
+  auto in = ContactInputFromJson(body->get_object(), std::nullopt);
+  if (!in.ok()) return ErrorResponse(in.error());
+  auto account = ReferencedAccount(c.store, in->channel_account_id, "channel_account_id");
+  if (!account.ok()) return ErrorResponse(account.error());
+  auto summary = c.store.UpsertContacts(std::span<const ContactInput>(&*in, 1), c.clock.Now());
+  if (!summary.ok()) return ErrorResponse(summary.error());
+  if (summary->contact_ids.size() != 1) {
+    return ErrorResponse(Internal("the store did not report the upserted contact"));
+  }
+  auto contact = c.store.GetContact(summary->contact_ids.front());
+  if (!contact.ok()) return ErrorResponse(contact.error());
+  return Ok(summary->created > 0 ? 201 : 200, ToJson(*contact));
+}
+
+net::Response ListContacts(RequestContext& c) {
+  auto page = ReadPage(c.request);
+  if (!page.ok()) return ErrorResponse(page.error());
+  auto account = QueryId(c.request, "channel_account_id");
+  if (!account.ok()) return ErrorResponse(account.error());
+  ContactQuery query;
+  query.page = *page;
+  query.channel_account_id = *account;
+  auto contacts = c.store.ListContacts(query);
+  if (!contacts.ok()) return ErrorResponse(contacts.error());
+  return Ok(200, PageJson(*contacts));
+}
+
+net::Response GetContact(RequestContext& c) {
+  const Id id = c.PathId("id");
+  auto contact = c.store.GetContact(id);
+  if (!contact.ok()) return ErrorResponse(Named(contact.error(), "contact", id));
+  return Ok(200, ToJson(*contact));
+}
+
+net::Response ImportContacts(RequestContext& c) {
+  std::optional<ImportFormat> format;
+  if (const auto name = c.request.query_param("format")) {
+    format = ParseImportFormat(*name);
+    if (!format) return ErrorResponse(InvalidArgument("format", "must be jsonl or csv"));
+  } else if (const auto type = c.request.header("Content-Type")) {
+    format = ImportFormatFromContentType(*type);
+  }
+  if (!format) {
+    return ErrorResponse(
+        InvalidArgument("format",
+                        "is required: pass ?format=jsonl or ?format=csv, or send Content-Type "
+                        "application/x-ndjson or text/csv"));
+  }
+  auto default_account = QueryId(c.request, "channel_account_id");
+  if (!default_account.ok()) return ErrorResponse(default_account.error());
+  if (default_account->has_value()) {
+    auto account = ReferencedAccount(c.store, **default_account, "channel_account_id");
+    if (!account.ok()) return ErrorResponse(account.error());
+  }
+
+  auto parsed = ParseContactImport(c.request.body, *format, *default_account);
+  if (!parsed.ok()) return ErrorResponse(parsed.error());
+
+  // Rows naming an account that does not exist are bad rows like any other, so that the
+  // good rows still go in.
+  std::map<Id, bool> account_exists;
+  std::vector<ContactInput> good;
+  good.reserve(parsed->rows.size());
+  std::vector<ImportRowError> errors = std::move(parsed->errors);
+  for (ImportRow& row : parsed->rows) {
+    const Id id = row.input.channel_account_id;
+    auto it = account_exists.find(id);
+    if (it == account_exists.end()) {
+      auto account = c.store.GetChannelAccount(id);
+      if (!account.ok() && account.error().code != ErrorCode::kNotFound) {
+        return ErrorResponse(account.error());
+      }
+      it = account_exists.emplace(id, account.ok()).first;
+    }
+    if (!it->second) {
+      errors.push_back({row.line, "channel_account_id",
+                        "channel account " + std::to_string(id) + " does not exist"});
+      continue;
+    }
+    good.push_back(std::move(row.input));
+  }
+  std::stable_sort(
+      errors.begin(), errors.end(),
+      [](const ImportRowError& a, const ImportRowError& b) { return a.line < b.line; });
+
+  UpsertSummary summary;
+  if (!good.empty()) {
+    auto upserted = c.store.UpsertContacts(good, c.clock.Now());
+    if (!upserted.ok()) return ErrorResponse(upserted.error());
+    summary = std::move(*upserted);
+  }
+
+  boost::json::array error_list;
+  const std::size_t reported = std::min(errors.size(), kMaxReportedImportErrors);
+  for (std::size_t i = 0; i < reported; ++i) {
+    Json e;
+    e["line"] = errors[i].line;
+    if (!errors[i].field.empty()) e["field"] = errors[i].field;
+    e["message"] = errors[i].message;
+    error_list.emplace_back(std::move(e));
+  }
+  Json body;
+  body["received"] = parsed->received;
+  body["imported"] = static_cast<std::int64_t>(good.size());
+  body["created"] = summary.created;
+  body["updated"] = summary.updated;
+  body["errors"] = std::move(error_list);
+  body["errors_omitted"] = static_cast<std::int64_t>(errors.size() - reported);
+  return Ok(200, body);
+}
+
+// ---- broadcasts ---------------------------------------------------------------------------
+
+net::Response CreateBroadcast(RequestContext& c) {
+  if (c.request.body.size() > kMaxJsonBodyBytes) return TooLarge();
+  auto body = JsonBody(c.request);
+  if (!body.ok()) return ErrorResponse(body.error());
+  auto in = ParseNewBroadcast(*body);
+  if (!in.ok()) return ErrorResponse(in.error());
+  auto account = ReferencedAccount(c.store, in->channel_account_id, "channel_account_id");
+  if (!account.ok()) return ErrorResponse(account.error());
+  const Status fits = CheckMessagesFor(account->platform, in->messages);
+  if (!fits.ok()) return ErrorResponse(fits.error());
+  auto broadcast = c.store.CreateBroadcast(*in, c.clock.Now());
+  if (!broadcast.ok()) return ErrorResponse(broadcast.error());
+  return Ok(201, ToJson(*broadcast));
+}
+
+net::Response ListBroadcasts(RequestContext& c) {
+  auto page = ReadPage(c.request);
+  if (!page.ok()) return ErrorResponse(page.error());
+  auto broadcasts = c.store.ListBroadcasts(*page);
+  if (!broadcasts.ok()) return ErrorResponse(broadcasts.error());
+  return Ok(200, PageJson(*broadcasts));
+}
+
+net::Response GetBroadcast(RequestContext& c) {
+  const Id id = c.PathId("id");
+  auto broadcast = c.store.GetBroadcast(id);
+  if (!broadcast.ok()) return ErrorResponse(Named(broadcast.error(), "broadcast", id));
+  return Ok(200, ToJson(*broadcast));
+}
+
+net::Response PreviewBroadcast(RequestContext& c) {
+  const Id id = c.PathId("id");
+  auto broadcast = c.store.GetBroadcast(id);
+  if (!broadcast.ok()) return ErrorResponse(Named(broadcast.error(), "broadcast", id));
+  auto preview = c.engine.Preview(id);
+  if (!preview.ok()) return ErrorResponse(preview.error());
+  return Ok(200, ToJson(*preview));
+}
+
+net::Response SendBroadcast(RequestContext& c) {
+  const Id id = c.PathId("id");
+  auto broadcast = c.store.GetBroadcast(id);
+  if (!broadcast.ok()) return ErrorResponse(Named(broadcast.error(), "broadcast", id));
+  auto sent = c.engine.SendNow(id);
+  if (!sent.ok()) return ErrorResponse(sent.error());
+  c.engine.Notify();
+  return Ok(202, ToJson(*sent));
+}
+
+net::Response BroadcastReport(RequestContext& c) {
+  const Id id = c.PathId("id");
+  auto broadcast = c.store.GetBroadcast(id);
+  if (!broadcast.ok()) return ErrorResponse(Named(broadcast.error(), "broadcast", id));
+  auto runs = c.store.ListRuns(id);
+  if (!runs.ok()) return ErrorResponse(runs.error());
+  if (runs->empty()) {
+    return ErrorResponse(NotFound("broadcast " + std::to_string(id) + " has never been sent"));
+  }
+  const Run& latest = *std::max_element(runs->begin(), runs->end(),
+                                        [](const Run& a, const Run& b) { return a.id < b.id; });
+  auto report = c.store.GetRunReport(latest.id);
+  if (!report.ok()) return ErrorResponse(report.error());
+  return Ok(200, ToJson(id, *report));
+}
+
+net::Response RunDeliveries(RequestContext& c) {
+  const Id id = c.PathId("id");
+  auto page = ReadPage(c.request);
+  if (!page.ok()) return ErrorResponse(page.error());
+  auto run = c.store.GetRun(id);
+  if (!run.ok()) return ErrorResponse(Named(run.error(), "run", id));
+  auto deliveries = c.store.ListDeliveries(id, *page);
+  if (!deliveries.ok()) return ErrorResponse(deliveries.error());
+  return Ok(200, PageJson(*deliveries));
+}
+
+constexpr std::array kRoutes = {
+    ApiRoute{"GET", "/healthz", &Healthz, /*needs_key=*/false},
+    ApiRoute{"GET", "/metrics", &Metrics},
+    ApiRoute{"POST", "/v1/channel-accounts", &CreateAccount},
+    ApiRoute{"GET", "/v1/channel-accounts", &ListAccounts},
+    ApiRoute{"GET", "/v1/channel-accounts/{id}", &GetAccount},
+    ApiRoute{"POST", "/v1/contacts", &CreateContact},
+    ApiRoute{"GET", "/v1/contacts", &ListContacts},
+    ApiRoute{"GET", "/v1/contacts/{id}", &GetContact},
+    ApiRoute{"POST", "/v1/contacts/import", &ImportContacts},
+    ApiRoute{"POST", "/v1/broadcasts", &CreateBroadcast},
+    ApiRoute{"GET", "/v1/broadcasts", &ListBroadcasts},
+    ApiRoute{"GET", "/v1/broadcasts/{id}", &GetBroadcast},
+    ApiRoute{"POST", "/v1/broadcasts/{id}/preview", &PreviewBroadcast},
+    ApiRoute{"POST", "/v1/broadcasts/{id}/send", &SendBroadcast},
+    ApiRoute{"GET", "/v1/broadcasts/{id}/report", &BroadcastReport},
+    ApiRoute{"GET", "/v1/runs/{id}/deliveries", &RunDeliveries},
+};
+
+}  // namespace
+
+Id RequestContext::PathId(std::string_view name) const {
+  for (const auto& [key, id] : ids) {
+    if (key == name) return id;
+  }
+  return 0;  // unreachable for the patterns above: every handler asks for its own parameter
+}
+
+std::span<const ApiRoute> ApiRoutes() { return kRoutes; }
+
+}  // namespace crier::api

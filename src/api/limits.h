@@ -1,0 +1,62 @@
+// The API's input limits and user-facing error messages, in one place so that the code, the
+// tests and docs/openapi.yaml refer to the same values.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+namespace crier::api {
+
+// ---- limits -------------------------------------------------------------------------------
+
+inline constexpr std::size_t kMaxNameChars = 200;        // broadcast and account names
+inline constexpr std::size_t kMaxExternalIdChars = 128;  // Page id, IG account id, ...
+inline constexpr std::size_t kMaxAccessTokenBytes = 4096;
+inline constexpr std::size_t kMaxUrlBytes = 2048;
+inline constexpr std::size_t kMaxTimeZoneBytes = 64;
+inline constexpr double kMaxMessagesPerSecond = 100000;
+inline constexpr int kMinConcurrency = 1;
+inline constexpr int kMaxConcurrency = 1024;
+inline constexpr std::size_t kMinMessages = 1;
+inline constexpr std::size_t kMaxMessages = 5;
+// Messenger: message.text must be shorter than 2000 characters (code points).
+inline constexpr std::size_t kMessengerTextLimitChars = 2000;
+// Instagram: at most 1000 bytes of UTF-8.
+inline constexpr std::size_t kInstagramTextMaxBytes = 1000;
+inline constexpr std::size_t kMaxTags = 100;
+inline constexpr std::size_t kMaxTagChars = 100;
+inline constexpr std::size_t kMaxPlatformUserIdBytes = 256;
+inline constexpr std::size_t kMaxContactTextChars = 256;  // name, first_name
+inline constexpr std::size_t kMaxLocaleBytes = 35;
+inline constexpr int kDefaultPageLimit = 100;
+inline constexpr int kMaxPageLimit = 1000;
+// An import reports at most this many row errors; the rest are only counted.
+inline constexpr std::size_t kMaxReportedImportErrors = 1000;
+
+// ---- messages -----------------------------------------------------------------------------
+
+inline constexpr std::string_view kMsgRequired = "is required";
+inline constexpr std::string_view kMsgUnknownField = "is not a known field";
+inline constexpr std::string_view kMsgWantString = "must be a string";
+inline constexpr std::string_view kMsgWantInteger = "must be an integer";
+inline constexpr std::string_view kMsgWantPositiveId = "must be a positive integer id";
+inline constexpr std::string_view kMsgWantNumber = "must be a number";
+inline constexpr std::string_view kMsgWantBool = "must be true or false";
+inline constexpr std::string_view kMsgWantObject = "must be a JSON object";
+inline constexpr std::string_view kMsgWantArray = "must be an array";
+inline constexpr std::string_view kMsgWantRfc3339 =
+    "must be an RFC 3339 time, e.g. 2026-11-21T09:00:00Z";
+inline constexpr std::string_view kMsgEmpty = "must not be empty";
+inline constexpr std::string_view kMsgInvalidUtf8 = "must be valid UTF-8";
+inline constexpr std::string_view kMsgMissingKey =
+    "missing API key: send the header Authorization: Bearer <api key>";
+inline constexpr std::string_view kMsgUnknownKey = "unknown API key";
+inline constexpr std::string_view kMsgRoleDenied = "this API key's role may not do this";
+inline constexpr std::string_view kMsgNoRoute = "no such route";
+inline constexpr std::string_view kMsgWrongMethod = "method not allowed on this route";
+inline constexpr std::string_view kMsgPlatformNotYet =
+    "is not supported yet; supported platforms: messenger, instagram";
+inline constexpr std::string_view kMsgPlatformUnknown =
+    "must be one of messenger, instagram, whatsapp, line";
+
+}  // namespace crier::api

@@ -1,0 +1,291 @@
+#include "api/requests.h"
+
+#include <boost/url/parse.hpp>
+#include <cmath>
+
+#include "api/fields.h"
+#include "api/limits.h"
+#include "api/utf8.h"
+
+namespace crier::api {
+namespace {
+
+Result<const boost::json::object*> TopLevelObject(const boost::json::value& body) {
+  if (!body.is_object()) {
+    return InvalidArgument(std::string(kBodyField), std::string(kMsgWantObject) + " (got " +
+                                                        std::string(JsonTypeName(body)) + ")");
+  }
+  return &body.get_object();
+}
+
+Result<Platform> ReadPlatform(const ObjectReader& r) {
+  auto name = r.String("platform");
+  if (!name.ok()) return name.error();
+  const std::optional<Platform> platform = ParsePlatform(*name);
+  if (!platform) return InvalidArgument("platform", std::string(kMsgPlatformUnknown));
+  if (*platform != Platform::kMessenger && *platform != Platform::kInstagram) {
+    return InvalidArgument("platform", "\"" + *name + "\" " + std::string(kMsgPlatformNotYet));
+  }
+  return *platform;
+}
+
+Status CheckExternalId(std::string_view id) {
+  CRIER_RETURN_IF_ERROR(CheckText("external_id", id, kMaxExternalIdChars));
+  for (char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '-' || c == '.';
+    // The id becomes a segment of the platform's URL path.
+    if (!ok) {
+      return InvalidArgument("external_id", "may contain only letters, digits, '_', '-' and '.'");
+    }
+  }
+  return Status::Ok();
+}
+
+Status CheckAccessToken(std::string_view token) {
+  if (token.empty()) return InvalidArgument("access_token", std::string(kMsgEmpty));
+  if (token.size() > kMaxAccessTokenBytes) {
+    return InvalidArgument(
+        "access_token",
+        "is too long: at most " + std::to_string(kMaxAccessTokenBytes) + " bytes allowed");
+  }
+  // It travels in an HTTP header; anything but visible ASCII would corrupt the request.
+  for (unsigned char c : token) {
+    if (c <= 0x20 || c >= 0x7F) {
+      return InvalidArgument("access_token", "must be visible ASCII without spaces");
+    }
+  }
+  return Status::Ok();
+}
+
+// An absolute http(s) URL without credentials, query or fragment; trailing slashes removed so
+// that adapters can append "/v25.0/...".
+Result<std::string> NormalizeBaseUrl(std::string url) {
+  constexpr std::string_view kField = "api_base_url";
+  if (url.size() > kMaxUrlBytes) return InvalidArgument(std::string(kField), "is too long");
+  auto parsed = boost::urls::parse_absolute_uri(url);
+  if (!parsed) {
+    return InvalidArgument(
+        std::string(kField),
+        "must be an absolute http or https URL, e.g. https://graph.facebook.com");
+  }
+  const boost::urls::url_view& u = *parsed;
+  if (u.scheme_id() != boost::urls::scheme::http && u.scheme_id() != boost::urls::scheme::https) {
+    return InvalidArgument(std::string(kField), "must use the http or https scheme");
+  }
+  if (u.encoded_host().empty()) return InvalidArgument(std::string(kField), "must name a host");
+  if (u.has_userinfo()) {
+    return InvalidArgument(std::string(kField), "must not contain credentials");
+  }
+  if (u.has_query() || u.has_fragment()) {
+    return InvalidArgument(std::string(kField), "must not have a query or a fragment");
+  }
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+Status CheckApiVersion(std::string_view v) {
+  // "v25.0": Graph API versions.
+  bool ok = v.size() >= 4 && v.size() <= 16 && v[0] == 'v';
+  bool dot = false;
+  for (std::size_t i = 1; ok && i < v.size(); ++i) {
+    if (v[i] == '.') {
+      ok = !dot && i > 1 && i + 1 < v.size();
+      dot = true;
+    } else {
+      ok = v[i] >= '0' && v[i] <= '9';
+    }
+  }
+  if (!ok || !dot) return InvalidArgument("api_version", "must look like v25.0");
+  return Status::Ok();
+}
+
+Result<Pacing> ReadPacing(const boost::json::object& object) {
+  ObjectReader r(object, "pacing");
+  CRIER_RETURN_IF_ERROR(r.RejectUnknown({"messages_per_second", "max_concurrency"}));
+  Pacing pacing;
+  auto rate = r.OptNumber("messages_per_second");
+  if (!rate.ok()) return rate.error();
+  if (rate->has_value()) {
+    const double v = **rate;
+    if (!(v > 0) || v > kMaxMessagesPerSecond || !std::isfinite(v)) {
+      return InvalidArgument(r.Path("messages_per_second"),
+                             "must be greater than 0 and at most 100000");
+    }
+    pacing.messages_per_second = v;
+  }
+  auto concurrency = r.OptInt("max_concurrency");
+  if (!concurrency.ok()) return concurrency.error();
+  if (concurrency->has_value()) {
+    const std::int64_t v = **concurrency;
+    if (v < kMinConcurrency || v > kMaxConcurrency) {
+      return InvalidArgument(r.Path("max_concurrency"), "must be between 1 and 1024");
+    }
+    pacing.max_concurrency = static_cast<int>(v);
+  }
+  return pacing;
+}
+
+Result<Message> ReadMessage(const boost::json::value& v, const std::string& path) {
+  if (!v.is_object()) {
+    return InvalidArgument(
+        path, std::string(kMsgWantObject) + " (got " + std::string(JsonTypeName(v)) + ")");
+  }
+  ObjectReader r(v.get_object(), path);
+  CRIER_RETURN_IF_ERROR(r.RejectUnknown({"kind", "text"}));
+  auto kind = r.String("kind");
+  if (!kind.ok()) return kind.error();
+  Message message;
+  const std::optional<MessageKind> parsed = ParseMessageKind(*kind);
+  if (!parsed) return InvalidArgument(r.Path("kind"), "must be \"text\"");
+  message.kind = *parsed;
+  auto text = r.String("text");
+  if (!text.ok()) return text.error();
+  if (text->empty()) return InvalidArgument(r.Path("text"), std::string(kMsgEmpty));
+  message.text = std::move(*text);
+  return message;
+}
+
+}  // namespace
+
+Result<NewChannelAccount> ParseNewChannelAccount(const boost::json::value& body) {
+  auto object = TopLevelObject(body);
+  if (!object.ok()) return object.error();
+  ObjectReader r(**object, "");
+  CRIER_RETURN_IF_ERROR(r.RejectUnknown({"platform", "name", "external_id", "access_token",
+                                         "api_base_url", "api_version", "time_zone", "pacing"}));
+  NewChannelAccount in;
+  auto platform = ReadPlatform(r);
+  if (!platform.ok()) return platform.error();
+  in.platform = *platform;
+
+  auto name = r.String("name");
+  if (!name.ok()) return name.error();
+  CRIER_RETURN_IF_ERROR(CheckText("name", *name, kMaxNameChars));
+  in.name = std::move(*name);
+
+  auto external_id = r.String("external_id");
+  if (!external_id.ok()) return external_id.error();
+  CRIER_RETURN_IF_ERROR(CheckExternalId(*external_id));
+  in.external_id = std::move(*external_id);
+
+  auto token = r.String("access_token");
+  if (!token.ok()) return token.error();
+  CRIER_RETURN_IF_ERROR(CheckAccessToken(*token));
+  in.access_token = std::move(*token);
+
+  auto url = r.String("api_base_url");
+  if (!url.ok()) return url.error();
+  auto normalized = NormalizeBaseUrl(std::move(*url));
+  if (!normalized.ok()) return normalized.error();
+  in.api_base_url = std::move(*normalized);
+
+  auto version = r.OptString("api_version");
+  if (!version.ok()) return version.error();
+  if (version->has_value()) {
+    CRIER_RETURN_IF_ERROR(CheckApiVersion(**version));
+    in.api_version = std::move(**version);
+  }
+
+  auto tz = r.OptString("time_zone");
+  if (!tz.ok()) return tz.error();
+  if (tz->has_value()) {
+    CRIER_RETURN_IF_ERROR(CheckTimeZone("time_zone", **tz));
+    in.time_zone = std::move(**tz);
+  }
+
+  auto pacing = r.OptObject("pacing");
+  if (!pacing.ok()) return pacing.error();
+  if (*pacing != nullptr) {
+    auto read = ReadPacing(**pacing);
+    if (!read.ok()) return read.error();
+    in.pacing = *read;
+  }
+  return in;
+}
+
+Result<NewBroadcast> ParseNewBroadcast(const boost::json::value& body) {
+  auto object = TopLevelObject(body);
+  if (!object.ok()) return object.error();
+  ObjectReader r(**object, "");
+  CRIER_RETURN_IF_ERROR(
+      r.RejectUnknown({"name", "channel_account_id", "purpose", "audience", "messages"}));
+  NewBroadcast in;
+
+  auto name = r.String("name");
+  if (!name.ok()) return name.error();
+  CRIER_RETURN_IF_ERROR(CheckText("name", *name, kMaxNameChars));
+  in.name = std::move(*name);
+
+  auto account = r.OptId("channel_account_id");
+  if (!account.ok()) return account.error();
+  if (!account->has_value()) {
+    return InvalidArgument("channel_account_id", std::string(kMsgRequired));
+  }
+  in.channel_account_id = **account;
+
+  auto purpose = r.String("purpose");
+  if (!purpose.ok()) return purpose.error();
+  const std::optional<Purpose> parsed_purpose = ParsePurpose(*purpose);
+  if (!parsed_purpose) {
+    return InvalidArgument("purpose", "must be \"promotional\" or \"non_promotional\"");
+  }
+  in.purpose = *parsed_purpose;
+
+  auto audience = r.OptObject("audience");
+  if (!audience.ok()) return audience.error();
+  if (*audience != nullptr) {
+    ObjectReader a(**audience, "audience");
+    CRIER_RETURN_IF_ERROR(a.RejectUnknown({"any_tags"}));
+    auto tags = a.OptArray("any_tags");
+    if (!tags.ok()) return tags.error();
+    if (*tags != nullptr) {
+      for (std::size_t i = 0; i < (*tags)->size(); ++i) {
+        const boost::json::value& tag = (**tags)[i];
+        const std::string path = ElementPath(a.Path("any_tags"), i);
+        if (!tag.is_string()) {
+          return InvalidArgument(
+              path, std::string(kMsgWantString) + " (got " + std::string(JsonTypeName(tag)) + ")");
+        }
+        std::string value(tag.get_string());
+        CRIER_RETURN_IF_ERROR(CheckText(path, value, kMaxTagChars));
+        in.audience.any_tags.push_back(std::move(value));
+      }
+    }
+  }
+
+  auto messages = r.OptArray("messages");
+  if (!messages.ok()) return messages.error();
+  if (*messages == nullptr) return InvalidArgument("messages", std::string(kMsgRequired));
+  const boost::json::array& list = **messages;
+  if (list.size() < kMinMessages || list.size() > kMaxMessages) {
+    return InvalidArgument("messages",
+                           "must hold 1 to 5 messages (got " + std::to_string(list.size()) + ")");
+  }
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    auto message = ReadMessage(list[i], ElementPath("messages", i));
+    if (!message.ok()) return message.error();
+    in.messages.push_back(std::move(*message));
+  }
+  return in;
+}
+
+Status CheckMessagesFor(Platform platform, std::span<const Message> messages) {
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    const std::string field = ElementPath("messages", i) + ".text";
+    const std::string& text = messages[i].text;
+    const std::optional<std::size_t> chars = CountCodePoints(text);
+    if (!chars) return InvalidArgument(field, std::string(kMsgInvalidUtf8));
+    if (platform == Platform::kMessenger && *chars >= kMessengerTextLimitChars) {
+      return InvalidArgument(field, "is too long for Messenger: " + std::to_string(*chars) +
+                                        " characters; it must be shorter than 2000");
+    }
+    if (platform == Platform::kInstagram && text.size() > kInstagramTextMaxBytes) {
+      return InvalidArgument(field, "is too long for Instagram: " + std::to_string(text.size()) +
+                                        " bytes of UTF-8; at most 1000 allowed");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace crier::api

@@ -1,0 +1,25 @@
+// Reading and checking the create bodies of channel accounts and broadcasts. Every failure
+// names the field at fault by its JSON path. Pure and thread-safe.
+#pragma once
+
+#include <boost/json.hpp>
+#include <span>
+
+#include "core/model.h"
+#include "core/result.h"
+#include "store/store.h"
+
+namespace crier::api {
+
+// POST /v1/channel-accounts. Only messenger and instagram are accepted for now.
+Result<NewChannelAccount> ParseNewChannelAccount(const boost::json::value& body);
+
+// POST /v1/broadcasts: the checks that need no stored state. Text limits depend on the
+// account's platform and are checked by CheckMessagesFor once the account is known.
+Result<NewBroadcast> ParseNewBroadcast(const boost::json::value& body);
+
+// The platform's limits on message content: Messenger text < 2000 code points, Instagram text
+// <= 1000 bytes of UTF-8. Failures name "messages[i].text".
+Status CheckMessagesFor(Platform platform, std::span<const Message> messages);
+
+}  // namespace crier::api

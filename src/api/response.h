@@ -1,0 +1,25 @@
+// Building the API's responses: JSON bodies, and the one error body used everywhere:
+//   {"error":{"code":"invalid_argument","message":"...","field":"messages[0].text"}}
+#pragma once
+
+#include <boost/json.hpp>
+#include <string_view>
+
+#include "core/result.h"
+#include "net/http.h"
+
+namespace crier::api {
+
+// The HTTP status for an error code (invalid_argument 400, not_found 404, ...).
+int HttpStatus(ErrorCode code);
+
+net::Response JsonResponse(int status, const boost::json::value& body);
+
+// An error response whose status follows from error.code.
+net::Response ErrorResponse(const Error& error);
+
+// An error response with an explicit status and a code outside ErrorCode (e.g. 405
+// "method_not_allowed"), for conditions of the protocol rather than of the domain.
+net::Response ErrorResponse(int status, std::string_view code, std::string_view message);
+
+}  // namespace crier::api

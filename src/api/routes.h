@@ -1,0 +1,42 @@
+// The API's route table: every route the server serves, with its handler. Api::Handle routes
+// through it, and the OpenAPI test reads it so that docs/openapi.yaml cannot drift from the
+// server.
+#pragma once
+
+#include <span>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/model.h"
+#include "engine/engine.h"
+#include "net/http.h"
+#include "store/store.h"
+
+namespace crier::api {
+
+// What a handler gets: the dependencies, the request, and its path parameters, already
+// checked to be positive integer ids.
+struct RequestContext {
+  Store& store;
+  engine::Engine& engine;
+  const Clock& clock;
+  const net::Request& request;
+  std::vector<std::pair<std::string_view, Id>> ids;
+
+  Id PathId(std::string_view name) const;
+};
+
+using RouteHandler = net::Response (*)(RequestContext&);
+
+struct ApiRoute {
+  std::string_view method;
+  std::string_view pattern;  // "/v1/broadcasts/{id}"
+  RouteHandler handler;
+  bool needs_key = true;  // false only for GET /healthz
+};
+
+std::span<const ApiRoute> ApiRoutes();
+
+}  // namespace crier::api

@@ -1,0 +1,177 @@
+#include "api/wire.h"
+
+namespace crier::api {
+namespace {
+
+boost::json::object Counts(const std::vector<std::pair<std::string, std::int64_t>>& counts) {
+  boost::json::object out;
+  for (const auto& [code, n] : counts) out[code] = n;
+  return out;
+}
+
+// Empty strings of a delivery mean "does not apply": null says so more plainly.
+boost::json::value StringOrNull(const std::string& s) {
+  if (s.empty()) return nullptr;
+  return boost::json::value(s);
+}
+
+}  // namespace
+
+boost::json::value TimeJson(const std::optional<Time>& t) {
+  if (!t) return nullptr;
+  return boost::json::value(FormatRfc3339(*t));
+}
+
+boost::json::object ToJson(const ChannelAccount& account) {
+  boost::json::object pacing;
+  pacing["messages_per_second"] = account.pacing.messages_per_second;
+  pacing["max_concurrency"] = account.pacing.max_concurrency;
+  boost::json::object out;
+  out["id"] = account.id;
+  out["platform"] = ToString(account.platform);
+  out["name"] = account.name;
+  out["external_id"] = account.external_id;
+  out["api_base_url"] = account.api_base_url;
+  out["api_version"] = account.api_version;
+  out["time_zone"] = account.time_zone;
+  out["pacing"] = std::move(pacing);
+  out["access_token_set"] = !account.access_token.empty();
+  out["created_at"] = FormatRfc3339(account.created_at);
+  return out;
+}
+
+boost::json::object ToJson(const Contact& contact) {
+  boost::json::object subscription;
+  subscription["status"] = ToString(contact.subscription);
+  subscription["changed_at"] = TimeJson(contact.subscription_changed_at);
+  boost::json::array tags;
+  for (const std::string& tag : contact.tags) tags.emplace_back(tag);
+  boost::json::array identities;
+  for (const Identity& identity : contact.identities) {
+    boost::json::object i;
+    i["channel_account_id"] = identity.channel_account_id;
+    i["platform_user_id"] = identity.platform_user_id;
+    i["last_inbound_at"] = TimeJson(identity.last_inbound_at);
+    i["window_opener"] = ToString(identity.window_opener);
+    i["blocked"] = identity.blocked;
+    identities.emplace_back(std::move(i));
+  }
+  boost::json::object out;
+  out["id"] = contact.id;
+  out["name"] = contact.name;
+  out["first_name"] = contact.first_name;
+  out["locale"] = contact.locale;
+  out["time_zone"] = contact.time_zone;
+  out["subscription"] = std::move(subscription);
+  out["tags"] = std::move(tags);
+  out["identities"] = std::move(identities);
+  out["created_at"] = FormatRfc3339(contact.created_at);
+  out["updated_at"] = FormatRfc3339(contact.updated_at);
+  return out;
+}
+
+boost::json::object ToJson(const Broadcast& broadcast) {
+  boost::json::array any_tags;
+  for (const std::string& tag : broadcast.audience.any_tags) any_tags.emplace_back(tag);
+  boost::json::object audience;
+  audience["any_tags"] = std::move(any_tags);
+  boost::json::array messages;
+  for (const Message& m : broadcast.messages) {
+    boost::json::object message;
+    message["kind"] = ToString(m.kind);
+    message["text"] = m.text;
+    messages.emplace_back(std::move(message));
+  }
+  boost::json::object out;
+  out["id"] = broadcast.id;
+  out["name"] = broadcast.name;
+  out["channel_account_id"] = broadcast.channel_account_id;
+  out["purpose"] = ToString(broadcast.purpose);
+  out["audience"] = std::move(audience);
+  out["messages"] = std::move(messages);
+  out["status"] = ToString(broadcast.status);
+  out["created_at"] = FormatRfc3339(broadcast.created_at);
+  out["updated_at"] = FormatRfc3339(broadcast.updated_at);
+  return out;
+}
+
+boost::json::object ToJson(const Run& run) {
+  boost::json::object out;
+  out["id"] = run.id;
+  out["broadcast_id"] = run.broadcast_id;
+  out["status"] = ToString(run.status);
+  out["created_at"] = FormatRfc3339(run.created_at);
+  out["planned_at"] = TimeJson(run.planned_at);
+  out["finished_at"] = TimeJson(run.finished_at);
+  return out;
+}
+
+boost::json::object ToJson(const DeliveryRecord& d) {
+  boost::json::object out;
+  out["id"] = d.id;
+  out["contact_id"] = d.contact_id;
+  out["platform_user_id"] = d.platform_user_id;
+  out["state"] = ToString(d.state);
+  out["route"] = StringOrNull(d.route);
+  out["skip_reason"] = StringOrNull(d.skip_reason);
+  out["platform_message_id"] = StringOrNull(d.platform_message_id);
+  out["error_class"] = StringOrNull(d.error_class);
+  out["error_code"] = StringOrNull(d.error_code);
+  out["error_message"] = StringOrNull(d.error_message);
+  out["attempts"] = d.attempts;
+  out["created_at"] = FormatRfc3339(d.created_at);
+  out["sent_at"] = TimeJson(d.sent_at);
+  return out;
+}
+
+boost::json::object ToJson(const engine::PreviewResult& preview) {
+  boost::json::object explanations;
+  for (const auto& [code, line] : preview.explanations) explanations[code] = line;
+  boost::json::object out;
+  out["matched"] = preview.matched;
+  out["sendable"] = preview.sendable;
+  out["by_route"] = Counts(preview.by_route);
+  out["by_skip_reason"] = Counts(preview.by_skip_reason);
+  out["explanations"] = std::move(explanations);
+  out["estimated_seconds"] = preview.estimated_seconds;
+  return out;
+}
+
+boost::json::object ToJson(const engine::SendNowResult& result) {
+  boost::json::object out;
+  out["run"] = ToJson(result.run);
+  out["planned"] = result.planned;
+  out["skipped"] = result.skipped;
+  return out;
+}
+
+boost::json::object ToJson(Id broadcast_id, const RunReport& report) {
+  // Every state is present, so clients need not guess which zeros were left out.
+  boost::json::object by_state;
+  for (DeliveryState s : {DeliveryState::kPlanned, DeliveryState::kSending, DeliveryState::kSent,
+                          DeliveryState::kFailed, DeliveryState::kSkipped}) {
+    by_state[ToString(s)] = 0;
+  }
+  std::int64_t unresolved = 0;
+  for (const auto& [state, n] : report.by_state) {
+    by_state[state] = n;
+    if (state == ToString(DeliveryState::kPlanned) || state == ToString(DeliveryState::kSending)) {
+      unresolved += n;
+    }
+  }
+  const RunStatus status = report.run.status;
+  const bool done = status == RunStatus::kCompleted || status == RunStatus::kCancelled ||
+                    (status == RunStatus::kSending && unresolved == 0);
+  boost::json::object out;
+  out["broadcast_id"] = broadcast_id;
+  out["run"] = ToJson(report.run);
+  out["matched"] = report.matched;
+  out["by_state"] = std::move(by_state);
+  out["by_route"] = Counts(report.by_route);
+  out["by_skip_reason"] = Counts(report.by_skip_reason);
+  out["by_error"] = Counts(report.by_error);
+  out["done"] = done;
+  return out;
+}
+
+}  // namespace crier::api

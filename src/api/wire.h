@@ -1,0 +1,43 @@
+// The JSON form of crier's objects in API responses (see docs/openapi.yaml). Times are
+// RFC 3339 UTC strings; an unknown time is null. A channel account's access token is never
+// written: only whether one is set.
+#pragma once
+
+#include <boost/json.hpp>
+#include <optional>
+
+#include "core/model.h"
+#include "engine/engine.h"
+#include "store/store.h"
+
+namespace crier::api {
+
+boost::json::value TimeJson(const std::optional<Time>& t);
+
+boost::json::object ToJson(const ChannelAccount& account);
+boost::json::object ToJson(const Contact& contact);
+boost::json::object ToJson(const Broadcast& broadcast);
+boost::json::object ToJson(const Run& run);
+boost::json::object ToJson(const DeliveryRecord& delivery);
+boost::json::object ToJson(const engine::PreviewResult& preview);
+boost::json::object ToJson(const engine::SendNowResult& result);
+// `done` is true once no delivery of the run is left to send.
+boost::json::object ToJson(Id broadcast_id, const RunReport& report);
+
+// {items:[...], next_after:id|null}
+template <class T>
+boost::json::object PageJson(const Page<T>& page) {
+  boost::json::array items;
+  items.reserve(page.items.size());
+  for (const T& item : page.items) items.emplace_back(ToJson(item));
+  boost::json::object out;
+  out["items"] = std::move(items);
+  if (page.next_after_id) {
+    out["next_after"] = *page.next_after_id;
+  } else {
+    out["next_after"] = nullptr;
+  }
+  return out;
+}
+
+}  // namespace crier::api
