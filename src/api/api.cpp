@@ -109,7 +109,7 @@ net::Response Api::Handle(const net::Request& request) {
     if (!ids.ok()) return ErrorResponse(ids.error());
     RequestContext context{store_, engine_, clock_, request, std::move(*ids)};
     return ApiRoutes()[match.index].handler(context);
-  } catch (const std::exception& e) {
+  } catch (const std::exception&) {
     // Nothing may escape into the server; the message is generic so no secret can leak.
     return ErrorResponse(Internal("internal error while handling the request"));
   } catch (...) {
