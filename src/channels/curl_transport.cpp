@@ -20,7 +20,13 @@ using SteadyClock = std::chrono::steady_clock;
 // this is far above what a dispatcher needs; past it, idle sets are dropped.
 constexpr std::size_t kMaxCachedHeaderSets = 256;
 
+// A platform answer is a few hundred bytes; anything this large is a misdirected URL or a
+// broken proxy, and must not grow the dispatcher's memory without bound.
+constexpr std::size_t kMaxResponseBodyBytes = 4 * 1024 * 1024;
+constexpr std::size_t kMaxResponseHeaders = 64;
+
 constexpr std::string_view kNoAnswer = "no HTTP answer";
+constexpr std::string_view kBodyTooLarge = "response body too large (over 4 MiB)";
 
 bool GlobalInit() {
   // Thread-safe under C++ static initialisation; libcurl wants it done once before use.
@@ -60,12 +66,19 @@ struct Slot {
   HeaderSet* header_set = nullptr;    // shared, from the cache
   curl_slist* own_headers = nullptr;  // when the cache was full
   SteadyClock::time_point started;
+  bool body_too_large = false;
   char error[CURL_ERROR_SIZE] = {};
 };
 
 size_t OnBody(char* data, size_t size, size_t count, void* user) {
-  static_cast<Slot*>(user)->result.body.append(data, size * count);
-  return size * count;
+  auto* slot = static_cast<Slot*>(user);
+  const size_t n = size * count;
+  if (slot->result.body.size() + n > kMaxResponseBodyBytes) {
+    slot->body_too_large = true;
+    return 0;  // makes curl abort the transfer with CURLE_WRITE_ERROR
+  }
+  slot->result.body.append(data, n);
+  return n;
 }
 
 size_t OnHeader(char* data, size_t size, size_t count, void* user) {
@@ -79,7 +92,7 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   const auto colon = line.find(':');
   if (colon == std::string_view::npos) return line.size();
   const std::string_view name = line.substr(0, colon);
-  if (WantHeader(name)) {
+  if (WantHeader(name) && slot->result.headers.size() < kMaxResponseHeaders) {
     slot->result.headers.emplace_back(std::string(name), std::string(Trim(line.substr(colon + 1))));
   }
   return line.size();
@@ -248,6 +261,7 @@ class CurlTransportImpl final : public CurlTransport {
     s->request = std::move(request);
     s->result.tag = tag;
     s->error[0] = '\0';
+    s->body_too_large = false;
     CURL* e = s->easy;
     const OutboundRequest& req = s->request;
 
@@ -348,7 +362,11 @@ class CurlTransportImpl final : public CurlTransport {
     r.body.clear();
     r.headers.clear();
     r.timed_out = rc == CURLE_OPERATION_TIMEDOUT;
-    r.transport_error = s.error[0] != '\0' ? std::string(s.error) : curl_easy_strerror(rc);
+    if (s.body_too_large) {
+      r.transport_error = kBodyTooLarge;
+    } else {
+      r.transport_error = s.error[0] != '\0' ? std::string(s.error) : curl_easy_strerror(rc);
+    }
   }
 
   TransportOptions options_;

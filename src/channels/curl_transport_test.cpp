@@ -63,6 +63,8 @@ class TestServer {
     net::Response res = net::Response::Json(
         200, R"({"id":")" + std::string(r.query_param("id").value_or("")) + R"("})");
     if (auto status = r.query_param("status")) res.status = std::stoi(std::string(*status));
+    if (auto bytes = r.query_param("body_bytes"))
+      res.body.assign(std::stoul(std::string(*bytes)), 'b');
     res.headers.emplace_back("Retry-After", "7");
     res.headers.emplace_back("X-Echo-Method", r.method);
     res.headers.emplace_back("Cache-Control", "no-store");  // not one the transport keeps
@@ -292,6 +294,21 @@ TEST(CurlTransportTest, MalformedUrlIsATransportErrorNotACrash) {
     EXPECT_EQ(r.status, 0);
     EXPECT_FALSE(r.transport_error.empty());
   }
+}
+
+TEST(CurlTransportTest, ResponseBodiesAreBounded) {
+  TestServer server;
+  auto t = MakeTransport();
+  t->Start(1, Get(server.url("/big?body_bytes=4194304")));  // exactly the limit
+  t->Start(2, Get(server.url("/big?body_bytes=4194305")));
+  auto done = WaitFor(*t, 2);
+  ASSERT_EQ(done.size(), 2u);
+  std::sort(done.begin(), done.end(), [](auto& a, auto& b) { return a.tag < b.tag; });
+  EXPECT_EQ(done[0].status, 200);
+  EXPECT_EQ(done[0].body.size(), 4194304u);
+  EXPECT_EQ(done[1].status, 0);
+  EXPECT_TRUE(done[1].body.empty());
+  EXPECT_THAT(done[1].transport_error, HasSubstr("too large"));
 }
 
 TEST(CurlTransportTest, KeepAliveReusesConnections) {

@@ -278,7 +278,14 @@ SendResult MessengerAdapter::Classify(const TransportResult& result) const {
   const boost::json::value doc = boost::json::parse(result.body, ec);
   const boost::json::object* obj = ec ? nullptr : doc.if_object();
 
-  if (result.status >= 200 && result.status < 300) {
+  const boost::json::object* error = nullptr;
+  if (obj != nullptr) {
+    if (const auto* e = obj->if_contains("error")) error = e->if_object();
+  }
+  const std::optional<std::int64_t> code =
+      error != nullptr ? ToInt(error->if_contains("code")) : std::nullopt;
+
+  if (result.status >= 200 && result.status < 300 && !code) {
     const boost::json::value* id = obj != nullptr ? obj->if_contains("message_id") : nullptr;
     if (id != nullptr && id->is_string() && !id->get_string().empty()) {
       out.sent = true;
@@ -294,13 +301,6 @@ SendResult MessengerAdapter::Classify(const TransportResult& result) const {
   }
 
   out.retry_after = ParseRetryAfter(result.headers);
-
-  const boost::json::object* error = nullptr;
-  if (obj != nullptr) {
-    if (const auto* e = obj->if_contains("error")) error = e->if_object();
-  }
-  const std::optional<std::int64_t> code =
-      error != nullptr ? ToInt(error->if_contains("code")) : std::nullopt;
   if (!code) {
     out.error_class = ClassFromStatus(result.status);
     out.error_code = HttpCode(result.status);

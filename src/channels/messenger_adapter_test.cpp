@@ -186,6 +186,14 @@ TEST(MessengerClassifyTest, SuccessStatusWithoutMessageIdIsNotSentAndNotRetried)
   }
 }
 
+TEST(MessengerClassifyTest, AnErrorEnvelopeWinsEvenOnSuccessStatus) {
+  const MessengerAdapter adapter(Platform::kMessenger);
+  const SendResult r = adapter.Classify(Answer(200, GraphError(10, 2018278)));
+  EXPECT_FALSE(r.sent);
+  EXPECT_EQ(r.error_class, ErrorClass::kPolicy);
+  EXPECT_EQ(r.error_code, "10/2018278");
+}
+
 struct Row {
   int code;
   int subcode;
