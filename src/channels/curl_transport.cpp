@@ -44,6 +44,10 @@ bool WantHeader(std::string_view name) {
   return is("Retry-After") || is("Content-Type");
 }
 
+int ClampMs(std::int64_t ms) {
+  return static_cast<int>(std::clamp<std::int64_t>(ms, 0, INT32_MAX));
+}
+
 std::string_view Trim(std::string_view v) {
   while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
   while (!v.empty() &&
@@ -130,7 +134,14 @@ class CurlTransportImpl final : public CurlTransport {
     Deliver(ready_, done);
     LaunchQueued();
     Deliver(ready_, done);
-    if (active_ == 0) return;  // nothing on the wire: nothing to wait for
+    if (active_ == 0) {
+      // Nothing on the wire: the caller is waiting for time to pass (the next pacing token),
+      // so wait as asked rather than make it spin.
+      if (done.size() == before && max_wait.count() > 0) {
+        curl_multi_poll(multi_, nullptr, 0, ClampMs(max_wait.count()), nullptr);
+      }
+      return;
+    }
 
     const auto deadline = SteadyClock::now() + max_wait;
     for (;;) {
@@ -146,8 +157,7 @@ class CurlTransportImpl final : public CurlTransport {
       if (done.size() > before || active_ == 0) return;
       const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - SteadyClock::now());
       if (left.count() <= 0) return;
-      curl_multi_poll(multi_, nullptr, 0,
-                      static_cast<int>(std::min<std::int64_t>(left.count(), INT32_MAX)), nullptr);
+      curl_multi_poll(multi_, nullptr, 0, ClampMs(left.count()), nullptr);
     }
   }
 

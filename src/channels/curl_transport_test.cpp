@@ -123,14 +123,34 @@ TEST(CurlTransportTest, RejectsBadOptionsNamingTheField) {
   EXPECT_TRUE(MakeCurlTransport(TransportOptions{}).ok());
 }
 
-TEST(CurlTransportTest, PollWithNothingToDoReturnsAtOnce) {
+TEST(CurlTransportTest, PollWhenIdleWaitsForTheGivenTime) {
+  // The dispatcher polls an idle transport to wait for its next pacing token.
   auto t = MakeTransport();
   std::vector<TransportResult> done;
-  const auto start = std::chrono::steady_clock::now();
-  t->Poll(5s, done);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+  auto start = std::chrono::steady_clock::now();
+  t->Poll(50ms, done);
+  const auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(waited, 45ms);
+  EXPECT_LT(waited, 2s);
   EXPECT_TRUE(done.empty());
   EXPECT_EQ(t->in_flight(), 0);
+
+  start = std::chrono::steady_clock::now();
+  t->Poll(0ms, done);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 40ms);
+}
+
+TEST(CurlTransportTest, PollReturnsAsSoonAsAResultIsIn) {
+  TestServer server;
+  auto t = MakeTransport();
+  t->Start(5, Get(server.url("/x")));
+  std::vector<TransportResult> done;
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 3 && done.empty(); ++i) t->Poll(10s, done);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  ASSERT_EQ(done.size(), 1u);
+  EXPECT_EQ(done[0].tag, 5u);
+  EXPECT_EQ(done[0].status, 200);
 }
 
 TEST(CurlTransportTest, PostsBodyAndHeadersAndReturnsTheAnswer) {
