@@ -153,6 +153,18 @@ TEST(CurlTransportTest, PollReturnsAsSoonAsAResultIsIn) {
   EXPECT_EQ(done[0].status, 200);
 }
 
+TEST(CurlTransportTest, DefaultOptionsWorkOverPlainHttp) {
+  // http2 is on by default; over cleartext it must fall back to HTTP/1.1 with keep-alive.
+  TestServer server;
+  auto made = MakeCurlTransport(TransportOptions{});
+  ASSERT_TRUE(made.ok());
+  Transport& t = **made;
+  for (int i = 0; i < 20; ++i) t.Start(i, Get(server.url("/d?id=" + std::to_string(i))));
+  const auto done = WaitFor(t, 20);
+  ASSERT_EQ(done.size(), 20u);
+  for (const auto& r : done) EXPECT_EQ(r.status, 200);
+}
+
 TEST(CurlTransportTest, PostsBodyAndHeadersAndReturnsTheAnswer) {
   TestServer server;
   auto t = MakeTransport();
