@@ -1,0 +1,254 @@
+// crier broadcast create | list | preview | send | report
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <memory>
+#include <ostream>
+
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "cli/progress.h"
+
+namespace crier::cli {
+namespace {
+
+constexpr Duration kReportPollInterval{200};
+
+struct CreateArgs {
+  std::string name;
+  Id account = 0;
+  std::vector<std::string> texts;
+  std::string purpose = "promotional";
+  std::vector<std::string> tags;
+};
+
+int CreateBroadcast(CommandEnv& env, const CreateArgs& a) {
+  auto client = Connect(env);
+  if (!client) return 1;
+  boost::json::array messages;
+  for (const auto& text : a.texts) {
+    messages.push_back(boost::json::object{{"kind", "text"}, {"text", text}});
+  }
+  boost::json::array tags;
+  for (const auto& tag : a.tags) tags.emplace_back(tag);
+  boost::json::object body{{"name", a.name},
+                           {"channel_account_id", a.account},
+                           {"purpose", a.purpose},
+                           {"messages", std::move(messages)}};
+  if (!tags.empty()) body["audience"] = boost::json::object{{"any_tags", std::move(tags)}};
+  auto created = client->Post("/v1/broadcasts", body);
+  if (!created.ok()) return PrintError(env.ctx, created.error());
+  env.ctx.out << (env.flags.json ? client->last_body() : TextOf(*created, "id")) << '\n';
+  return 0;
+}
+
+struct ListArgs {
+  int limit = 100;
+  std::optional<Id> after;
+};
+
+int ListBroadcasts(CommandEnv& env, const ListArgs& a) {
+  auto client = Connect(env);
+  if (!client) return 1;
+  std::string path = fmt::format("/v1/broadcasts?limit={}", a.limit);
+  if (a.after) path += fmt::format("&after={}", *a.after);
+  auto page = client->Get(path);
+  if (!page.ok()) return PrintError(env.ctx, page.error());
+  if (env.flags.json) {
+    env.ctx.out << client->last_body() << '\n';
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& b : ArrayOf(*page, "items")) {
+    rows.push_back({TextOf(b, "id"), TextOf(b, "name"), TextOf(b, "channel_account_id"),
+                    TextOf(b, "purpose"), TextOf(b, "status"), TextOf(b, "created_at")});
+  }
+  if (rows.empty()) {
+    env.ctx.out << "no broadcasts yet (create one with `crier broadcast create`)\n";
+    return 0;
+  }
+  PrintTable(env.ctx.out, {"ID", "NAME", "ACCOUNT", "PURPOSE", "STATUS", "CREATED"}, rows);
+  if (const std::string next = TextOf(*page, "next_after"); !next.empty()) {
+    env.ctx.out << "more: crier broadcast list --after " << next << '\n';
+  }
+  return 0;
+}
+
+// "  code  count  explanation" lines under a heading; nothing when there are no counts.
+void PrintCounts(std::ostream& out, const std::string& heading,
+                 const std::vector<std::pair<std::string, std::int64_t>>& counts,
+                 const boost::json::value* explanations = nullptr) {
+  if (counts.empty()) return;
+  out << heading << '\n';
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& [code, n] : counts) {
+    std::vector<std::string> row{"  " + code, std::to_string(n)};
+    if (explanations != nullptr) row.push_back(TextOf(*explanations, code));
+    rows.push_back(std::move(row));
+  }
+  PrintTable(out, {}, rows);
+}
+
+int PreviewBroadcast(CommandEnv& env, Id id) {
+  auto client = Connect(env);
+  if (!client) return 1;
+  auto preview = client->Post(fmt::format("/v1/broadcasts/{}/preview", id), boost::json::object{});
+  if (!preview.ok()) return PrintError(env.ctx, preview.error());
+  auto& out = env.ctx.out;
+  if (env.flags.json) {
+    out << client->last_body() << '\n';
+    return 0;
+  }
+  const auto& p = *preview;
+  const boost::json::value explanations =
+      Member(p, "explanations") ? *Member(p, "explanations") : nullptr;
+  out << fmt::format("matched {}, sendable {}\n", IntOf(p, "matched"), IntOf(p, "sendable"));
+  PrintCounts(out, "would send by:", CountsOf(p, "by_route"), &explanations);
+  PrintCounts(out, "would skip:", CountsOf(p, "by_skip_reason"), &explanations);
+  out << "estimated time: " << FormatSeconds(NumberOf(p, "estimated_seconds"))
+      << " at the account's pace\n";
+  return 0;
+}
+
+SendProgress ProgressOf(const boost::json::value& report) {
+  SendProgress p;
+  const boost::json::value states =
+      Member(report, "by_state") ? *Member(report, "by_state") : nullptr;
+  for (const auto& [state, n] : CountsOf(report, "by_state")) p.total += n;
+  p.sent = IntOf(states, "sent");
+  p.failed = IntOf(states, "failed");
+  p.skipped = IntOf(states, "skipped");
+  return p;
+}
+
+void PrintReport(std::ostream& out, const boost::json::value& r) {
+  const boost::json::value run = Member(r, "run") ? *Member(r, "run") : nullptr;
+  const boost::json::value states = Member(r, "by_state") ? *Member(r, "by_state") : nullptr;
+  out << fmt::format("broadcast {}, run {}: {}{}\n", TextOf(r, "broadcast_id"), TextOf(run, "id"),
+                     TextOf(run, "status"), BoolOf(r, "done") ? "" : " (still sending)");
+  out << fmt::format("matched {}: sent {}, failed {}, skipped {}, pending {}\n",
+                     IntOf(r, "matched"), IntOf(states, "sent"), IntOf(states, "failed"),
+                     IntOf(states, "skipped"), IntOf(states, "planned") + IntOf(states, "sending"));
+  PrintCounts(out, "by route:", CountsOf(r, "by_route"));
+  PrintCounts(out, "skipped because:", CountsOf(r, "by_skip_reason"));
+  PrintCounts(out, "failed with:", CountsOf(r, "by_error"));
+}
+
+int SendBroadcast(CommandEnv& env, Id id, bool no_wait) {
+  auto client = Connect(env);
+  if (!client) return 1;
+  auto& ctx = env.ctx;
+  auto sent = client->Post(fmt::format("/v1/broadcasts/{}/send", id), boost::json::object{});
+  if (!sent.ok()) return PrintError(ctx, sent.error());
+  if (env.flags.json && no_wait) {
+    ctx.out << client->last_body() << '\n';
+    return 0;
+  }
+  const boost::json::value run = Member(*sent, "run") ? *Member(*sent, "run") : nullptr;
+  if (!env.flags.json) {
+    ctx.out << fmt::format("run {} started: {} to send, {} skipped\n", TextOf(run, "id"),
+                           IntOf(*sent, "planned"), IntOf(*sent, "skipped"));
+  }
+  if (no_wait) return 0;
+
+  ProgressPrinter progress(ctx, !env.flags.json);
+  std::optional<std::chrono::steady_clock::time_point> first_at;
+  std::int64_t first_resolved = 0;
+  while (true) {
+    auto report = client->Get(fmt::format("/v1/broadcasts/{}/report", id));
+    if (!report.ok()) {
+      progress.Finish();
+      return PrintError(ctx, report.error());
+    }
+    SendProgress p = ProgressOf(*report);
+    // The rate counts requests made (sent + failed); skips are decided at planning time.
+    const auto now = ctx.clock.Steady();
+    if (!first_at) {
+      first_at = now;
+      first_resolved = p.sent + p.failed;
+    } else if (const double secs = std::chrono::duration<double>(now - *first_at).count();
+               secs > 0) {
+      p.per_second = static_cast<double>(p.sent + p.failed - first_resolved) / secs;
+    }
+    const bool done = BoolOf(*report, "done");
+    progress.Update(RenderSendProgress(p, ctx.columns), RenderSendProgressPlain(p), done);
+    if (done) {
+      progress.Finish();
+      if (env.flags.json) {
+        ctx.out << client->last_body() << '\n';
+      } else {
+        PrintReport(ctx.out, *report);
+      }
+      return 0;
+    }
+    ctx.sleep(kReportPollInterval);
+  }
+}
+
+int ReportBroadcast(CommandEnv& env, Id id) {
+  auto client = Connect(env);
+  if (!client) return 1;
+  auto report = client->Get(fmt::format("/v1/broadcasts/{}/report", id));
+  if (!report.ok()) return PrintError(env.ctx, report.error());
+  if (env.flags.json) {
+    env.ctx.out << client->last_body() << '\n';
+  } else {
+    PrintReport(env.ctx.out, *report);
+  }
+  return 0;
+}
+
+// Registers `name ID` whose action is run(env, id).
+template <class Fn>
+CLI::App* AddIdCommand(CLI::App* parent, CommandEnv& env, const std::string& name,
+                       const std::string& help, Fn run) {
+  auto id = std::make_shared<Id>(0);
+  auto* cmd = parent->add_subcommand(name, help);
+  cmd->add_option("ID", *id, "broadcast id")->required();
+  cmd->callback([&env, id, run] { env.action = [&env, id, run] { return run(env, *id); }; });
+  return cmd;
+}
+
+}  // namespace
+
+void AddBroadcastCommands(CLI::App& app, CommandEnv& env) {
+  auto* broadcast = app.add_subcommand("broadcast", "broadcasts: create, preview, send, report");
+  broadcast->require_subcommand(1);
+
+  auto create_args = std::make_shared<CreateArgs>();
+  auto* create = broadcast->add_subcommand("create", "create a broadcast; prints its id");
+  create->add_option("--name", create_args->name, "a name for people")->required();
+  create->add_option("--account", create_args->account, "channel account id")->required();
+  create->add_option("--text", create_args->texts, "a text message (repeat for up to 5)")
+      ->required();
+  create->add_option("--purpose", create_args->purpose, "promotional | non_promotional")
+      ->capture_default_str();
+  create->add_option("--tag", create_args->tags, "send to contacts with any of these tags");
+  create->callback([&env, create_args] {
+    env.action = [&env, create_args] { return CreateBroadcast(env, *create_args); };
+  });
+
+  auto list_args = std::make_shared<ListArgs>();
+  auto* list = broadcast->add_subcommand("list", "list broadcasts");
+  list->add_option("--limit", list_args->limit, "at most this many")->capture_default_str();
+  list->add_option("--after", list_args->after, "start after this broadcast id");
+  list->callback([&env, list_args] {
+    env.action = [&env, list_args] { return ListBroadcasts(env, *list_args); };
+  });
+
+  AddIdCommand(broadcast, env, "preview", "who would get it, by route and skip reason, now",
+               PreviewBroadcast);
+  AddIdCommand(broadcast, env, "report", "the latest run's report", ReportBroadcast);
+
+  auto id = std::make_shared<Id>(0);
+  auto no_wait = std::make_shared<bool>(false);
+  auto* send = broadcast->add_subcommand("send", "send now and follow progress to the report");
+  send->add_option("ID", *id, "broadcast id")->required();
+  send->add_flag("--no-wait", *no_wait, "return once the run is planned");
+  send->callback([&env, id, no_wait] {
+    env.action = [&env, id, no_wait] { return SendBroadcast(env, *id, *no_wait); };
+  });
+}
+
+}  // namespace crier::cli
