@@ -742,6 +742,65 @@ TEST_F(SqliteStoreTest, RetryIsNotClaimableBeforeNotBefore) {
   EXPECT_EQ(store_->RecordOutcomes(std::span(&no_time, 1)).error().field, "outcomes[0].not_before");
 }
 
+TEST_F(SqliteStoreTest, ClaimsTakeDueRetriesAndFreshRowsInIdOrderAcrossInterleavedRuns) {
+  const Id account = NewAccount();
+  const Id broadcast = NewBroadcastFor(account);
+  auto a = store_->CreateRun(broadcast, kT0);
+  auto b = store_->CreateRun(broadcast, kT0);
+  ASSERT_TRUE(a.ok() && b.ok());
+  const Id contact = Upsert(Row(account, "u"));
+  // Run a: planned, skipped, planned, ... interleaved with run b's rows.
+  for (int i = 0; i < 6; ++i) {
+    PlannedDelivery d{contact, "u",
+                      i % 2 == 0 ? SendStandard() : Decision::Skip(SkipReason::kBlocked)};
+    ASSERT_TRUE(store_->AppendDeliveries(a->id, std::span(&d, 1), kT0).ok());
+    PlannedDelivery other{contact, "u", SendStandard()};
+    ASSERT_TRUE(store_->AppendDeliveries(b->id, std::span(&other, 1), kT0).ok());
+  }
+  std::vector<Id> a_planned;
+  for (const auto& d : AllDeliveries(a->id)) {
+    if (d.state == DeliveryState::kPlanned) a_planned.push_back(d.id);
+  }
+  ASSERT_EQ(a_planned.size(), 3u);
+
+  EXPECT_EQ(Claim(a->id, 1), std::vector<Id>{a_planned[0]});
+  DeliveryOutcome retry{a_planned[0], DeliveryState::kPlanned,       "", "", "", "throttled", "",
+                        "",           kT0 + std::chrono::seconds(1), kT0};
+  ASSERT_TRUE(store_->RecordOutcomes(std::span(&retry, 1)).ok());
+  EXPECT_EQ(Claim(a->id, 1), std::vector<Id>{a_planned[1]});  // retry not due yet
+  // Now due: the retry (lowest id) comes first, then the fresh row; nothing of run b.
+  EXPECT_EQ(Claim(a->id, 10, kT0 + std::chrono::seconds(1)),
+            (std::vector<Id>{a_planned[0], a_planned[2]}));
+  EXPECT_THAT(Claim(a->id, 10, kT0 + std::chrono::hours(1)), IsEmpty());
+  EXPECT_EQ(Claim(b->id, 100).size(), 6u);
+}
+
+TEST_F(SqliteStoreTest, PendingFollowsEveryTransition) {
+  const Id run = RunWithPlanned(6);
+  auto pending = [&] { return *store_->CountPendingDeliveries(); };
+  EXPECT_EQ(pending(), 6);
+  const std::vector<Id> ids = Claim(run, 5);
+  ASSERT_EQ(ids.size(), 5u);
+  EXPECT_EQ(pending(), 6);  // planned -> sending is still pending
+  std::vector<DeliveryOutcome> outcomes = {
+      {ids[0], DeliveryState::kSent, "", "", "m", "", "", "", {}, kT0},
+      {ids[1], DeliveryState::kFailed, "", "", "", "x", "", "", {}, kT0},
+      {ids[2], DeliveryState::kSkipped, "", "blocked", "", "", "", "", {}, kT0},
+      {ids[3], DeliveryState::kPlanned, "", "", "", "", "", "", kT0, kT0}};
+  ASSERT_TRUE(store_->RecordOutcomes(outcomes).ok());
+  EXPECT_EQ(pending(), 3);  // one retry, one sending, one never claimed
+  ASSERT_EQ(*store_->RecoverInterrupted(kT0), 1);
+  EXPECT_EQ(pending(), 2);
+  EXPECT_EQ(Claim(run, 10).size(), 2u);
+  for (const auto& d : AllDeliveries(run)) {
+    if (d.state != DeliveryState::kSending) continue;
+    DeliveryOutcome sent{d.id, DeliveryState::kSent, "", "", "m", "", "", "", {}, kT0};
+    ASSERT_TRUE(store_->RecordOutcomes(std::span(&sent, 1)).ok());
+  }
+  EXPECT_EQ(pending(), 0);
+  EXPECT_TRUE(*store_->CompleteRunIfDone(run, kT0));
+}
+
 TEST_F(SqliteStoreTest, RecordOutcomesToEachFinalState) {
   const Id run = RunWithPlanned(4);
   const std::vector<Id> ids = Claim(run, 4);

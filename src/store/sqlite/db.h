@@ -80,7 +80,8 @@ struct ConnectionOptions {
   std::string path;
   std::string synchronous = "NORMAL";
   int busy_timeout_ms = 5000;
-  bool read_only = false;  // query_only: the connection refuses writes
+  bool read_only = false;     // query_only: the connection refuses writes
+  int cache_kib = 16 * 1024;  // page cache of this connection
 };
 
 class Connection {

@@ -68,6 +68,10 @@ CREATE TABLE broadcasts (
   updated_at INTEGER NOT NULL
 );
 
+-- Deliveries of a run have ids in [first_delivery_id, last_delivery_id] (other runs' rows may
+-- interleave), so per-run scans walk the primary key instead of a secondary index that every
+-- insert would pay for. claim_cursor: every delivery of the run with a larger id has never
+-- been claimed. pending: planned + sending deliveries, kept in step by every transition.
 CREATE TABLE runs (
   id INTEGER PRIMARY KEY,
   broadcast_id INTEGER NOT NULL REFERENCES broadcasts(id),
@@ -75,17 +79,22 @@ CREATE TABLE runs (
   status TEXT NOT NULL,
   created_at INTEGER NOT NULL,
   planned_at INTEGER,
-  finished_at INTEGER
+  finished_at INTEGER,
+  first_delivery_id INTEGER,
+  last_delivery_id INTEGER,
+  claim_cursor INTEGER NOT NULL DEFAULT 0,
+  pending INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX runs_by_broadcast ON runs(broadcast_id, id);
 CREATE INDEX runs_by_status ON runs(status, id);
 
--- One row per recipient per run. Unset texts are NULL to keep rows small. contact_id has no
--- foreign key on purpose: a delivery record outlives its contact.
+-- One row per recipient per run: the hot table. Unset texts are NULL to keep rows small.
+-- No foreign keys and no full secondary index, on purpose: appends must stay at plain rowid
+-- speed. A delivery record also outlives its contact.
 -- state: 0 planned, 1 sending, 2 sent, 3 failed, 4 skipped.
 CREATE TABLE deliveries (
   id INTEGER PRIMARY KEY,
-  run_id INTEGER NOT NULL REFERENCES runs(id),
+  run_id INTEGER NOT NULL,
   contact_id INTEGER NOT NULL,
   platform_user_id TEXT NOT NULL,
   state INTEGER NOT NULL,
@@ -101,7 +110,10 @@ CREATE TABLE deliveries (
   sent_at INTEGER,
   updated_at INTEGER
 );
-CREATE INDEX deliveries_by_run_state ON deliveries(run_id, state, id);
+-- Small partial indexes: deliveries in flight, and deliveries put back for a retry (the only
+-- planned rows behind a run's claim cursor).
+CREATE INDEX deliveries_sending ON deliveries(run_id, id) WHERE state = 1;
+CREATE INDEX deliveries_retry ON deliveries(run_id, id) WHERE state = 0 AND not_before IS NOT NULL;
 
 CREATE TABLE api_keys (
   id INTEGER PRIMARY KEY,

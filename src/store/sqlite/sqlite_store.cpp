@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 #include <cmath>
+#include <map>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -67,7 +68,12 @@ std::optional<DeliveryState> StateFromCode(std::int64_t code) {
   return std::nullopt;
 }
 
-constexpr int kMaxMessagesPerBroadcast = 5;
+constexpr size_t kMaxMessagesPerBroadcast = 5;
+
+// Page caches: the writer keeps the hot ledger pages (the deliveries tail and its index)
+// resident; readers mostly stream.
+constexpr int kWriterCacheKib = 64 * 1024;
+constexpr int kReaderCacheKib = 16 * 1024;
 
 std::string Field(std::string_view list, size_t index, std::string_view member = {}) {
   std::string out = std::string(list) + "[" + std::to_string(index) + "]";
@@ -287,23 +293,46 @@ constexpr std::string_view kUpdateRunStatus =
     " ELSE finished_at END"
     " WHERE id = ?1";
 constexpr std::string_view kSelectRunForClaim =
-    "SELECT r.broadcast_id, r.channel_account_id, r.status, a.platform"
+    "SELECT r.broadcast_id, r.channel_account_id, r.status, a.platform, r.claim_cursor,"
+    " r.last_delivery_id"
     " FROM runs r JOIN channel_accounts a ON a.id = r.channel_account_id WHERE r.id = ?1";
+constexpr std::string_view kSelectRunLedger =
+    "SELECT status, pending, first_delivery_id, last_delivery_id FROM runs WHERE id = ?1";
 
 constexpr std::string_view kInsertDelivery =
     "INSERT INTO deliveries(run_id, contact_id, platform_user_id, state, route, skip_reason,"
     " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-constexpr std::string_view kSelectClaimable =
-    "SELECT d.id, d.contact_id, d.platform_user_id, d.attempts, c.name, c.first_name,"
-    " c.subscription, i.id, i.last_inbound_at, i.window_opener, i.blocked"
-    " FROM deliveries d"
-    " LEFT JOIN contacts c ON c.id = d.contact_id"
-    " LEFT JOIN identities i ON i.channel_account_id = ?2 AND i.platform_user_id = "
-    "d.platform_user_id"
-    " WHERE d.run_id = ?1 AND d.state = 0 AND (d.not_before IS NULL OR d.not_before <= ?3)"
+constexpr std::string_view kExtendRunLedger =
+    "UPDATE runs SET first_delivery_id = COALESCE(first_delivery_id, ?2),"
+    " last_delivery_id = ?3, pending = pending + ?4 WHERE id = ?1";
+
+// Claims take due retries first (all behind the claim cursor, so lowest ids), then fresh rows
+// after the cursor: together, the planned rows in id order.
+#define STORE_CLAIM_COLUMNS                                                          \
+  "SELECT d.id, d.contact_id, d.platform_user_id, d.attempts, c.name, c.first_name," \
+  " c.subscription, i.id, i.last_inbound_at, i.window_opener, i.blocked"             \
+  " FROM deliveries d"                                                               \
+  " LEFT JOIN contacts c ON c.id = d.contact_id"                                     \
+  " LEFT JOIN identities i ON i.channel_account_id = ?2"                             \
+  " AND i.platform_user_id = d.platform_user_id"
+constexpr std::string_view kSelectDueRetries = STORE_CLAIM_COLUMNS
+    " WHERE d.run_id = ?1 AND d.state = 0 AND d.not_before IS NOT NULL AND d.not_before <= ?3"
     " ORDER BY d.id LIMIT ?4";
-constexpr std::string_view kMarkSending =
-    "UPDATE deliveries SET state = 1, attempts = attempts + 1, updated_at = ?2 WHERE id = ?1";
+// `+d.run_id` keeps the planner on the primary key range.
+constexpr std::string_view kSelectFresh = STORE_CLAIM_COLUMNS
+    " WHERE d.id > ?5 AND d.id <= ?6 AND +d.run_id = ?1 AND d.state = 0"
+    " ORDER BY d.id LIMIT ?4";
+#undef STORE_CLAIM_COLUMNS
+// Within the claim's transaction the run's planned rows between the first and last fresh id
+// are exactly the fresh ones it selected, so one range update marks them all.
+constexpr std::string_view kMarkFreshSending =
+    "UPDATE deliveries SET state = 1, attempts = attempts + 1, updated_at = ?4"
+    " WHERE id BETWEEN ?2 AND ?3 AND +run_id = ?1 AND state = 0";
+constexpr std::string_view kMarkOneSending =
+    "UPDATE deliveries SET state = 1, attempts = attempts + 1, updated_at = ?2"
+    " WHERE id = ?1 AND state = 0";
+constexpr std::string_view kAdvanceClaimCursor = "UPDATE runs SET claim_cursor = ?2 WHERE id = ?1";
+
 // Outcomes apply only to deliveries in `sending`: anything else was never claimed, or was
 // already resolved (e.g. by RecoverInterrupted), and must not be rewritten.
 constexpr std::string_view kOutcomeSent =
@@ -319,41 +348,26 @@ constexpr std::string_view kOutcomeSkipped =
 constexpr std::string_view kOutcomeRetry =
     "UPDATE deliveries SET state = 0, not_before = ?2, error_class = ?3, error_code = ?4,"
     " error_message = ?5, updated_at = ?6 WHERE id = ?1 AND state = 1";
-constexpr std::string_view kSelectDeliveryState = "SELECT state FROM deliveries WHERE id = ?1";
-constexpr std::string_view kCountOpenDeliveries =
-    "SELECT count(*) FROM deliveries WHERE run_id = ?1 AND state IN (0, 1)";
+constexpr std::string_view kSelectDeliveryRunAndState =
+    "SELECT run_id, state FROM deliveries WHERE id = ?1";
+constexpr std::string_view kReducePending = "UPDATE runs SET pending = pending - ?2 WHERE id = ?1";
 constexpr std::string_view kCompleteRun =
     "UPDATE runs SET status = 'completed', finished_at = ?2,"
     " planned_at = COALESCE(planned_at, ?2) WHERE id = ?1";
 constexpr std::string_view kRecoverInterrupted =
     "UPDATE deliveries SET state = 3, error_class = ?1, error_code = NULL, error_message = ?2,"
-    " updated_at = ?3 WHERE state = 1 AND run_id IN (SELECT id FROM runs)";
+    " updated_at = ?3 WHERE state = 1 RETURNING run_id";
 
-constexpr std::string_view kCountByState =
-    "SELECT state, count(*) FROM deliveries WHERE run_id = ?1 GROUP BY state";
-constexpr std::string_view kCountByRoute =
-    "SELECT route, count(*) FROM deliveries WHERE run_id = ?1 AND state IN (0, 1, 2)"
-    " AND route IS NOT NULL GROUP BY route ORDER BY route";
-constexpr std::string_view kCountBySkipReason =
-    "SELECT COALESCE(skip_reason, ''), count(*) FROM deliveries WHERE run_id = ?1 AND state = 4"
-    " GROUP BY 1 ORDER BY 1";
-// A failure without a platform code (e.g. "interrupted") is counted under its class.
-constexpr std::string_view kCountByError =
-    "SELECT COALESCE(error_code, error_class, 'unknown'), count(*) FROM deliveries"
-    " WHERE run_id = ?1 AND state = 3 GROUP BY 1 ORDER BY 1";
-constexpr std::string_view kMinDeliveryIdInState =
-    "SELECT min(id) FROM deliveries WHERE run_id = ?1 AND state = ?2";
-constexpr std::string_view kMaxDeliveryIdInState =
-    "SELECT max(id) FROM deliveries WHERE run_id = ?1 AND state = ?2";
-// `+run_id` keeps the planner on the primary key (id order) within the run's id range.
+constexpr std::string_view kScanRunForReport =
+    "SELECT state, route, skip_reason, error_code, error_class FROM deliveries"
+    " WHERE id BETWEEN ?2 AND ?3 AND +run_id = ?1";
 constexpr std::string_view kSelectDeliveriesPage =
     "SELECT id, run_id, contact_id, platform_user_id, state, route, skip_reason,"
     " platform_message_id, error_class, error_code, error_message, attempts, created_at,"
     " sent_at, updated_at FROM deliveries"
     " WHERE id > ?1 AND id <= ?2 AND +run_id = ?3 ORDER BY id LIMIT ?4";
 constexpr std::string_view kCountPending =
-    "SELECT count(*) FROM deliveries WHERE state IN (0, 1)"
-    " AND run_id IN (SELECT id FROM runs WHERE status IN ('planning', 'sending'))";
+    "SELECT COALESCE(SUM(pending), 0) FROM runs WHERE status IN ('planning', 'sending')";
 
 constexpr std::string_view kInsertApiKey =
     "INSERT INTO api_keys(name, role, key_hash, created_at) VALUES (?1, ?2, ?3, ?4)";
@@ -496,20 +510,6 @@ Result<bool> AccountExists(Connection& db, Id id) {
   STORE_PREPARE(st, db, kAccountExists);
   st.Bind(1, id);
   return st.Step();
-}
-
-Result<std::vector<std::pair<std::string, std::int64_t>>> CountGroups(Connection& db,
-                                                                      std::string_view sql,
-                                                                      Id run_id) {
-  STORE_PREPARE(st, db, sql);
-  st.Bind(1, run_id);
-  std::vector<std::pair<std::string, std::int64_t>> out;
-  while (true) {
-    STORE_ASSIGN_OR_RETURN(bool row, st.Step());
-    if (!row) break;
-    out.emplace_back(std::string(st.Text(0)), st.Int(1));
-  }
-  return out;
 }
 
 // ---- input validation ---------------------------------------------------------------------
@@ -976,33 +976,47 @@ class SqliteStore final : public Store {
       }
     }
     return Write([&](Connection& db) -> Status {
-      STORE_ASSIGN_OR_RETURN(Run run, SelectOneById<Run>(db, kSelectRun, run_id, ReadRun, "run"));
-      if (run.status != RunStatus::kPlanning && run.status != RunStatus::kSending) {
+      STORE_ASSIGN_OR_RETURN(RunLedger ledger, LoadLedger(db, run_id));
+      if (ledger.status != RunStatus::kPlanning && ledger.status != RunStatus::kSending) {
         return FailedPrecondition("run " + std::to_string(run_id) + " is " +
-                                  std::string(ToString(run.status)) +
+                                  std::string(ToString(ledger.status)) +
                                   "; deliveries can no longer be added");
       }
-      STORE_PREPARE(st, db, kInsertDelivery);
-      // Parameters that do not change stay bound across steps.
-      st.Bind(1, run_id);
-      st.Bind(7, now);
-      for (const PlannedDelivery& d : batch) {
-        st.Bind(2, d.contact_id);
-        st.BindStaticText(3, d.platform_user_id);
-        const std::string_view code = d.decision.code();  // static storage
-        if (d.decision.sends()) {
-          st.Bind(4, kStatePlanned);
-          st.BindStaticText(5, code);
-          st.BindNull(6);
-        } else {
-          st.Bind(4, kStateSkipped);
-          st.BindNull(5);
-          st.BindStaticText(6, code);
+      if (batch.empty()) return Status::Ok();
+      std::int64_t planned = 0;
+      Id first = 0;
+      {
+        STORE_PREPARE(st, db, kInsertDelivery);
+        // Parameters that do not change stay bound across steps.
+        st.Bind(1, run_id);
+        st.Bind(7, now);
+        for (const PlannedDelivery& d : batch) {
+          st.Bind(2, d.contact_id);
+          st.BindStaticText(3, d.platform_user_id);
+          const std::string_view code = d.decision.code();  // static storage
+          if (d.decision.sends()) {
+            ++planned;
+            st.Bind(4, kStatePlanned);
+            st.BindStaticText(5, code);
+            st.BindNull(6);
+          } else {
+            st.Bind(4, kStateSkipped);
+            st.BindNull(5);
+            st.BindStaticText(6, code);
+          }
+          CRIER_RETURN_IF_ERROR(st.Run());
+          st.Reset();
+          if (first == 0) first = db.LastInsertId();
         }
-        CRIER_RETURN_IF_ERROR(st.Run());
-        st.Reset();
       }
-      return Status::Ok();
+      // New rowids only grow, so the batch lies within [first, last].
+      const Id last = db.LastInsertId();
+      STORE_PREPARE(st, db, kExtendRunLedger);
+      st.Bind(1, run_id);
+      st.Bind(2, first);
+      st.Bind(3, last);
+      st.Bind(4, planned);
+      return st.Run();
     });
   }
 
@@ -1014,6 +1028,8 @@ class SqliteStore final : public Store {
     return Write([&](Connection& db) -> Result<std::vector<ClaimedDelivery>> {
       Id broadcast_id = 0;
       Id account_id = 0;
+      Id cursor = 0;
+      Id last = 0;
       Platform platform = Platform::kMessenger;
       {
         STORE_PREPARE(st, db, kSelectRunForClaim);
@@ -1030,49 +1046,58 @@ class SqliteStore final : public Store {
         }
         STORE_ASSIGN_OR_RETURN(platform, ParseStored(ParsePlatform(st.Text(3)), st.Text(3),
                                                      "channel account platform"));
+        cursor = st.Int(4);
+        last = st.Int(5);  // 0 (NULL) while nothing was appended
       }
       std::vector<ClaimedDelivery> claimed;
+      claimed.reserve(max);
+      const ClaimContext context{run_id, broadcast_id, platform};
+
+      STORE_PREPARE(retries, db, kSelectDueRetries);
+      retries.Bind(1, run_id);
+      retries.Bind(2, account_id);
+      retries.Bind(3, now);
+      retries.Bind(4, max);
+      CRIER_RETURN_IF_ERROR(ReadClaimed(retries, context, claimed));
+      const size_t retried = claimed.size();
       {
-        STORE_PREPARE(st, db, kSelectClaimable);
-        st.Bind(1, run_id);
-        st.Bind(2, account_id);
-        st.Bind(3, now);
-        st.Bind(4, max);
-        while (true) {
-          STORE_ASSIGN_OR_RETURN(bool row, st.Step());
-          if (!row) break;
-          ClaimedDelivery c;
-          c.delivery_id = st.Int(0);
-          c.run_id = run_id;
-          c.broadcast_id = broadcast_id;
-          c.contact_id = st.Int(1);
-          c.platform_user_id = st.Text(2);
-          c.attempt = static_cast<int>(st.Int(3)) + 1;
-          c.contact_name = st.Text(4);
-          c.contact_first_name = st.Text(5);
-          c.facts.platform = platform;
-          if (!st.IsNull(6)) {
-            STORE_ASSIGN_OR_RETURN(c.facts.subscription,
-                                   ParseStored(ParseSubscriptionStatus(st.Text(6)), st.Text(6),
-                                               "contact subscription"));
-          }
-          c.facts.has_identity = !st.IsNull(7);
-          if (c.facts.has_identity) {
-            c.facts.last_inbound_at = st.OptionalTime(8);
-            STORE_ASSIGN_OR_RETURN(
-                c.facts.window_opener,
-                ParseStored(ParseWindowOpener(st.Text(9)), st.Text(9), "identity window_opener"));
-            c.facts.blocked = st.Int(10) != 0;
-          }
-          claimed.push_back(std::move(c));
+        STORE_PREPARE(mark, db, kMarkOneSending);
+        mark.Bind(2, now);
+        for (size_t i = 0; i < retried; ++i) {
+          mark.Bind(1, claimed[i].delivery_id);
+          CRIER_RETURN_IF_ERROR(mark.Run());
+          mark.Reset();
         }
       }
-      STORE_PREPARE(mark, db, kMarkSending);
-      mark.Bind(2, now);
-      for (const ClaimedDelivery& c : claimed) {
-        mark.Bind(1, c.delivery_id);
-        CRIER_RETURN_IF_ERROR(mark.Run());
-        mark.Reset();
+
+      const int wanted = max - static_cast<int>(retried);
+      if (wanted > 0 && last > cursor) {
+        STORE_PREPARE(fresh, db, kSelectFresh);
+        fresh.Bind(1, run_id);
+        fresh.Bind(2, account_id);
+        fresh.Bind(4, wanted);
+        fresh.Bind(5, cursor);
+        fresh.Bind(6, last);
+        CRIER_RETURN_IF_ERROR(ReadClaimed(fresh, context, claimed));
+        const size_t got = claimed.size() - retried;
+        if (got > 0) {
+          STORE_PREPARE(mark, db, kMarkFreshSending);
+          mark.Bind(1, run_id);
+          mark.Bind(2, claimed[retried].delivery_id);
+          mark.Bind(3, claimed.back().delivery_id);
+          mark.Bind(4, now);
+          CRIER_RETURN_IF_ERROR(mark.Run());
+          if (db.Changes() != static_cast<std::int64_t>(got)) {
+            return Internal("claim marked " + std::to_string(db.Changes()) +
+                            " deliveries as sending, expected " + std::to_string(got));
+          }
+        }
+        // A short page means the scan reached the end of the run's rows.
+        const Id new_cursor = static_cast<int>(got) < wanted ? last : claimed.back().delivery_id;
+        STORE_PREPARE(advance, db, kAdvanceClaimCursor);
+        advance.Bind(1, run_id);
+        advance.Bind(2, new_cursor);
+        CRIER_RETURN_IF_ERROR(advance.Run());
       }
       return claimed;
     });
@@ -1084,21 +1109,21 @@ class SqliteStore final : public Store {
     }
     if (outcomes.empty()) return Status::Ok();
     return Write([&](Connection& db) -> Status {
+      PendingChanges resolved;
       for (size_t i = 0; i < outcomes.size(); ++i) {
-        CRIER_RETURN_IF_ERROR(RecordOne(db, outcomes[i], i));
+        STORE_ASSIGN_OR_RETURN(Id run_id, RecordOne(db, outcomes[i], i));
+        if (IsFinal(outcomes[i].state)) resolved.Add(run_id, 1);
       }
-      return Status::Ok();
+      return resolved.Apply(db);
     });
   }
 
   Result<bool> CompleteRunIfDone(Id run_id, Time now) override {
     return Write([&](Connection& db) -> Result<bool> {
-      STORE_ASSIGN_OR_RETURN(Run run, SelectOneById<Run>(db, kSelectRun, run_id, ReadRun, "run"));
+      STORE_ASSIGN_OR_RETURN(RunLedger ledger, LoadLedger(db, run_id));
       // Only a run that finished planning and is sending can be done; a planning run may
       // still be appended to.
-      if (run.status != RunStatus::kSending) return false;
-      STORE_ASSIGN_OR_RETURN(std::int64_t open, SelectCount(db, kCountOpenDeliveries, run_id));
-      if (open > 0) return false;
+      if (ledger.status != RunStatus::kSending || ledger.pending > 0) return false;
       STORE_PREPARE(st, db, kCompleteRun);
       st.Bind(1, run_id);
       st.Bind(2, now);
@@ -1109,12 +1134,22 @@ class SqliteStore final : public Store {
 
   Result<std::int64_t> RecoverInterrupted(Time now) override {
     return Write([&](Connection& db) -> Result<std::int64_t> {
-      STORE_PREPARE(st, db, kRecoverInterrupted);
-      st.BindStaticText(1, sqlite::kInterruptedErrorClass);
-      st.BindStaticText(2, sqlite::kInterruptedErrorMessage);
-      st.Bind(3, now);
-      CRIER_RETURN_IF_ERROR(st.Run());
-      return db.Changes();
+      PendingChanges resolved;
+      std::int64_t count = 0;
+      {
+        STORE_PREPARE(st, db, kRecoverInterrupted);
+        st.BindStaticText(1, sqlite::kInterruptedErrorClass);
+        st.BindStaticText(2, sqlite::kInterruptedErrorMessage);
+        st.Bind(3, now);
+        while (true) {
+          STORE_ASSIGN_OR_RETURN(bool row, st.Step());
+          if (!row) break;
+          resolved.Add(st.Int(0), 1);
+          ++count;
+        }
+      }
+      CRIER_RETURN_IF_ERROR(resolved.Apply(db));
+      return count;
     });
   }
 
@@ -1125,27 +1160,49 @@ class SqliteStore final : public Store {
       RunReport report;
       STORE_ASSIGN_OR_RETURN(report.run,
                              SelectOneById<Run>(db, kSelectRun, run_id, ReadRun, "run"));
+      STORE_ASSIGN_OR_RETURN(RunLedger ledger, LoadLedger(db, run_id));
       std::int64_t by_state[std::size(kAllDeliveryStates)] = {};
-      {
-        STORE_PREPARE(st, db, kCountByState);
+      std::map<std::string, std::int64_t, std::less<>> by_route, by_skip, by_error;
+      if (ledger.last > 0) {
+        // One pass over the run's rows; the groups are few, so maps stay tiny.
+        STORE_PREPARE(st, db, kScanRunForReport);
         st.Bind(1, run_id);
+        st.Bind(2, ledger.first);
+        st.Bind(3, ledger.last);
+        auto count = [](auto& groups, std::string_view key) {
+          auto it = groups.find(key);
+          if (it == groups.end()) it = groups.emplace(std::string(key), 0).first;
+          ++it->second;
+        };
         while (true) {
           STORE_ASSIGN_OR_RETURN(bool row, st.Step());
           if (!row) break;
-          STORE_ASSIGN_OR_RETURN(
-              DeliveryState state,
-              ParseStored(StateFromCode(st.Int(0)), std::to_string(st.Int(0)), "delivery state"));
-          by_state[StateCode(state)] += st.Int(1);
-          report.matched += st.Int(1);
+          const std::int64_t state = st.Int(0);
+          if (state < 0 || state >= static_cast<std::int64_t>(std::size(by_state))) {
+            return Internal("stored delivery state " + std::to_string(state) +
+                            " is not recognised");
+          }
+          ++by_state[state];
+          ++report.matched;
+          if (state == kStatePlanned || state == kStateSending || state == kStateSent) {
+            if (!st.IsNull(1)) count(by_route, st.Text(1));
+          } else if (state == kStateSkipped) {
+            count(by_skip, st.Text(2));
+          } else if (state == kStateFailed) {
+            // A failure without a platform code (e.g. "interrupted") counts under its class.
+            count(by_error, !st.IsNull(3)   ? st.Text(3)
+                            : !st.IsNull(4) ? st.Text(4)
+                                            : std::string_view("unknown"));
+          }
         }
       }
       // Every state is listed, zeros included, so reports have a stable shape.
       for (DeliveryState s : kAllDeliveryStates) {
         report.by_state.emplace_back(std::string(ToString(s)), by_state[StateCode(s)]);
       }
-      STORE_ASSIGN_OR_RETURN(report.by_route, CountGroups(db, kCountByRoute, run_id));
-      STORE_ASSIGN_OR_RETURN(report.by_skip_reason, CountGroups(db, kCountBySkipReason, run_id));
-      STORE_ASSIGN_OR_RETURN(report.by_error, CountGroups(db, kCountByError, run_id));
+      report.by_route.assign(by_route.begin(), by_route.end());
+      report.by_skip_reason.assign(by_skip.begin(), by_skip.end());
+      report.by_error.assign(by_error.begin(), by_error.end());
       return report;
     });
   }
@@ -1153,29 +1210,12 @@ class SqliteStore final : public Store {
   Result<Page<DeliveryRecord>> ListDeliveries(Id run_id, const PageRequest& page) override {
     CRIER_RETURN_IF_ERROR(CheckPage(page));
     return Read([&](Connection& db) -> Result<Page<DeliveryRecord>> {
-      ReadTransaction txn(db);
-      CRIER_RETURN_IF_ERROR(txn.Begin());
-      CRIER_RETURN_IF_ERROR(SelectOneById<Run>(db, kSelectRun, run_id, ReadRun, "run").status());
-      // The run's id range, from the (run_id, state, id) index: five seeks per end, so the
-      // page scan below never walks other runs' rows outside it.
-      std::optional<Id> lowest, highest;
-      for (DeliveryState s : kAllDeliveryStates) {
-        for (const bool want_max : {false, true}) {
-          STORE_PREPARE(st, db, want_max ? kMaxDeliveryIdInState : kMinDeliveryIdInState);
-          st.Bind(1, run_id);
-          st.Bind(2, StateCode(s));
-          STORE_ASSIGN_OR_RETURN(bool row, st.Step());
-          if (!row || st.IsNull(0)) continue;
-          const Id id = st.Int(0);
-          auto& bound = want_max ? highest : lowest;
-          if (!bound || (want_max ? id > *bound : id < *bound)) bound = id;
-        }
-      }
+      STORE_ASSIGN_OR_RETURN(RunLedger ledger, LoadLedger(db, run_id));
       std::vector<DeliveryRecord> items;
-      if (highest.has_value()) {
+      if (ledger.last > 0) {
         STORE_PREPARE(st, db, kSelectDeliveriesPage);
-        st.Bind(1, std::max(page.after_id, *lowest - 1));
-        st.Bind(2, *highest);
+        st.Bind(1, std::max(page.after_id, ledger.first - 1));
+        st.Bind(2, ledger.last);
         st.Bind(3, run_id);
         st.Bind(4, page.limit + 1);
         while (true) {
@@ -1276,6 +1316,88 @@ class SqliteStore final : public Store {
     return runs;
   }
 
+  // What the delivery ledger keeps per run.
+  struct RunLedger {
+    RunStatus status = RunStatus::kPlanning;
+    std::int64_t pending = 0;
+    Id first = 0;  // 0 while the run has no deliveries
+    Id last = 0;
+  };
+
+  static Result<RunLedger> LoadLedger(Connection& db, Id run_id) {
+    STORE_PREPARE(st, db, kSelectRunLedger);
+    st.Bind(1, run_id);
+    STORE_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) return NotFound("run " + std::to_string(run_id) + " not found");
+    RunLedger ledger;
+    STORE_ASSIGN_OR_RETURN(ledger.status,
+                           ParseStored(ParseRunStatus(st.Text(0)), st.Text(0), "run status"));
+    ledger.pending = st.Int(1);
+    ledger.first = st.Int(2);
+    ledger.last = st.Int(3);
+    return ledger;
+  }
+
+  // Deliveries leaving planned/sending, per run, applied to runs.pending in the same
+  // transaction.
+  class PendingChanges {
+   public:
+    void Add(Id run_id, std::int64_t n) { by_run_[run_id] += n; }
+    Status Apply(Connection& db) const {
+      if (by_run_.empty()) return Status::Ok();
+      STORE_PREPARE(st, db, kReducePending);
+      for (const auto& [run_id, n] : by_run_) {
+        st.Bind(1, run_id);
+        st.Bind(2, n);
+        CRIER_RETURN_IF_ERROR(st.Run());
+        st.Reset();
+      }
+      return Status::Ok();
+    }
+
+   private:
+    std::map<Id, std::int64_t> by_run_;
+  };
+
+  struct ClaimContext {
+    Id run_id = 0;
+    Id broadcast_id = 0;
+    Platform platform = Platform::kMessenger;
+  };
+
+  // Appends the rows of a claim query (STORE_CLAIM_COLUMNS) to `out`.
+  static Status ReadClaimed(Statement& st, const ClaimContext& context,
+                            std::vector<ClaimedDelivery>& out) {
+    while (true) {
+      STORE_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) return Status::Ok();
+      ClaimedDelivery c;
+      c.delivery_id = st.Int(0);
+      c.run_id = context.run_id;
+      c.broadcast_id = context.broadcast_id;
+      c.contact_id = st.Int(1);
+      c.platform_user_id = st.Text(2);
+      c.attempt = static_cast<int>(st.Int(3)) + 1;
+      c.contact_name = st.Text(4);
+      c.contact_first_name = st.Text(5);
+      c.facts.platform = context.platform;
+      if (!st.IsNull(6)) {
+        STORE_ASSIGN_OR_RETURN(
+            c.facts.subscription,
+            ParseStored(ParseSubscriptionStatus(st.Text(6)), st.Text(6), "contact subscription"));
+      }
+      c.facts.has_identity = !st.IsNull(7);
+      if (c.facts.has_identity) {
+        c.facts.last_inbound_at = st.OptionalTime(8);
+        STORE_ASSIGN_OR_RETURN(
+            c.facts.window_opener,
+            ParseStored(ParseWindowOpener(st.Text(9)), st.Text(9), "identity window_opener"));
+        c.facts.blocked = st.Int(10) != 0;
+      }
+      out.push_back(std::move(c));
+    }
+  }
+
   // Creates or updates the contact behind (account, platform_user_id); returns its id.
   static Result<Id> UpsertOne(Connection& db, const ContactInput& row, Time now,
                               UpsertSummary& summary) {
@@ -1353,65 +1475,76 @@ class SqliteStore final : public Store {
     return contact_id;
   }
 
-  static Status RecordOne(Connection& db, const DeliveryOutcome& o, size_t i) {
+  // Applies one outcome to a delivery in `sending`; returns the delivery's run.
+  static Result<Id> RecordOne(Connection& db, const DeliveryOutcome& o, size_t i) {
+    // Looked up first (the update then finds its page cached) rather than with RETURNING,
+    // which costs SQLite a temporary table per execution.
+    Id run_id = 0;
     {
-      std::string_view sql;
-      switch (o.state) {
-        case DeliveryState::kSent:
-          sql = kOutcomeSent;
-          break;
-        case DeliveryState::kFailed:
-          sql = kOutcomeFailed;
-          break;
-        case DeliveryState::kSkipped:
-          sql = kOutcomeSkipped;
-          break;
-        default:
-          sql = kOutcomeRetry;
-          break;
-      }
-      STORE_PREPARE(st, db, sql);
+      STORE_PREPARE(st, db, kSelectDeliveryRunAndState);
       st.Bind(1, o.delivery_id);
-      switch (o.state) {
-        case DeliveryState::kSent:
-          st.BindTextOrNull(2, o.route);
-          st.BindTextOrNull(3, o.platform_message_id);
-          st.Bind(4, o.at);
-          break;
-        case DeliveryState::kFailed:
-          st.BindText(2, o.error_class);
-          st.BindTextOrNull(3, o.error_code);
-          st.BindTextOrNull(4, o.error_message);
-          st.Bind(5, o.at);
-          break;
-        case DeliveryState::kSkipped:
-          st.BindText(2, o.skip_reason);
-          st.Bind(3, o.at);
-          break;
-        default:
-          st.Bind(2, o.not_before);
-          st.BindTextOrNull(3, o.error_class);
-          st.BindTextOrNull(4, o.error_code);
-          st.BindTextOrNull(5, o.error_message);
-          st.Bind(6, o.at);
-          break;
+      STORE_ASSIGN_OR_RETURN(bool found, st.Step());
+      if (!found) {
+        return Error{ErrorCode::kNotFound,
+                     "delivery " + std::to_string(o.delivery_id) + " not found",
+                     Field("outcomes", i, "delivery_id")};
       }
-      CRIER_RETURN_IF_ERROR(st.Run());
+      run_id = st.Int(0);
+      if (st.Int(1) != kStateSending) {
+        const auto state = StateFromCode(st.Int(1));
+        return Error{ErrorCode::kFailedPrecondition,
+                     "delivery " + std::to_string(o.delivery_id) + " is " +
+                         std::string(state ? ToString(*state) : "in an unknown state") +
+                         ", not sending: only a claimed delivery can get an outcome",
+                     Field("outcomes", i, "delivery_id")};
+      }
     }
-    if (db.Changes() == 1) return Status::Ok();
-    STORE_PREPARE(st, db, kSelectDeliveryState);
+    std::string_view sql;
+    switch (o.state) {
+      case DeliveryState::kSent:
+        sql = kOutcomeSent;
+        break;
+      case DeliveryState::kFailed:
+        sql = kOutcomeFailed;
+        break;
+      case DeliveryState::kSkipped:
+        sql = kOutcomeSkipped;
+        break;
+      default:
+        sql = kOutcomeRetry;
+        break;
+    }
+    STORE_PREPARE(st, db, sql);
     st.Bind(1, o.delivery_id);
-    STORE_ASSIGN_OR_RETURN(bool found, st.Step());
-    if (!found) {
-      return Error{ErrorCode::kNotFound, "delivery " + std::to_string(o.delivery_id) + " not found",
-                   Field("outcomes", i, "delivery_id")};
+    switch (o.state) {
+      case DeliveryState::kSent:
+        st.BindTextOrNull(2, o.route);
+        st.BindTextOrNull(3, o.platform_message_id);
+        st.Bind(4, o.at);
+        break;
+      case DeliveryState::kFailed:
+        st.BindText(2, o.error_class);
+        st.BindTextOrNull(3, o.error_code);
+        st.BindTextOrNull(4, o.error_message);
+        st.Bind(5, o.at);
+        break;
+      case DeliveryState::kSkipped:
+        st.BindText(2, o.skip_reason);
+        st.Bind(3, o.at);
+        break;
+      default:
+        st.Bind(2, o.not_before);
+        st.BindTextOrNull(3, o.error_class);
+        st.BindTextOrNull(4, o.error_code);
+        st.BindTextOrNull(5, o.error_message);
+        st.Bind(6, o.at);
+        break;
     }
-    const auto state = StateFromCode(st.Int(0));
-    return Error{ErrorCode::kFailedPrecondition,
-                 "delivery " + std::to_string(o.delivery_id) + " is " +
-                     std::string(state ? ToString(*state) : "in an unknown state") +
-                     ", not sending: only a claimed delivery can get an outcome",
-                 Field("outcomes", i, "delivery_id")};
+    CRIER_RETURN_IF_ERROR(st.Run());
+    if (db.Changes() != 1) {
+      return Internal("delivery " + std::to_string(o.delivery_id) + " changed under the writer");
+    }
+    return run_id;
   }
 
   std::mutex write_mu_;
@@ -1435,10 +1568,12 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options) {
   conn_options.path = options.path;
   conn_options.synchronous = options.synchronous;
   conn_options.busy_timeout_ms = options.busy_timeout_ms;
+  conn_options.cache_kib = kWriterCacheKib;
   STORE_ASSIGN_OR_RETURN(auto writer, Connection::Open(conn_options));
   const Clock& clock = options.clock != nullptr ? *options.clock : SystemClock::Instance();
   CRIER_RETURN_IF_ERROR(sqlite::ApplyMigrations(*writer, clock.Now()));
   conn_options.read_only = true;
+  conn_options.cache_kib = kReaderCacheKib;
   return std::unique_ptr<Store>(new SqliteStore(std::move(writer), std::move(conn_options)));
 }
 
