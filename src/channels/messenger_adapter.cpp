@@ -282,10 +282,18 @@ SendResult MessengerAdapter::Classify(const TransportResult& result) const {
   if (obj != nullptr) {
     if (const auto* e = obj->if_contains("error")) error = e->if_object();
   }
-  const std::optional<std::int64_t> code =
-      error != nullptr ? ToInt(error->if_contains("code")) : std::nullopt;
+  // A plain value and a flag, not std::optional: GCC 12 at -O2 reports a false
+  // maybe-uninitialized on the optional's payload further down.
+  std::int64_t code = 0;
+  bool has_code = false;
+  if (error != nullptr) {
+    if (const auto parsed = ToInt(error->if_contains("code")); parsed.has_value()) {
+      code = *parsed;
+      has_code = true;
+    }
+  }
 
-  if (result.status >= 200 && result.status < 300 && !code) {
+  if (result.status >= 200 && result.status < 300 && !has_code) {
     const boost::json::value* id = obj != nullptr ? obj->if_contains("message_id") : nullptr;
     if (id != nullptr && id->is_string() && !id->get_string().empty()) {
       out.sent = true;
@@ -301,7 +309,7 @@ SendResult MessengerAdapter::Classify(const TransportResult& result) const {
   }
 
   out.retry_after = ParseRetryAfter(result.headers);
-  if (!code) {
+  if (!has_code) {
     out.error_class = ClassFromStatus(result.status);
     out.error_code = HttpCode(result.status);
     out.error_message = ScrubSecrets(result.body);
@@ -309,9 +317,13 @@ SendResult MessengerAdapter::Classify(const TransportResult& result) const {
   }
 
   const std::int64_t subcode = ToInt(error->if_contains("error_subcode")).value_or(0);
-  out.error_code = std::to_string(*code);
+  out.error_code = std::to_string(code);
   if (subcode != 0) out.error_code += "/" + std::to_string(subcode);
-  out.error_class = MessengerErrorClass(*code, subcode).value_or(ClassFromStatus(result.status));
+  if (const auto known = MessengerErrorClass(code, subcode); known.has_value()) {
+    out.error_class = *known;
+  } else {
+    out.error_class = ClassFromStatus(result.status);
+  }
   if (const auto* m = error->if_contains("message"); m != nullptr && m->is_string()) {
     out.error_message = ScrubSecrets(m->get_string());
   }

@@ -322,17 +322,20 @@ void Dispatcher::CompleteFinishedRuns() {
   }
 }
 
+bool Dispatcher::HasQueued() const {
+  for (const auto& [id, run] : runs_) {
+    if (!run.queue.empty() || !run.continuations.empty()) return true;
+  }
+  return false;
+}
+
 bool Dispatcher::RunOnce(std::chrono::milliseconds max_wait) {
   if (!stopping_) {
     RefreshRuns();
     Claim();
     StartSends();
   }
-  bool queued = false;
-  for (const auto& [id, run] : runs_) {
-    queued = queued || !run.queue.empty() || !run.continuations.empty();
-  }
-  if (transport_.in_flight() > 0 || queued) {
+  if (transport_.in_flight() > 0 || HasQueued()) {
     // Wait for an answer, but no longer than until the next token is due.
     auto wait = max_wait;
     if (transport_.in_flight() == 0) {
@@ -346,16 +349,16 @@ bool Dispatcher::RunOnce(std::chrono::milliseconds max_wait) {
     transport_.Poll(wait, done_);
     for (const auto& result : done_) HandleResult(result);
   }
-  FlushOutcomes(false);
+  const bool active = transport_.in_flight() > 0 || HasQueued();
+  FlushOutcomes(/*force=*/!active);
   CompleteFinishedRuns();
-  const bool busy = transport_.in_flight() > 0 || queued || !outcomes_.empty();
-  if (!busy) {
-    FlushOutcomes(true);
-    for (const auto& [id, run] : runs_) {
-      if (!run.exhausted) return true;
-    }
+  if (active) return true;
+  // Outcomes that could not be written are retried on the next turn, after the caller's wait.
+  if (!outcomes_.empty()) return false;
+  for (const auto& [id, run] : runs_) {
+    if (!run.exhausted) return true;  // more may be claimable right away
   }
-  return busy;
+  return false;
 }
 
 void Dispatcher::BeginStop() {

@@ -78,6 +78,7 @@ class Dispatcher {
   void Finish(DeliveryOutcome outcome);
   void FlushOutcomes(bool force);
   void CompleteFinishedRuns();
+  bool HasQueued() const;
   AccountState* Account(Id id);
   std::uint64_t AllocateFlight(Flight flight);
 
