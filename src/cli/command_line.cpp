@@ -60,6 +60,10 @@ int RunCommandLine(const std::vector<std::string>& args, CliContext& ctx,
   AddBroadcastCommands(app, env);
   AddDemoCommands(app, env);
 
+  if (args.empty()) {
+    ctx.err << app.help();
+    return 1;
+  }
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 parses from the back
   try {
     app.parse(reversed);

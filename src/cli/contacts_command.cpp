@@ -137,16 +137,20 @@ int GetContact(CommandEnv& env, Id id) {
     return 0;
   }
   const auto& c = *contact;
+  auto or_dash = [&c](std::string_view key) {
+    std::string v = TextOf(c, key);
+    return v.empty() ? std::string("-") : v;
+  };
   const boost::json::value sub = Member(c, "subscription") ? *Member(c, "subscription") : nullptr;
   std::vector<std::vector<std::string>> rows = {
-      {"name:", TextOf(c, "name")},
-      {"first name:", TextOf(c, "first_name")},
-      {"locale:", TextOf(c, "locale")},
-      {"time zone:", TextOf(c, "time_zone")},
+      {"name:", or_dash("name")},
+      {"first name:", or_dash("first_name")},
+      {"locale:", or_dash("locale")},
+      {"time zone:", or_dash("time_zone")},
       {"subscription:", TextOf(sub, "status")},
       {"tags:", JoinTags(c)},
-      {"created:", TextOf(c, "created_at")},
-      {"updated:", TextOf(c, "updated_at")},
+      {"created:", or_dash("created_at")},
+      {"updated:", or_dash("updated_at")},
   };
   PrintTable(out, {"contact", TextOf(c, "id")}, rows);
   std::vector<std::vector<std::string>> identities;

@@ -49,6 +49,7 @@ bool BoolOf(const boost::json::value& v, std::string_view key, bool fallback) {
 std::string Text(const boost::json::value& v) {
   if (const auto* s = v.if_string()) return std::string(*s);
   if (v.is_null()) return "";
+  if (const auto* d = v.if_double()) return fmt::format("{}", *d);  // 50, not 5E1
   return boost::json::serialize(v);
 }
 

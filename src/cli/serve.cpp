@@ -32,7 +32,7 @@ void UpdateCliConfig(const ServeOptions& o, CliContext& ctx, const std::string& 
   if (path.empty()) {
     auto default_path = DefaultConfigPath(ctx.env);
     if (!default_path.ok()) {
-      spdlog::warn("msg={} reason={}", LogValue("CLI config file not written"),
+      spdlog::warn("event=cli_config_not_written reason={}",
                    LogValue(default_path.error().message));
       return;
     }
@@ -48,11 +48,10 @@ void UpdateCliConfig(const ServeOptions& o, CliContext& ctx, const std::string& 
     config.api_key = (*existing)->api_key;
   }
   if (const Status s = WriteConfigFile(path, config); !s.ok()) {
-    spdlog::warn("msg={} reason={}", LogValue("CLI config file not written"),
-                 LogValue(s.error().message));
+    spdlog::warn("event=cli_config_not_written reason={}", LogValue(s.error().message));
     return;
   }
-  spdlog::info("msg={} path={} url={}", LogValue("CLI config written"), LogValue(path), url);
+  spdlog::info("event=cli_config_written path={} url={}", LogValue(path), url);
 }
 
 }  // namespace
@@ -73,7 +72,7 @@ int RunServe(const ServeOptions& o, CliContext& ctx) {
 
   auto store = OpenSqliteStore({.path = o.db});
   if (!store.ok()) {
-    return PrintError(ctx, WithContext(store.error(), "cannot open the database " + o.db, "--db"));
+    return PrintError(ctx, Error{store.error().code, store.error().message, "--db"});
   }
   auto admin_key = api::EnsureAdminKey(**store, clock);
   if (!admin_key.ok()) {
@@ -101,8 +100,7 @@ int RunServe(const ServeOptions& o, CliContext& ctx) {
                               [&api](const net::Request& request) { return api->Handle(request); });
   if (!server.ok()) {
     if (admin_key->has_value()) UpdateCliConfig(o, ctx, ServerUrl(o.host, o.port), *admin_key);
-    return PrintError(ctx, WithContext(server.error(),
-                                       "cannot listen on " + ServerUrl(o.host, o.port), "--port"));
+    return PrintError(ctx, Error{server.error().code, server.error().message, "--port"});
   }
   const std::string url = ServerUrl(o.host, (*server)->port());
   UpdateCliConfig(o, ctx, url, *admin_key);
@@ -120,10 +118,10 @@ int RunServe(const ServeOptions& o, CliContext& ctx) {
     }
   }
   if (exit_code == 0) {
-    spdlog::info("msg=listening url={} db={} threads={}", url, LogValue(o.db), o.threads);
+    spdlog::info("event=listening url={} db={} threads={}", url, LogValue(o.db), o.threads);
     int signal_number = 0;
     sigwait(&stop_signals, &signal_number);
-    spdlog::info("msg=stopping signal={}", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
+    spdlog::info("event=stopping signal={}", signal_number == SIGINT ? "SIGINT" : "SIGTERM");
   }
 
   // Stop taking work first, then let in-flight sends finish and be recorded, then close.
@@ -133,7 +131,7 @@ int RunServe(const ServeOptions& o, CliContext& ctx) {
   api.reset();
   engine->reset();
   store->reset();
-  if (exit_code == 0) spdlog::info("msg=stopped");
+  if (exit_code == 0) spdlog::info("event=stopped");
   spdlog::default_logger()->flush();
   return exit_code;
 }

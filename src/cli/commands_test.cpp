@@ -1,0 +1,279 @@
+// The client commands end to end against an in-process HTTP server that plays the API.
+#include "cli/commands.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+
+#include "net/server.h"
+#include "support/temp_dir.h"
+
+namespace crier::cli {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kKey[] = "crier_test_key_0123456789abcdefghij";
+
+class CommandsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto server = net::HttpServer::Create({.host = "127.0.0.1", .port = 0, .threads = 1},
+                                          [this](const net::Request& r) { return Handle(r); });
+    ASSERT_TRUE(server.ok()) << server.error().ToString();
+    server_ = std::move(*server);
+    server_->Start();
+    url_ = "http://127.0.0.1:" + std::to_string(server_->port());
+  }
+  void TearDown() override { server_->Stop(); }
+
+  net::Response Handle(const net::Request& r) {
+    std::lock_guard lock(mu_);
+    requests_.push_back(r);
+    if (r.header("Authorization") != "Bearer " + std::string(kKey)) {
+      return net::Response::Json(401,
+                                 R"({"error":{"code":"unauthenticated","message":"bad key"}})");
+    }
+    if (responder_) return responder_(r);
+    return net::Response::Json(404, R"({"error":{"code":"not_found","message":"no route"}})");
+  }
+
+  // Runs `crier --url <fake> --api-key <key> args...`.
+  int Run(std::vector<std::string> args) {
+    std::vector<std::string> full = {"--url", url_, "--api-key", kKey};
+    full.insert(full.end(), args.begin(), args.end());
+    return RunRaw(full);
+  }
+  int RunRaw(const std::vector<std::string>& args) {
+    out_.str("");
+    err_.str("");
+    CliContext ctx{.out = out_,
+                   .err = err_,
+                   .out_is_tty = tty_,
+                   .columns = 80,
+                   .env = [](const char*) -> std::optional<std::string> { return std::nullopt; },
+                   .clock = clock_,
+                   .sleep =
+                       [this](Duration d) {
+                         sleeps_.push_back(d);
+                         clock_.Advance(d);
+                       }};
+    return RunCommandLine(args, ctx);
+  }
+
+  std::vector<net::Request> Requests() {
+    std::lock_guard lock(mu_);
+    return requests_;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<net::HttpServer> server_;
+  std::string url_;
+  std::mutex mu_;
+  std::vector<net::Request> requests_;
+  std::function<net::Response(const net::Request&)> responder_;
+  std::ostringstream out_, err_;
+  bool tty_ = false;
+  FakeClock clock_{FromUnixMillis(1'700'000'000'000)};
+  std::vector<Duration> sleeps_;
+};
+
+TEST_F(CommandsTest, ApiErrorPrintsFieldAndMessageAndExits1) {
+  responder_ = [](const net::Request&) {
+    return net::Response::Json(
+        400,
+        R"({"error":{"code":"invalid_argument","message":"must be shorter than 2000 characters","field":"messages[0].text"}})");
+  };
+  EXPECT_EQ(Run({"broadcast", "create", "--name", "n", "--account", "1", "--text", "x"}), 1);
+  EXPECT_EQ(err_.str(), "error: messages[0].text: must be shorter than 2000 characters\n");
+  EXPECT_EQ(out_.str(), "");
+}
+
+TEST_F(CommandsTest, CreateBroadcastSendsTheContractBodyAndPrintsTheId) {
+  responder_ = [](const net::Request&) {
+    return net::Response::Json(201, R"({"id":42,"name":"n"})");
+  };
+  ASSERT_EQ(Run({"broadcast", "create", "--name", "Sale", "--account", "3", "--text", "one",
+                 "--text", "two", "--tag", "vip", "--purpose", "non_promotional"}),
+            0);
+  EXPECT_EQ(out_.str(), "42\n");
+  const auto reqs = Requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].method, "POST");
+  EXPECT_EQ(reqs[0].path, "/v1/broadcasts");
+  const auto body = boost::json::parse(reqs[0].body);
+  EXPECT_EQ(body.at("channel_account_id").as_int64(), 3);
+  EXPECT_EQ(body.at("purpose").as_string(), "non_promotional");
+  EXPECT_EQ(body.at("messages").as_array().size(), 2u);
+  EXPECT_EQ(body.at("messages").as_array()[1].at("text").as_string(), "two");
+  EXPECT_EQ(body.at("audience").at("any_tags").as_array()[0].as_string(), "vip");
+}
+
+TEST_F(CommandsTest, JsonFlagPrintsTheRawAnswerEvenAfterTheSubcommand) {
+  const std::string raw = R"({"items":[{"id":1,"platform":"messenger"}]})";
+  responder_ = [&](const net::Request&) { return net::Response::Json(200, raw); };
+  ASSERT_EQ(Run({"accounts", "list", "--json"}), 0);
+  EXPECT_EQ(out_.str(), raw + "\n");
+}
+
+TEST_F(CommandsTest, UnreachableServerSaysWhichUrlAndHowToStartIt) {
+  const std::string dead = "http://127.0.0.1:1";
+  EXPECT_EQ(RunRaw({"--url", dead, "--api-key", kKey, "accounts", "list"}), 1);
+  EXPECT_THAT(err_.str(), HasSubstr("error: could not reach the crier server at " + dead));
+  EXPECT_THAT(err_.str(), HasSubstr("crier serve"));
+}
+
+TEST_F(CommandsTest, MissingKeyExplainsWhereToGetOne) {
+  EXPECT_EQ(RunRaw({"--url", url_, "accounts", "list"}), 1);
+  EXPECT_THAT(err_.str(), HasSubstr("--api-key"));
+  EXPECT_TRUE(Requests().empty());
+}
+
+TEST_F(CommandsTest, UsageErrorsDoNotReachTheServer) {
+  EXPECT_NE(Run({"broadcast", "create", "--name", "n"}), 0);  // --account, --text missing
+  EXPECT_NE(Run({"nonsense"}), 0);
+  EXPECT_TRUE(Requests().empty());
+}
+
+TEST_F(CommandsTest, ImportUploadsCsvInChunksAndMapsErrorLinesToTheFile) {
+  const std::string path = dir_.File("contacts.csv");
+  {
+    std::ofstream f(path);
+    f << "platform_user_id,name\n";
+    for (int i = 2; i <= 8; ++i) f << "u" << i << ",Name " << i << "\n";  // file lines 2..8
+  }
+  // Every chunk rejects its second data row (line 3 of its body).
+  responder_ = [](const net::Request&) {
+    return net::Response::Json(
+        200,
+        R"({"received":3,"imported":2,"created":2,"updated":0,"errors":[{"line":3,"field":"name","message":"bad"}]})");
+  };
+  EXPECT_EQ(Run({"contacts", "import", path, "--account", "7", "--chunk-lines", "3"}), 1);
+  const auto reqs = Requests();
+  ASSERT_EQ(reqs.size(), 3u);
+  for (const auto& r : reqs) {
+    EXPECT_EQ(r.target.substr(0, 43), "/v1/contacts/import?format=csv&channel_acco");
+    EXPECT_EQ(r.query_param("channel_account_id"), "7");
+    EXPECT_EQ(r.header("Content-Type"), "text/csv");
+    EXPECT_EQ(r.body.rfind("platform_user_id,name\n", 0), 0u) << r.body;
+  }
+  EXPECT_EQ(reqs[1].body, "platform_user_id,name\nu5,Name 5\nu6,Name 6\nu7,Name 7\n");
+  const std::string out = out_.str();
+  EXPECT_THAT(out, HasSubstr("imported 6 of 9 rows (6 created, 0 updated)"));
+  EXPECT_THAT(out, HasSubstr("line 3: name: bad\n"));
+  EXPECT_THAT(out, HasSubstr("line 6: name: bad\n"));
+  EXPECT_THAT(out, HasSubstr("line 9: name: bad\n"));
+}
+
+TEST_F(CommandsTest, ImportPrintsTwentyErrorsThenACount) {
+  const std::string path = dir_.File("c.jsonl");
+  {
+    std::ofstream f(path);
+    for (int i = 0; i < 25; ++i) f << "{}\n";
+  }
+  responder_ = [](const net::Request&) {
+    boost::json::array errors;
+    for (int line = 1; line <= 25; ++line) {
+      errors.push_back({{"line", line}, {"field", "platform_user_id"}, {"message", "is required"}});
+    }
+    return net::Response::Json(200,
+                               boost::json::serialize(boost::json::object{{"received", 25},
+                                                                          {"imported", 0},
+                                                                          {"created", 0},
+                                                                          {"updated", 0},
+                                                                          {"errors", errors}}));
+  };
+  EXPECT_EQ(Run({"contacts", "import", path}), 1);
+  EXPECT_THAT(out_.str(), HasSubstr("line 20: platform_user_id: is required\n"));
+  EXPECT_THAT(out_.str(), Not(HasSubstr("line 21:")));
+  EXPECT_THAT(out_.str(), HasSubstr("... and 5 more\n"));
+  EXPECT_EQ(Requests()[0].header("Content-Type"), "application/x-ndjson");
+}
+
+TEST_F(CommandsTest, ImportWithoutAKnownFormatNamesTheFlag) {
+  const std::string path = dir_.File("contacts.txt");
+  std::ofstream(path) << "{}\n";
+  EXPECT_EQ(Run({"contacts", "import", path}), 1);
+  EXPECT_THAT(err_.str(), HasSubstr("error: --format:"));
+  EXPECT_TRUE(Requests().empty());
+}
+
+TEST_F(CommandsTest, SendPollsTheReportUntilDoneThenPrintsIt) {
+  int polls = 0;
+  responder_ = [&polls](const net::Request& r) {
+    if (r.path == "/v1/broadcasts/5/send") {
+      return net::Response::Json(
+          202, R"({"run":{"id":9,"broadcast_id":5,"status":"sending"},"planned":8,"skipped":2})");
+    }
+    ++polls;
+    const int sent = polls >= 3 ? 8 : polls * 2;
+    const bool done = polls >= 3;
+    return net::Response::Json(200,
+                               boost::json::serialize(boost::json::object{
+                                   {"broadcast_id", 5},
+                                   {"run", {{"id", 9}, {"status", done ? "completed" : "sending"}}},
+                                   {"matched", 10},
+                                   {"by_state",
+                                    {{"planned", 8 - sent},
+                                     {"sending", 0},
+                                     {"sent", sent},
+                                     {"failed", 0},
+                                     {"skipped", 2}}},
+                                   {"by_route", {{"standard_window", 8}}},
+                                   {"by_skip_reason", {{"outside_window", 2}}},
+                                   {"by_error", boost::json::object{}},
+                                   {"done", done}}));
+  };
+  ASSERT_EQ(Run({"broadcast", "send", "5"}), 0);
+  EXPECT_EQ(polls, 3);
+  EXPECT_EQ(sleeps_, (std::vector<Duration>{Duration(200), Duration(200)}));
+  const std::string out = out_.str();
+  EXPECT_THAT(out, HasSubstr("run 9 started: 8 to send, 2 skipped\n"));
+  // Off a terminal: a plain line at first, none within 2 s, and one at the end.
+  EXPECT_THAT(out, HasSubstr("4/10 sent 2 failed 0 skipped 2 0/s\n"));
+  EXPECT_THAT(out, Not(HasSubstr("6/10 sent 4")));
+  EXPECT_THAT(out, HasSubstr("10/10 sent 8 failed 0 skipped 2 15/s\n"));  // 6 sends in 0.4 s
+  EXPECT_THAT(out, HasSubstr("matched 10: sent 8, failed 0, skipped 2, pending 0\n"));
+  EXPECT_THAT(out, HasSubstr("outside_window  2"));
+  EXPECT_THAT(out, Not(HasSubstr("\r")));
+}
+
+TEST_F(CommandsTest, SendOnATerminalRedrawsOneLine) {
+  tty_ = true;
+  responder_ = [](const net::Request& r) {
+    if (r.path.ends_with("/send")) {
+      return net::Response::Json(202, R"({"run":{"id":1},"planned":1,"skipped":0})");
+    }
+    return net::Response::Json(
+        200,
+        R"({"run":{"id":1,"status":"completed"},"matched":1,"by_state":{"sent":1},"done":true})");
+  };
+  ASSERT_EQ(Run({"broadcast", "send", "1"}), 0);
+  EXPECT_THAT(out_.str(), HasSubstr("\r[" + std::string(40, '#') + "] 1/1 sent 1 failed 0"));
+}
+
+TEST_F(CommandsTest, SendAlreadySendingIsAnError) {
+  responder_ = [](const net::Request&) {
+    return net::Response::Json(
+        409,
+        R"({"error":{"code":"failed_precondition","message":"broadcast 5 is already sending"}})");
+  };
+  EXPECT_EQ(Run({"broadcast", "send", "5"}), 1);
+  EXPECT_EQ(err_.str(), "error: broadcast 5 is already sending\n");
+}
+
+TEST_F(CommandsTest, ConfigFileSuppliesUrlAndKey) {
+  const std::string config = dir_.File("config.json");
+  ASSERT_TRUE(WriteConfigFile(config, {url_, kKey}).ok());
+  responder_ = [](const net::Request&) { return net::Response::Json(200, R"({"items":[]})"); };
+  EXPECT_EQ(RunRaw({"--config", config, "accounts", "list"}), 0);
+  EXPECT_THAT(out_.str(), HasSubstr("no channel accounts yet"));
+}
+
+}  // namespace
+}  // namespace crier::cli
