@@ -121,21 +121,21 @@ struct ClaimedDelivery {
 struct DeliveryOutcome {
   Id delivery_id = 0;
   DeliveryState state = DeliveryState::kSent;  // kSent, kFailed, kSkipped or kPlanned (retry)
-  std::string route;                // route code actually used (kSent)
-  std::string skip_reason;          // kSkipped: the reason code from the re-check
-  std::string platform_message_id;  // kSent
-  std::string error_class;          // kFailed / retry: e.g. "recipient_unreachable"
-  std::string error_code;           // platform code, e.g. "10/2018278"
-  std::string error_message;        // platform message (no secrets)
-  std::optional<Time> not_before;   // retry: earliest next attempt
+  std::string route;                           // route code actually used (kSent)
+  std::string skip_reason;                     // kSkipped: the reason code from the re-check
+  std::string platform_message_id;             // kSent
+  std::string error_class;                     // kFailed / retry: e.g. "recipient_unreachable"
+  std::string error_code;                      // platform code, e.g. "10/2018278"
+  std::string error_message;                   // platform message (no secrets)
+  std::optional<Time> not_before;              // retry: earliest next attempt
   Time at{};
 };
 
 struct RunReport {
   Run run;
-  std::int64_t matched = 0;  // every planned row, skipped or not
-  std::vector<std::pair<std::string, std::int64_t>> by_state;        // "sent" -> n
-  std::vector<std::pair<std::string, std::int64_t>> by_route;        // "standard_window" -> n
+  std::int64_t matched = 0;                                    // every planned row, skipped or not
+  std::vector<std::pair<std::string, std::int64_t>> by_state;  // "sent" -> n
+  std::vector<std::pair<std::string, std::int64_t>> by_route;  // "standard_window" -> n
   std::vector<std::pair<std::string, std::int64_t>> by_skip_reason;  // "outside_window" -> n
   std::vector<std::pair<std::string, std::int64_t>> by_error;        // "10/2018278" -> n
 };
