@@ -341,4 +341,14 @@ Result<ParsedImport> ParseContactImport(std::string_view body, ImportFormat form
   }
 }
 
+Status CheckInteractionNotInFuture(const ContactInput& in, Time now) {
+  constexpr Duration kAllowedSkew = std::chrono::minutes(5);
+  if (in.last_inbound_at && *in.last_inbound_at > now + kAllowedSkew) {
+    return InvalidArgument("last_inbound_at", "is in the future (" +
+                                                  FormatRfc3339(*in.last_inbound_at) +
+                                                  "); it must not be later than now");
+  }
+  return Status::Ok();
+}
+
 }  // namespace crier::api

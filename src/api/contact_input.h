@@ -73,6 +73,10 @@ struct ParsedImport {
   std::vector<ImportRowError> errors;  // the bad rows, in file order
 };
 
+// A last interaction later than `now` (plus a little clock skew) cannot have happened; taken
+// on trust it would make crier think a window is open that the platform knows is not.
+Status CheckInteractionNotInFuture(const ContactInput& in, Time now);
+
 // Reads a whole import file. Bad rows become errors and do not stop the reading. Fails only
 // when the file as a whole cannot be read (a CSV header that is missing or names an unknown
 // column), naming the column.

@@ -145,6 +145,9 @@ net::Response CreateContact(RequestContext& c) {
   }
   auto in = ContactInputFromJson(body->get_object(), std::nullopt);
   if (!in.ok()) return ErrorResponse(in.error());
+  if (auto s = CheckInteractionNotInFuture(*in, c.clock.Now()); !s.ok()) {
+    return ErrorResponse(s.error());
+  }
   auto account = ReferencedAccount(c.store, in->channel_account_id, "channel_account_id");
   if (!account.ok()) return ErrorResponse(account.error());
   auto summary = c.store.UpsertContacts(std::span<const ContactInput>(&*in, 1), c.clock.Now());
@@ -220,6 +223,10 @@ net::Response ImportContacts(RequestContext& c) {
     if (!it->second) {
       errors.push_back({row.line, "channel_account_id",
                         "channel account " + std::to_string(id) + " does not exist"});
+      continue;
+    }
+    if (auto s = CheckInteractionNotInFuture(row.input, c.clock.Now()); !s.ok()) {
+      errors.push_back({row.line, s.error().field, s.error().message});
       continue;
     }
     good.push_back(std::move(row.input));

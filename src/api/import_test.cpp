@@ -134,6 +134,21 @@ TEST_F(ImportTest, CsvFollowsRfc4180AndCountsTheHeaderAsLineOne) {
   EXPECT_EQ(items[1].at("identities").at(0).at("blocked"), true);
 }
 
+TEST_F(ImportTest, InteractionsInTheFutureAreBadRows) {
+  // The fixture's clock stands at 2026-11-21T09:00:00Z; five minutes of skew are tolerated.
+  const std::string body =
+      R"({"channel_account_id": )" + a_ +
+      R"(, "platform_user_id": "ok", "last_inbound_at": "2026-11-21T09:04:59Z"})"
+      "\n"
+      R"({"channel_account_id": )" +
+      a_ + R"(, "platform_user_id": "late", "last_inbound_at": "2026-11-21T09:05:01Z"})";
+  const net::Response r = Import("?format=jsonl", body);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::value v = Json(r);
+  EXPECT_EQ(v.at("imported").as_int64(), 1);
+  EXPECT_EQ(Errors(v), (std::vector<RowError>{{2, "last_inbound_at"}}));
+}
+
 TEST_F(ImportTest, AllBadFileImportsNothing) {
   const std::string body = "platform_user_id,subscription\nx1,maybe\nx2,often\n";
   const net::Response r = Import("?format=csv&channel_account_id=" + a_, body);

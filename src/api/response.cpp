@@ -2,28 +2,6 @@
 
 namespace crier::api {
 
-int HttpStatus(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::kInvalidArgument:
-      return 400;
-    case ErrorCode::kNotFound:
-      return 404;
-    case ErrorCode::kAlreadyExists:
-      return 409;
-    case ErrorCode::kFailedPrecondition:
-      return 409;
-    case ErrorCode::kUnauthenticated:
-      return 401;
-    case ErrorCode::kPermissionDenied:
-      return 403;
-    case ErrorCode::kUnavailable:
-      return 503;
-    case ErrorCode::kInternal:
-      return 500;
-  }
-  return 500;
-}
-
 net::Response JsonResponse(int status, const boost::json::value& body) {
   return net::Response::Json(status, boost::json::serialize(body));
 }
@@ -35,7 +13,7 @@ net::Response ErrorResponse(const Error& error) {
   if (!error.field.empty()) inner["field"] = error.field;
   boost::json::object body;
   body["error"] = std::move(inner);
-  net::Response response = JsonResponse(HttpStatus(error.code), body);
+  net::Response response = JsonResponse(net::HttpStatus(error.code), body);
   if (error.code == ErrorCode::kUnauthenticated) {
     response.headers.emplace_back("WWW-Authenticate", "Bearer");
   }

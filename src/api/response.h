@@ -10,9 +10,6 @@
 
 namespace crier::api {
 
-// The HTTP status for an error code (invalid_argument 400, not_found 404, ...).
-int HttpStatus(ErrorCode code);
-
 net::Response JsonResponse(int status, const boost::json::value& body);
 
 // An error response whose status follows from error.code.

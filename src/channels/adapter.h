@@ -23,16 +23,18 @@ enum class ErrorClass {
   kChannelHalted,         // the account is restricted: pause the account
   kAuth,                  // credentials are bad: pause the account
   kInvalidRequest,        // our request is wrong: do not retry
+  kUnknownOutcome,        // the request left but no answer came: it may have been delivered,
+                          // so it is never retried (never twice beats at least once)
 };
 std::string_view ToString(ErrorClass c);
 
 struct SendResult {
   bool sent = false;
-  std::string platform_message_id;        // when sent
+  std::string platform_message_id;  // when sent
   ErrorClass error_class = ErrorClass::kRetryLater;
-  std::string error_code;                 // e.g. "10/2018278", "http_503", "timeout"
-  std::string error_message;              // the platform's text, secrets removed
-  std::optional<Duration> retry_after;    // when the platform said how long to wait
+  std::string error_code;               // e.g. "10/2018278", "http_503", "timeout"
+  std::string error_message;            // the platform's text, secrets removed
+  std::optional<Duration> retry_after;  // when the platform said how long to wait
 };
 
 struct RecipientRef {

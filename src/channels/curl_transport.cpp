@@ -365,9 +365,13 @@ class CurlTransportImpl final : public CurlTransport {
       curl_easy_getinfo(s.easy, CURLINFO_RESPONSE_CODE, &status);
       r.status = static_cast<int>(status);
       if (r.status == 0) r.transport_error = kNoAnswer;
+      r.request_sent = true;
       return;
     }
     // A half-read answer is no answer: the caller must not act on part of a body.
+    long request_bytes = 0;
+    curl_easy_getinfo(s.easy, CURLINFO_REQUEST_SIZE, &request_bytes);
+    r.request_sent = request_bytes > 0 || s.body_too_large;
     r.status = 0;
     r.body.clear();
     r.headers.clear();

@@ -295,6 +295,7 @@ TEST(CurlTransportTest, TimeoutIsReportedAsTimedOut) {
   EXPECT_EQ(done[0].status, 0);
   EXPECT_FALSE(done[0].transport_error.empty());
   EXPECT_TRUE(done[0].body.empty());
+  EXPECT_TRUE(done[0].request_sent) << "the server had the request when the answer timed out";
   EXPECT_GE(done[0].elapsed, 100ms);
   EXPECT_FALSE(done[1].timed_out);
   EXPECT_EQ(done[1].status, 200);
@@ -313,6 +314,7 @@ TEST(CurlTransportTest, ConnectionRefusedIsATransportError) {
   EXPECT_EQ(done[0].tag, 3u);
   EXPECT_EQ(done[0].status, 0);
   EXPECT_FALSE(done[0].timed_out);
+  EXPECT_FALSE(done[0].request_sent) << "a refused connection proves nothing was sent";
   EXPECT_FALSE(done[0].transport_error.empty());
 }
 

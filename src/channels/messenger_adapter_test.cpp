@@ -286,10 +286,27 @@ TEST(MessengerClassifyTest, CodesGivenAsStringsAreRead) {
   EXPECT_EQ(r.error_code, "10/2018278");
 }
 
-TEST(MessengerClassifyTest, TimeoutAndTransportErrorsRetryLater) {
+TEST(MessengerClassifyTest, NoAnswerAfterTheRequestLeftIsNeverRetried) {
   const MessengerAdapter adapter(Platform::kMessenger);
   TransportResult t;
   t.timed_out = true;
+  t.request_sent = true;
+  t.transport_error = "Operation timed out after 30000 milliseconds with 0 bytes received";
+  SendResult r = adapter.Classify(t);
+  EXPECT_FALSE(r.sent);
+  EXPECT_EQ(r.error_class, ErrorClass::kUnknownOutcome);
+  EXPECT_EQ(r.error_code, "timeout");
+
+  TransportResult reset;
+  reset.request_sent = true;
+  reset.transport_error = "Recv failure: Connection reset by peer";
+  EXPECT_EQ(adapter.Classify(reset).error_class, ErrorClass::kUnknownOutcome);
+}
+
+TEST(MessengerClassifyTest, FailuresBeforeTheRequestLeftRetryLater) {
+  const MessengerAdapter adapter(Platform::kMessenger);
+  TransportResult t;
+  t.timed_out = true;  // a connect timeout: nothing was sent
   t.transport_error = "Operation timed out after 200 milliseconds";
   SendResult r = adapter.Classify(t);
   EXPECT_FALSE(r.sent);

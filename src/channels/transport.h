@@ -23,12 +23,16 @@ struct OutboundRequest {
 };
 
 struct TransportResult {
-  std::uint64_t tag = 0;             // the caller's tag given to Start
-  int status = 0;                    // HTTP status; 0 when no answer came
+  std::uint64_t tag = 0;  // the caller's tag given to Start
+  int status = 0;         // HTTP status; 0 when no answer came
   std::string body;
-  net::Headers headers;              // response headers (Retry-After, X-Line-Request-Id, ...)
-  std::string transport_error;       // non-empty when no HTTP answer came (refused, timeout)
+  net::Headers headers;         // response headers (Retry-After, X-Line-Request-Id, ...)
+  std::string transport_error;  // non-empty when no HTTP answer came (refused, timeout)
   bool timed_out = false;
+  // Whether any byte of the request reached the wire. A failure with request_sent == false
+  // (refused, unresolvable, connect timeout) proves the platform never saw the request; with
+  // request_sent == true the platform may have acted on it, so retrying could send twice.
+  bool request_sent = false;
   std::chrono::nanoseconds elapsed{0};
 };
 

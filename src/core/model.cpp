@@ -1,30 +1,13 @@
 #include "core/model.h"
 
-#include <array>
-#include <utility>
+#include "core/enum_names.h"
 
 namespace crier {
 namespace {
 
-// One table per enum: the single source of the names used on the wire and in the store.
-template <class E, size_t N>
-using Names = std::array<std::pair<E, std::string_view>, N>;
-
-template <class E, size_t N>
-std::string_view NameOf(const Names<E, N>& names, E e) {
-  for (const auto& [value, name] : names) {
-    if (value == e) return name;
-  }
-  return "unknown";
-}
-
-template <class E, size_t N>
-std::optional<E> ValueOf(const Names<E, N>& names, std::string_view s) {
-  for (const auto& [value, name] : names) {
-    if (name == s) return value;
-  }
-  return std::nullopt;
-}
+using internal::NameOf;
+using internal::Names;
+using internal::ValueOf;
 
 constexpr Names<Platform, 4> kPlatforms{{{Platform::kMessenger, "messenger"},
                                          {Platform::kInstagram, "instagram"},

@@ -1,12 +1,11 @@
 #include "core/route.h"
 
-#include <array>
-#include <utility>
+#include "core/enum_names.h"
 
 namespace crier {
 namespace {
 
-constexpr std::array<std::pair<RouteKind, std::string_view>, 8> kRouteNames{{
+constexpr internal::Names<RouteKind, 8> kRouteNames{{
     {RouteKind::kStandardWindow, "standard_window"},
     {RouteKind::kMessageTag, "message_tag"},
     {RouteKind::kUtilityTemplate, "utility_template"},
@@ -17,7 +16,7 @@ constexpr std::array<std::pair<RouteKind, std::string_view>, 8> kRouteNames{{
     {RouteKind::kLineMulticast, "line_multicast"},
 }};
 
-constexpr std::array<std::pair<SkipReason, std::string_view>, 6> kSkipNames{{
+constexpr internal::Names<SkipReason, 6> kSkipNames{{
     {SkipReason::kNoIdentity, "no_identity"},
     {SkipReason::kUnsubscribed, "unsubscribed"},
     {SkipReason::kBlocked, "blocked"},
@@ -26,31 +25,15 @@ constexpr std::array<std::pair<SkipReason, std::string_view>, 6> kSkipNames{{
     {SkipReason::kUnsupportedChannel, "unsupported_channel"},
 }};
 
-template <class Table, class E>
-std::string_view Find(const Table& table, E e) {
-  for (const auto& [value, name] : table) {
-    if (value == e) return name;
-  }
-  return "unknown";
-}
-
-template <class E, class Table>
-std::optional<E> Lookup(const Table& table, std::string_view s) {
-  for (const auto& [value, name] : table) {
-    if (name == s) return value;
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
-std::string_view ToString(RouteKind k) { return Find(kRouteNames, k); }
+std::string_view ToString(RouteKind k) { return internal::NameOf(kRouteNames, k); }
 std::optional<RouteKind> ParseRouteKind(std::string_view s) {
-  return Lookup<RouteKind>(kRouteNames, s);
+  return internal::ValueOf(kRouteNames, s);
 }
-std::string_view ToString(SkipReason r) { return Find(kSkipNames, r); }
+std::string_view ToString(SkipReason r) { return internal::NameOf(kSkipNames, r); }
 std::optional<SkipReason> ParseSkipReason(std::string_view s) {
-  return Lookup<SkipReason>(kSkipNames, s);
+  return internal::ValueOf(kSkipNames, s);
 }
 
 std::string_view Decision::code() const {

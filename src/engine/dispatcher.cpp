@@ -3,12 +3,13 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cmath>
+#include <thread>
 
 namespace crier::engine {
 namespace {
 
 using std::chrono::milliseconds;
-using SteadyTime = std::chrono::steady_clock::time_point;
 
 constexpr milliseconds kRefreshEvery(200);
 constexpr milliseconds kFlushEvery(50);
@@ -18,17 +19,67 @@ constexpr milliseconds kDefaultSlowDown(1000);
 // A sustained rate with a burst of 1/20 s: the busiest sliding second stays within ~5 % of the
 // configured rate.
 constexpr double kBurstFraction = 0.05;
+// A claimed delivery is `sending` on disk, and after a crash it is resolved as interrupted and
+// never sent. So an account claims only what its pace will start within this horizon.
+constexpr double kClaimHorizonSeconds = 0.25;
+constexpr int kDrainFlushAttempts = 20;
 
+constexpr char kWindowClosedMessage[] =
+    "the messaging window closed after part of this delivery's messages were sent; the rest "
+    "are not sent";
 constexpr char kStoppedMessage[] =
     "crier stopped after sending part of this delivery's messages; the rest are not sent";
-constexpr char kHaltedMessage[] =
-    "not sent: the channel account was halted by an earlier authentication or policy error";
 
 Duration Backoff(int attempt) {
   // 1 s, 4 s, 16 s, ... capped at 5 minutes.
   std::int64_t ms = 1000;
   for (int i = 1; i < attempt && ms < 300000; ++i) ms *= 4;
   return milliseconds(std::min<std::int64_t>(ms, 300000));
+}
+
+// Outcome builders: the only places that fill DeliveryOutcome, so each state carries exactly
+// the fields the store requires of it.
+DeliveryOutcome SentOutcome(Id id, std::string route, std::string message_ids, Time now) {
+  DeliveryOutcome o;
+  o.delivery_id = id;
+  o.state = DeliveryState::kSent;
+  o.route = std::move(route);
+  o.platform_message_id = std::move(message_ids);
+  o.at = now;
+  return o;
+}
+
+DeliveryOutcome SkippedOutcome(Id id, std::string_view reason, Time now) {
+  DeliveryOutcome o;
+  o.delivery_id = id;
+  o.state = DeliveryState::kSkipped;
+  o.skip_reason = std::string(reason);
+  o.at = now;
+  return o;
+}
+
+DeliveryOutcome FailedOutcome(Id id, std::string route, std::string message_ids,
+                              std::string error_class, std::string error_code,
+                              std::string error_message, Time now) {
+  DeliveryOutcome o;
+  o.delivery_id = id;
+  o.state = DeliveryState::kFailed;
+  o.route = std::move(route);
+  o.platform_message_id = std::move(message_ids);
+  o.error_class = std::move(error_class);
+  o.error_code = std::move(error_code);
+  o.error_message = std::move(error_message);
+  o.at = now;
+  return o;
+}
+
+DeliveryOutcome RetryOutcome(Id id, Time not_before, Time now) {
+  DeliveryOutcome o;
+  o.delivery_id = id;
+  o.state = DeliveryState::kPlanned;
+  o.not_before = not_before;
+  o.at = now;
+  return o;
 }
 
 }  // namespace
@@ -75,15 +126,29 @@ void Dispatcher::RefreshRuns() {
       continue;
     }
     auto broadcast = store_.GetBroadcast(run.broadcast_id);
-    if (!broadcast.ok() || Account(run.channel_account_id) == nullptr) continue;
+    if (!broadcast.ok()) {
+      spdlog::error("event=run_not_loaded run={} broadcast={} error=\"{}\"", run.id,
+                    run.broadcast_id, broadcast.error().ToString());
+      continue;
+    }
+    if (Account(run.channel_account_id) == nullptr) continue;  // logged by Account()
     runs_.emplace(run.id, RunState{run, std::move(*broadcast), {}, false, 0, {}});
   }
 }
 
+int Dispatcher::ClaimSize(const AccountState& account) const {
+  const double soon = account.account.pacing.messages_per_second * kClaimHorizonSeconds;
+  const int wanted = account.account.pacing.max_concurrency + static_cast<int>(std::ceil(soon));
+  return std::clamp(wanted, 1, options_.claim_batch);
+}
+
 void Dispatcher::Claim() {
   for (auto& [id, run] : runs_) {
-    if (run.exhausted || static_cast<int>(run.queue.size()) >= options_.claim_batch / 2) continue;
-    auto claimed = store_.ClaimDeliveries(id, options_.claim_batch, clock_.Now());
+    AccountState* account = Account(run.run.channel_account_id);
+    if (account == nullptr || account->halted || run.exhausted) continue;
+    const int size = ClaimSize(*account);
+    if (static_cast<int>(run.queue.size()) >= (size + 1) / 2) continue;
+    auto claimed = store_.ClaimDeliveries(id, size, clock_.Now());
     if (!claimed.ok()) {
       spdlog::error("event=claim_failed run={} error=\"{}\"", id, claimed.error().ToString());
       continue;
@@ -107,8 +172,9 @@ std::uint64_t Dispatcher::AllocateFlight(Flight flight) {
 
 bool Dispatcher::StartMessage(RunState& run, AccountState& account, Flight flight) {
   const Message& message = run.broadcast.messages[flight.message_index];
-  channels::RecipientRef recipient{flight.delivery.platform_user_id, flight.delivery.contact_name,
-                                   flight.delivery.contact_first_name};
+  const channels::RecipientRef recipient{flight.delivery.platform_user_id,
+                                         flight.delivery.contact_name,
+                                         flight.delivery.contact_first_name};
   auto request = account.adapter->BuildSend(account.account, recipient, flight.route, message);
   ++run.in_flight;
   ++account.in_flight;
@@ -128,45 +194,38 @@ int Dispatcher::StartSends() {
       if (run.continuations.empty() && run.queue.empty()) continue;
       AccountState* account = Account(run.run.channel_account_id);
       if (account == nullptr) continue;
-      if (account->halted && run.continuations.empty()) {
-        const ClaimedDelivery d = std::move(run.queue.front());
-        run.queue.pop_front();
-        Finish({d.delivery_id,
-                DeliveryState::kFailed,
-                {},
-                {},
-                {},
-                "channel_halted",
-                "account_halted",
-                kHaltedMessage,
-                std::nullopt,
-                clock_.Now()});
-        progress = true;
+      if (account->halted) {
+        ReleaseQueued(run);
+        for (Flight& f : run.continuations) {
+          Finish(FailedOutcome(f.delivery.delivery_id, f.route_code, f.message_ids,
+                               "channel_halted", "account_paused", kStoppedMessage, clock_.Now()));
+        }
+        run.continuations.clear();
         continue;
       }
       if (account->in_flight >= account->account.pacing.max_concurrency) continue;
       if (!account->bucket.TryTake(clock_.Steady())) continue;
+      const Time now = clock_.Now();
+      const BroadcastFacts facts{run.broadcast.purpose};
       if (!run.continuations.empty()) {
         Flight flight = std::move(run.continuations.front());
         run.continuations.pop_front();
+        // A9 holds for every message: pacing or a platform pause may have outlasted the window.
+        const Decision decision = DecideRoute(flight.delivery.facts, facts, now, options_.policy);
+        if (!decision.sends()) {
+          Finish(FailedOutcome(flight.delivery.delivery_id, flight.route_code, flight.message_ids,
+                               "policy", std::string(decision.code()), kWindowClosedMessage, now));
+          progress = true;
+          continue;
+        }
         StartMessage(run, *account, std::move(flight));
       } else {
         ClaimedDelivery d = std::move(run.queue.front());
         run.queue.pop_front();
         // A9: the forecast made at planning may be stale; decide again right before sending.
-        const Decision decision = DecideRoute(d.facts, BroadcastFacts{run.broadcast.purpose},
-                                              clock_.Now(), options_.policy);
+        const Decision decision = DecideRoute(d.facts, facts, now, options_.policy);
         if (!decision.sends()) {
-          Finish({d.delivery_id,
-                  DeliveryState::kSkipped,
-                  {},
-                  std::string(decision.code()),
-                  {},
-                  {},
-                  {},
-                  {},
-                  std::nullopt,
-                  clock_.Now()});
+          Finish(SkippedOutcome(d.delivery_id, decision.code(), now));
           progress = true;
           continue;
         }
@@ -197,43 +256,26 @@ void Dispatcher::HandleResult(const channels::TransportResult& result) {
   if (run_it == runs_.end()) return;  // cannot happen: a run with flights is never dropped
   RunState& run = run_it->second;
   AccountState* account = Account(run.run.channel_account_id);
+  if (account == nullptr) return;  // cannot happen: the account was loaded to start the send
   --run.in_flight;
-  if (account != nullptr) --account->in_flight;
+  --account->in_flight;
   metrics_.ObserveSendLatency(std::chrono::duration<double>(result.elapsed).count());
 
   const channels::SendResult sent = account->adapter->Classify(result);
   const Time now = clock_.Now();
+  const Id id = flight.delivery.delivery_id;
   if (sent.sent) {
     if (!flight.message_ids.empty()) flight.message_ids += ',';
     flight.message_ids += sent.platform_message_id;
-    if (flight.message_index + 1 < run.broadcast.messages.size()) {
+    if (flight.message_index + 1 == run.broadcast.messages.size()) {
+      Finish(SentOutcome(id, flight.route_code, std::move(flight.message_ids), now));
+    } else if (stopping_) {
+      Finish(FailedOutcome(id, flight.route_code, flight.message_ids, "stopped", "stopped",
+                           kStoppedMessage, now));
+    } else {
       ++flight.message_index;
-      if (stopping_) {
-        Finish({flight.delivery.delivery_id,
-                DeliveryState::kFailed,
-                flight.route_code,
-                {},
-                flight.message_ids,
-                "stopped",
-                "stopped",
-                kStoppedMessage,
-                std::nullopt,
-                now});
-      } else {
-        run.continuations.push_back(std::move(flight));
-      }
-      return;
+      run.continuations.push_back(std::move(flight));
     }
-    Finish({flight.delivery.delivery_id,
-            DeliveryState::kSent,
-            flight.route_code,
-            {},
-            std::move(flight.message_ids),
-            {},
-            {},
-            {},
-            std::nullopt,
-            now});
     return;
   }
 
@@ -241,44 +283,42 @@ void Dispatcher::HandleResult(const channels::TransportResult& result) {
   metrics_.CountPlatformError(error_class);
   const bool nothing_sent_yet = flight.message_index == 0;
   const int attempt = flight.delivery.attempt;
-  DeliveryOutcome outcome{flight.delivery.delivery_id,
-                          DeliveryState::kFailed,
-                          flight.route_code,
-                          {},
-                          flight.message_ids,
-                          error_class,
-                          sent.error_code,
-                          sent.error_message,
-                          std::nullopt,
-                          now};
   switch (sent.error_class) {
     case channels::ErrorClass::kSlowDown: {
       const Duration pause = sent.retry_after.value_or(kDefaultSlowDown);
-      if (account != nullptr) account->bucket.PauseUntil(clock_.Steady() + pause);
+      account->bucket.PauseUntil(clock_.Steady() + pause);
+      if (!nothing_sent_yet && !stopping_) {
+        // A rate-limit refusal sent nothing: the same message goes again after the pause.
+        run.continuations.push_front(std::move(flight));
+        return;
+      }
       if (nothing_sent_yet && attempt < kMaxSlowDownAttempts) {
-        outcome.state = DeliveryState::kPlanned;
-        outcome.not_before = now + pause;
+        Finish(RetryOutcome(id, now + pause, now));
+        return;
       }
       break;
     }
     case channels::ErrorClass::kRetryLater:
       if (nothing_sent_yet && attempt < options_.max_attempts) {
-        outcome.state = DeliveryState::kPlanned;
-        outcome.not_before = now + sent.retry_after.value_or(Backoff(attempt));
+        Finish(RetryOutcome(id, now + sent.retry_after.value_or(Backoff(attempt)), now));
+        return;
       }
       break;
     case channels::ErrorClass::kAuth:
     case channels::ErrorClass::kChannelHalted:
-      if (account != nullptr && !account->halted) {
+      if (!account->halted) {
+        // F6: the account pauses; its runs keep their undelivered copies `planned` until a
+        // person resumes it (today: by restarting crier once the credentials are fixed).
         account->halted = true;
-        spdlog::error("event=account_halted account={} class={} code={}", account->account.id,
+        spdlog::error("event=account_paused account={} class={} code={}", account->account.id,
                       error_class, sent.error_code);
       }
       break;
     default:
       break;
   }
-  Finish(std::move(outcome));
+  Finish(FailedOutcome(id, flight.route_code, flight.message_ids, error_class, sent.error_code,
+                       sent.error_message, now));
 }
 
 void Dispatcher::FlushOutcomes(bool force) {
@@ -290,10 +330,22 @@ void Dispatcher::FlushOutcomes(bool force) {
   }
   const Status status = store_.RecordOutcomes(outcomes_);
   if (!status.ok()) {
-    // Kept and retried on the next turn: an outcome is never dropped.
-    spdlog::error("event=record_outcomes_failed count={} error=\"{}\"", outcomes_.size(),
-                  status.error().ToString());
-    return;
+    const ErrorCode code = status.error().code;
+    if (code == ErrorCode::kUnavailable || code == ErrorCode::kInternal) {
+      // The store is busy or failing: keep everything and retry on the next turn.
+      spdlog::error("event=record_outcomes_failed count={} error=\"{}\"", outcomes_.size(),
+                    status.error().ToString());
+      return;
+    }
+    // The store refused the batch because of some row (e.g. a delivery no longer `sending`):
+    // record row by row so that one bad row cannot hold back every other outcome.
+    for (const DeliveryOutcome& outcome : outcomes_) {
+      const Status one = store_.RecordOutcomes(std::span(&outcome, 1));
+      if (!one.ok()) {
+        spdlog::error("event=outcome_refused delivery={} error=\"{}\"", outcome.delivery_id,
+                      one.error().ToString());
+      }
+    }
   }
   outcomes_.clear();
   last_flush_ = now;
@@ -307,13 +359,8 @@ void Dispatcher::CompleteFinishedRuns() {
       ++it;
       continue;
     }
-    const Time now = clock_.Now();
-    auto done = store_.CompleteRunIfDone(run.run.id, now);
+    auto done = store_.CompleteRunIfDone(run.run.id, clock_.Now());
     if (done.ok() && *done) {
-      const Status s =
-          store_.SetBroadcastStatus(run.broadcast.id, BroadcastStatus::kCompleted, now);
-      if (!s.ok())
-        spdlog::error("event=broadcast_status_failed error=\"{}\"", s.error().ToString());
       spdlog::info("event=run_completed run={} broadcast={}", run.run.id, run.broadcast.id);
       it = runs_.erase(it);
     } else {
@@ -327,6 +374,13 @@ bool Dispatcher::HasQueued() const {
     if (!run.queue.empty() || !run.continuations.empty()) return true;
   }
   return false;
+}
+
+void Dispatcher::ReleaseQueued(RunState& run) {
+  const Time now = clock_.Now();
+  for (const ClaimedDelivery& d : run.queue)
+    outcomes_.push_back(RetryOutcome(d.delivery_id, now, now));
+  run.queue.clear();
 }
 
 bool Dispatcher::RunOnce(std::chrono::milliseconds max_wait) {
@@ -356,7 +410,8 @@ bool Dispatcher::RunOnce(std::chrono::milliseconds max_wait) {
   // Outcomes that could not be written are retried on the next turn, after the caller's wait.
   if (!outcomes_.empty()) return false;
   for (const auto& [id, run] : runs_) {
-    if (!run.exhausted) return true;  // more may be claimable right away
+    const auto it = accounts_.find(run.run.channel_account_id);
+    if (!run.exhausted && it != accounts_.end() && !it->second.halted) return true;
   }
   return false;
 }
@@ -366,22 +421,10 @@ void Dispatcher::BeginStop() {
   const Time now = clock_.Now();
   for (auto& [id, run] : runs_) {
     // Claimed but never started: back to planned, so they go out after the restart.
-    for (const ClaimedDelivery& d : run.queue) {
-      outcomes_.push_back(
-          {d.delivery_id, DeliveryState::kPlanned, {}, {}, {}, {}, {}, {}, now, now});
-    }
-    run.queue.clear();
+    ReleaseQueued(run);
     for (Flight& f : run.continuations) {
-      Finish({f.delivery.delivery_id,
-              DeliveryState::kFailed,
-              f.route_code,
-              {},
-              f.message_ids,
-              "stopped",
-              "stopped",
-              kStoppedMessage,
-              std::nullopt,
-              now});
+      Finish(FailedOutcome(f.delivery.delivery_id, f.route_code, f.message_ids, "stopped",
+                           "stopped", kStoppedMessage, now));
     }
     run.continuations.clear();
   }
@@ -393,7 +436,10 @@ int Dispatcher::Drain(std::chrono::steady_clock::time_point deadline) {
     transport_.Poll(milliseconds(50), done_);
     for (const auto& result : done_) HandleResult(result);
   }
-  FlushOutcomes(true);
+  for (int attempt = 0; attempt < kDrainFlushAttempts && !outcomes_.empty(); ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(milliseconds(50));  // the store was busy
+    FlushOutcomes(true);
+  }
   return transport_.in_flight();
 }
 

@@ -79,6 +79,9 @@ class Dispatcher {
   void FlushOutcomes(bool force);
   void CompleteFinishedRuns();
   bool HasQueued() const;
+  // Puts claimed, never-started deliveries back to `planned`.
+  void ReleaseQueued(RunState& run);
+  int ClaimSize(const AccountState& account) const;
   AccountState* Account(Id id);
   std::uint64_t AllocateFlight(Flight flight);
 

@@ -81,17 +81,13 @@ class EngineImpl final : public Engine {
       (void)store_.SetRunStatus(run->id, RunStatus::kCancelled, clock_.Now());
       return counts.error();
     }
-    CRIER_RETURN_IF_ERROR(store_.SetBroadcastStatus(broadcast_id, BroadcastStatus::kSending, now));
-    CRIER_RETURN_IF_ERROR(store_.SetRunStatus(run->id, RunStatus::kSending, clock_.Now()));
+    CRIER_RETURN_IF_ERROR(store_.StartRun(run->id, clock_.Now()));
     metrics_.CountDelivery(DeliveryState::kSkipped, counts->skipped);
     spdlog::info("event=run_planned run={} broadcast={} matched={} planned={} skipped={}", run->id,
                  broadcast_id, counts->matched, counts->planned, counts->skipped);
     if (counts->planned == 0) {
       auto done = store_.CompleteRunIfDone(run->id, clock_.Now());
-      if (done.ok() && *done) {
-        CRIER_RETURN_IF_ERROR(
-            store_.SetBroadcastStatus(broadcast_id, BroadcastStatus::kCompleted, clock_.Now()));
-      }
+      if (!done.ok()) return done.error();
     }
     Notify();
     auto latest = store_.GetRun(run->id);

@@ -301,5 +301,102 @@ TEST_F(EngineTest, SecondSendWhileSendingIsRefused) {
   EXPECT_EQ(again.error().code, ErrorCode::kFailedPrecondition);
 }
 
+TEST_F(EngineTest, NoAnswerAfterTheRequestLeftIsNeverRetried) {
+  AddContact("p1", 1h);
+  auto sent = Planner()->SendNow(AddBroadcast());
+  ASSERT_TRUE(sent.ok());
+  FakeTransport transport([](auto&) {
+    channels::TransportResult r;
+    r.timed_out = true;
+    r.request_sent = true;  // the platform may have delivered it
+    r.transport_error = "Operation timed out";
+    return r;
+  });
+  Dispatcher d(*store_, clock_, transport, metrics_, options_);
+  RunUntilIdle(d);
+  clock_.Advance(1h);
+  RunUntilIdle(d);
+  EXPECT_EQ(transport.requests.size(), 1u);
+  auto page = store_->ListDeliveries(sent->run.id, {});
+  EXPECT_EQ(page->items[0].state, DeliveryState::kFailed);
+  EXPECT_EQ(page->items[0].error_class, "unknown_outcome");
+}
+
+TEST_F(EngineTest, ConnectFailureIsRetriedBecauseNothingLeft) {
+  AddContact("p1", 1h);
+  auto sent = Planner()->SendNow(AddBroadcast());
+  ASSERT_TRUE(sent.ok());
+  int calls = 0;
+  FakeTransport transport([&](auto&) {
+    channels::TransportResult r;
+    if (++calls == 1) {
+      r.transport_error = "Connection refused";  // request_sent stays false
+      return r;
+    }
+    return testing::Ok(R"({"message_id":"m"})");
+  });
+  Dispatcher d(*store_, clock_, transport, metrics_, options_);
+  RunUntilIdle(d);
+  clock_.Advance(1500ms);
+  RunUntilIdle(d);
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(States(sent->run.id)["sent"], 1);
+}
+
+TEST_F(EngineTest, AuthErrorPausesTheAccountInsteadOfFailingTheAudience) {
+  for (int i = 0; i < 20; ++i) AddContact("p" + std::to_string(i), 1h);
+  auto sent = Planner()->SendNow(AddBroadcast());
+  ASSERT_TRUE(sent.ok());
+  FakeTransport transport([](auto&) { return testing::GraphError(400, 190, 0); });
+  Dispatcher d(*store_, clock_, transport, metrics_, options_);
+  RunUntilIdle(d);
+  const auto refused = static_cast<std::int64_t>(transport.requests.size());
+  EXPECT_GE(refused, 1);
+  auto states = States(sent->run.id);
+  EXPECT_EQ(states["failed"], refused) << "only copies the platform refused are failed";
+  EXPECT_EQ(states["planned"], 20 - refused) << "the rest wait for the account to resume";
+  EXPECT_EQ(store_->GetRun(sent->run.id)->status, RunStatus::kSending);
+  clock_.Advance(10s);
+  RunUntilIdle(d);
+  EXPECT_EQ(static_cast<std::int64_t>(transport.requests.size()), refused)
+      << "a paused account sends nothing";
+}
+
+TEST_F(EngineTest, LaterMessagesAreNotSentAfterTheWindowClosed) {
+  AddContact("closing", 24h - 2min);
+  auto sent = Planner()->SendNow(AddBroadcast(2));
+  ASSERT_TRUE(sent.ok());
+  FakeTransport transport([&](auto&) {
+    clock_.Advance(3min);  // the platform (or pacing) held the first message for minutes
+    return testing::Ok(R"({"message_id":"m1"})");
+  });
+  Dispatcher d(*store_, clock_, transport, metrics_, options_);
+  RunUntilIdle(d);
+  EXPECT_EQ(transport.requests.size(), 1u);
+  auto item = store_->ListDeliveries(sent->run.id, {})->items[0];
+  EXPECT_EQ(item.state, DeliveryState::kFailed);
+  EXPECT_EQ(item.error_code, "outside_window");
+  EXPECT_EQ(item.platform_message_id, "m1") << "the message that did go out is on record";
+}
+
+TEST_F(EngineTest, ASlowAccountClaimsOnlyWhatItWillSendSoon) {
+  NewChannelAccount slow;
+  slow.name = "Slow";
+  slow.external_id = "PAGE4";
+  slow.access_token = "t";
+  slow.api_base_url = "http://127.0.0.1:9";
+  slow.pacing = {20, 2};  // 20/s, 2 in flight: 2 + 20 x 0.25 s = 7 claimed at a time
+  account_id_ = store_->CreateChannelAccount(slow, clock_.Now())->id;
+  for (int i = 0; i < 100; ++i) AddContact("p" + std::to_string(i), 1h);
+  auto sent = Planner()->SendNow(AddBroadcast());
+  ASSERT_TRUE(sent.ok());
+  FakeTransport transport([](auto&) { return testing::Ok(R"({"message_id":"m"})"); });
+  transport.hold = true;
+  Dispatcher d(*store_, clock_, transport, metrics_, options_);
+  d.RunOnce(0ms);
+  EXPECT_LE(States(sent->run.id)["sending"], 7) << "a crash now may cost at most these";
+  EXPECT_GE(States(sent->run.id)["planned"], 93);
+}
+
 }  // namespace
 }  // namespace crier::engine

@@ -29,7 +29,7 @@ class Metrics {
   std::array<std::atomic<std::int64_t>, kLatencyBuckets.size() + 1> latency_buckets_{};
   std::atomic<std::int64_t> latency_count_{0};
   std::atomic<std::int64_t> latency_sum_micros_{0};
-  std::array<std::atomic<std::int64_t>, 7> errors_{};  // by channels::ErrorClass
+  std::array<std::atomic<std::int64_t>, 8> errors_{};  // by channels::ErrorClass
 };
 
 }  // namespace crier::engine

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/result.h"
+
 namespace crier::net {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
@@ -43,6 +45,9 @@ struct Response {
     return {status, std::move(type), std::move(body), {}};
   }
 };
+
+// The HTTP status for an error code: the one place where codes meet statuses.
+int HttpStatus(ErrorCode code);
 
 // Splits "/a/b/c" into {"a","b","c"}.
 std::vector<std::string_view> SplitPath(std::string_view path);

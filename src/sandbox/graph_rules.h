@@ -45,6 +45,8 @@ inline constexpr std::array<std::string_view, 3> kSenderActions = {"typing_on", 
 // --- Payload limits --------------------------------------------------------------------------
 // message.text must be shorter than this many characters (Unicode code points).
 inline constexpr std::size_t kMaxTextChars = 2000;
+// Instagram counts bytes of UTF-8, not characters (platforms.md §3, §8.2.5).
+inline constexpr std::size_t kMaxInstagramTextBytes = 1000;
 inline constexpr std::size_t kMaxQuickReplies = 13;
 
 // --- Error codes -----------------------------------------------------------------------------
@@ -106,6 +108,8 @@ inline constexpr std::string_view kMsgMessageEmpty =
     "(#100) Message cannot be empty, must provide valid attachment or text";
 inline constexpr std::string_view kMsgTextNotString =
     "(#100) Param message[text] must be a UTF-8 encoded string";
+inline constexpr std::string_view kMsgInstagramTextTooLong =
+    "(#100) Length of param message[text] must be at most 1000 bytes";
 inline constexpr std::string_view kMsgTextTooLong =
     "(#100) Length of param message[text] must be less than 2000 characters";
 inline constexpr std::string_view kMsgTextAndAttachment =

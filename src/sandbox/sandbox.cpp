@@ -101,6 +101,7 @@ struct SendRequest {
   std::string messaging_type;
   std::string tag;
   std::string message_json;
+  std::size_t text_bytes = 0;  // UTF-8 bytes of message.text
   bool sender_action = false;
 };
 
@@ -211,6 +212,7 @@ std::variant<SendRequest, GraphError> ParseSend(const json::object& body) {
   if (has_text && CountCodePoints(text->get_string()) >= graph::kMaxTextChars) {
     return Param(graph::kMsgTextTooLong);
   }
+  if (has_text) out.text_bytes = text->get_string().size();
   const json::value* quick_replies = Field(m, "quick_replies");
   if (quick_replies != nullptr && quick_replies->is_array() &&
       quick_replies->get_array().size() > graph::kMaxQuickReplies) {
@@ -260,28 +262,6 @@ net::Response GraphErrorResponse(int status, const GraphError& e) {
 
 std::string_view CodeName(ErrorCode code) { return crier::ToString(code); }
 
-int HttpStatusFor(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::kInvalidArgument:
-      return 400;
-    case ErrorCode::kNotFound:
-      return 404;
-    case ErrorCode::kAlreadyExists:
-      return 409;
-    case ErrorCode::kFailedPrecondition:
-      return 409;
-    case ErrorCode::kUnauthenticated:
-      return 401;
-    case ErrorCode::kPermissionDenied:
-      return 403;
-    case ErrorCode::kUnavailable:
-      return 503;
-    case ErrorCode::kInternal:
-      return 500;
-  }
-  return 500;
-}
-
 net::Response ControlError(int status, std::string_view code, std::string_view message,
                            std::string_view field = {}) {
   json::object err;
@@ -294,7 +274,7 @@ net::Response ControlError(int status, std::string_view code, std::string_view m
 }
 
 net::Response ControlError(const Error& e) {
-  return ControlError(HttpStatusFor(e.code), CodeName(e.code), e.message, e.field);
+  return ControlError(net::HttpStatus(e.code), CodeName(e.code), e.message, e.field);
 }
 
 net::Response JsonOk(int status, const json::object& body) {
@@ -430,6 +410,11 @@ class Sandbox::Impl {
       if (platform == Platform::kInstagram && send.tag != graph::kTagHumanAgent) {
         return Refuse(Param(graph::kMsgTagNotOnInstagram));
       }
+    }
+    if (platform == Platform::kInstagram && send.text_bytes > graph::kMaxInstagramTextBytes) {
+      return Refuse(Param(graph::kMsgInstagramTextTooLong));
+    }
+    if (!send.tag.empty()) {
       if (IsRetiredTag(send.tag) && now >= graph::kRetiredTagsCutoff) {
         return Refuse(Param("(#100) Tag " + send.tag + std::string(graph::kMsgTagRetiredSuffix)));
       }

@@ -199,6 +199,20 @@ TEST_F(SandboxTest, InstagramUsesItsOwnOutsideWindowSubcode) {
   EXPECT_EQ(a.subcode(), graph::kSubcodeOutsideWindowInstagram);
 }
 
+TEST_F(SandboxTest, InstagramLimitsTextTo1000BytesNotCharacters) {
+  Interact(kIgPage, kUser, clock_.Now());
+  std::string at_limit;
+  for (int i = 0; i < 250; ++i) at_limit += "\xE2\x82\xAC";  // 250 euro signs = 750 bytes
+  at_limit += std::string(250, 'a');                         // 1000 bytes, 500 characters
+  EXPECT_EQ(Send(TextBody(kUser, "UPDATE", {}, at_limit), kIgPage, kIgToken).status, 200);
+  auto over = Send(TextBody(kUser, "UPDATE", {}, at_limit + "a"), kIgPage, kIgToken);
+  EXPECT_EQ(over.code(), graph::kCodeInvalidParameter);
+  EXPECT_EQ(over.message(), graph::kMsgInstagramTextTooLong);
+  // Messenger counts characters: the same 1001 bytes are fine there.
+  Interact(kPage, kUser, clock_.Now());
+  EXPECT_EQ(Send(TextBody(kUser, "UPDATE", {}, at_limit + "a")).status, 200);
+}
+
 TEST_F(SandboxTest, InstagramAcceptsOnlyTheHumanAgentTag) {
   Interact(kIgPage, kUser, clock_.Now());
   clock_.Advance(days(2));

@@ -610,6 +610,53 @@ TEST_F(SqliteStoreTest, RunLifecycle) {
             ErrorCode::kNotFound);
 }
 
+TEST_F(SqliteStoreTest, StartAndCompleteMoveRunAndBroadcastTogether) {
+  const Id account = NewAccount();
+  const Id broadcast = NewBroadcastFor(account);
+  auto run = store_->CreateRun(broadcast, kT0);
+  ASSERT_TRUE(run.ok());
+  ASSERT_TRUE(store_->StartRun(run->id, kT0).ok());
+  EXPECT_EQ(store_->GetRun(run->id)->status, RunStatus::kSending);
+  EXPECT_EQ(store_->GetBroadcast(broadcast)->status, BroadcastStatus::kSending);
+  EXPECT_EQ(store_->StartRun(run->id, kT0).error().code, ErrorCode::kFailedPrecondition)
+      << "a run starts once";
+
+  auto done = store_->CompleteRunIfDone(run->id, kT0 + std::chrono::seconds(1));
+  ASSERT_TRUE(done.ok());
+  EXPECT_TRUE(*done);
+  EXPECT_EQ(store_->GetRun(run->id)->status, RunStatus::kCompleted);
+  EXPECT_EQ(store_->GetBroadcast(broadcast)->status, BroadcastStatus::kCompleted);
+}
+
+TEST_F(SqliteStoreTest, RecoveryCancelsRunsThatDiedWhilePlanning) {
+  const Id account = NewAccount();
+  auto planning = store_->CreateRun(NewBroadcastFor(account), kT0);
+  ASSERT_TRUE(planning.ok());
+  ASSERT_TRUE(store_->RecoverInterrupted(kT0).ok());
+  EXPECT_EQ(store_->GetRun(planning->id)->status, RunStatus::kCancelled);
+  EXPECT_EQ(*store_->CountPendingDeliveries(), 0);
+}
+
+TEST_F(SqliteStoreTest, LastInteractionOnlyMovesForward) {
+  const Id account = NewAccount();
+  ContactInput row = Row(account, "u1");
+  row.last_inbound_at = kT0;
+  row.window_opener = WindowOpener::kAd;
+  const Id contact = Upsert(row);
+  row.last_inbound_at = kT0 - std::chrono::hours(5);  // an older report, e.g. a re-import
+  row.window_opener = WindowOpener::kOrganic;
+  Upsert(row);
+  auto got = store_->GetContact(contact);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->identities[0].last_inbound_at, kT0);
+  EXPECT_EQ(got->identities[0].window_opener, WindowOpener::kAd);
+  row.last_inbound_at = kT0 + std::chrono::hours(1);
+  Upsert(row);
+  got = store_->GetContact(contact);
+  EXPECT_EQ(got->identities[0].last_inbound_at, kT0 + std::chrono::hours(1));
+  EXPECT_EQ(got->identities[0].window_opener, WindowOpener::kOrganic);
+}
+
 // ---- deliveries -----------------------------------------------------------------------------
 
 TEST_F(SqliteStoreTest, AppendWritesPlannedAndSkippedAllOrNothing) {

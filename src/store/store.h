@@ -200,6 +200,10 @@ class Store {
   virtual Result<Run> GetRun(Id id) = 0;
   virtual Result<std::vector<Run>> ListRuns(Id broadcast_id) = 0;
   virtual Status SetRunStatus(Id run_id, RunStatus status, Time now) = 0;
+  // Planning finished: moves the run from kPlanning to kSending and its broadcast to kSending
+  // in one transaction, so a broadcast is never `sending` without a run that sends it.
+  // kFailedPrecondition when the run is not planning.
+  virtual Status StartRun(Id run_id, Time now) = 0;
   // Runs in status kSending, oldest first: the dispatcher's work list.
   virtual Result<std::vector<Run>> ListActiveRuns() = 0;
 
@@ -215,13 +219,14 @@ class Store {
   // puts the delivery back for a later attempt (after `not_before`).
   virtual Status RecordOutcomes(std::span<const DeliveryOutcome> outcomes) = 0;
 
-  // Marks `run_id` completed if it has no planned or sending deliveries left; returns whether
-  // it did.
+  // Marks `run_id` completed, and its broadcast with it in the same transaction, if the run is
+  // sending and has no planned or sending deliveries left; returns whether it did.
   virtual Result<bool> CompleteRunIfDone(Id run_id, Time now) = 0;
 
   // After a crash: deliveries left in kSending may or may not have reached the platform.
-  // They are never sent again; each becomes kFailed with error_class "interrupted". Returns
-  // how many were resolved so.
+  // They are never sent again; each becomes kFailed with error_class "interrupted". Runs left
+  // in kPlanning (the process died while planning; nothing of them was ever claimed) are
+  // cancelled. Returns how many deliveries were resolved so.
   virtual Result<std::int64_t> RecoverInterrupted(Time now) = 0;
 
   virtual Result<RunReport> GetRunReport(Id run_id) = 0;

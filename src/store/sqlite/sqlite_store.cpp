@@ -218,8 +218,14 @@ constexpr std::string_view kInsertIdentity =
     "INSERT INTO identities(contact_id, channel_account_id, platform_user_id, last_inbound_at,"
     " window_opener, blocked) VALUES (?1, ?2, ?3, ?4, COALESCE(?5, 'organic'), COALESCE(?6, 0))";
 constexpr std::string_view kUpdateIdentity =
-    "UPDATE identities SET last_inbound_at = COALESCE(?3, last_inbound_at),"
-    " window_opener = COALESCE(?4, window_opener), blocked = COALESCE(?5, blocked)"
+    // An interaction time only moves forward: an older report (a re-imported file, a late
+    // webhook) never closes a window that a newer one opened.
+    "UPDATE identities SET"
+    " window_opener = CASE WHEN ?3 IS NULL OR last_inbound_at IS NULL OR ?3 >= last_inbound_at"
+    " THEN COALESCE(?4, window_opener) ELSE window_opener END,"
+    " last_inbound_at = CASE WHEN last_inbound_at IS NULL OR ?3 > last_inbound_at THEN ?3"
+    " ELSE last_inbound_at END,"
+    " blocked = COALESCE(?5, blocked)"
     " WHERE channel_account_id = ?1 AND platform_user_id = ?2";
 constexpr std::string_view kDeleteTags = "DELETE FROM contact_tags WHERE contact_id = ?1";
 constexpr std::string_view kInsertTag =
@@ -341,7 +347,8 @@ constexpr std::string_view kOutcomeSent =
     " WHERE id = ?1 AND state = 1";
 constexpr std::string_view kOutcomeFailed =
     "UPDATE deliveries SET state = 3, error_class = ?2, error_code = ?3, error_message = ?4,"
-    " updated_at = ?5 WHERE id = ?1 AND state = 1";
+    " updated_at = ?5, route = COALESCE(?6, route), platform_message_id = ?7"
+    " WHERE id = ?1 AND state = 1";
 constexpr std::string_view kOutcomeSkipped =
     "UPDATE deliveries SET state = 4, skip_reason = ?2, updated_at = ?3"
     " WHERE id = ?1 AND state = 1";
@@ -353,7 +360,12 @@ constexpr std::string_view kSelectDeliveryRunAndState =
 constexpr std::string_view kReducePending = "UPDATE runs SET pending = pending - ?2 WHERE id = ?1";
 constexpr std::string_view kCompleteRun =
     "UPDATE runs SET status = 'completed', finished_at = ?2,"
-    " planned_at = COALESCE(planned_at, ?2) WHERE id = ?1";
+    " planned_at = COALESCE(planned_at, ?2) WHERE id = ?1 RETURNING broadcast_id";
+constexpr std::string_view kStartRun =
+    "UPDATE runs SET status = 'sending', planned_at = ?2 WHERE id = ?1 AND status = 'planning'"
+    " RETURNING broadcast_id";
+constexpr std::string_view kCancelPlanningRuns =
+    "UPDATE runs SET status = 'cancelled', finished_at = ?1 WHERE status = 'planning'";
 constexpr std::string_view kRecoverInterrupted =
     "UPDATE deliveries SET state = 3, error_class = ?1, error_code = NULL, error_message = ?2,"
     " updated_at = ?3 WHERE state = 1 RETURNING run_id";
@@ -884,15 +896,17 @@ class SqliteStore final : public Store {
   }
 
   Status SetBroadcastStatus(Id id, BroadcastStatus status, Time now) override {
-    return Write([&](Connection& db) -> Status {
-      STORE_PREPARE(st, db, kUpdateBroadcastStatus);
-      st.Bind(1, id);
-      st.BindStaticText(2, ToString(status));
-      st.Bind(3, now);
-      CRIER_RETURN_IF_ERROR(st.Run());
-      if (db.Changes() == 0) return NotFound("broadcast " + std::to_string(id) + " not found");
-      return Status::Ok();
-    });
+    return Write([&](Connection& db) { return UpdateBroadcastStatus(db, id, status, now); });
+  }
+
+  static Status UpdateBroadcastStatus(Connection& db, Id id, BroadcastStatus status, Time now) {
+    STORE_PREPARE(st, db, kUpdateBroadcastStatus);
+    st.Bind(1, id);
+    st.BindStaticText(2, ToString(status));
+    st.Bind(3, now);
+    CRIER_RETURN_IF_ERROR(st.Run());
+    if (db.Changes() == 0) return NotFound("broadcast " + std::to_string(id) + " not found");
+    return Status::Ok();
   }
 
   // Runs.
@@ -1124,11 +1138,36 @@ class SqliteStore final : public Store {
       // Only a run that finished planning and is sending can be done; a planning run may
       // still be appended to.
       if (ledger.status != RunStatus::kSending || ledger.pending > 0) return false;
-      STORE_PREPARE(st, db, kCompleteRun);
-      st.Bind(1, run_id);
-      st.Bind(2, now);
-      CRIER_RETURN_IF_ERROR(st.Run());
+      Id broadcast_id = 0;
+      {
+        STORE_PREPARE(st, db, kCompleteRun);
+        st.Bind(1, run_id);
+        st.Bind(2, now);
+        STORE_ASSIGN_OR_RETURN(bool row, st.Step());
+        if (!row) return NotFound("run " + std::to_string(run_id) + " not found");
+        broadcast_id = st.Int(0);
+      }
+      CRIER_RETURN_IF_ERROR(
+          UpdateBroadcastStatus(db, broadcast_id, BroadcastStatus::kCompleted, now));
       return true;
+    });
+  }
+
+  Status StartRun(Id run_id, Time now) override {
+    return Write([&](Connection& db) -> Status {
+      Id broadcast_id = 0;
+      {
+        STORE_PREPARE(st, db, kStartRun);
+        st.Bind(1, run_id);
+        st.Bind(2, now);
+        STORE_ASSIGN_OR_RETURN(bool row, st.Step());
+        if (!row) {
+          return FailedPrecondition("run " + std::to_string(run_id) +
+                                    " is not planning (unknown, or already started)");
+        }
+        broadcast_id = st.Int(0);
+      }
+      return UpdateBroadcastStatus(db, broadcast_id, BroadcastStatus::kSending, now);
     });
   }
 
@@ -1149,6 +1188,11 @@ class SqliteStore final : public Store {
         }
       }
       CRIER_RETURN_IF_ERROR(resolved.Apply(db));
+      {
+        STORE_PREPARE(st, db, kCancelPlanningRuns);
+        st.Bind(1, now);
+        CRIER_RETURN_IF_ERROR(st.Run());
+      }
       return count;
     });
   }
@@ -1527,6 +1571,9 @@ class SqliteStore final : public Store {
         st.BindTextOrNull(3, o.error_code);
         st.BindTextOrNull(4, o.error_message);
         st.Bind(5, o.at);
+        // A delivery of several messages may fail after some went out: keep their ids.
+        st.BindTextOrNull(6, o.route);
+        st.BindTextOrNull(7, o.platform_message_id);
         break;
       case DeliveryState::kSkipped:
         st.BindText(2, o.skip_reason);
