@@ -80,6 +80,20 @@ Result<std::vector<std::pair<std::string_view, Id>>> ReadIds(const RouteMatch& m
 Api::Api(Store& store, engine::Engine& engine, const Clock& clock)
     : store_(store), engine_(engine), clock_(clock) {}
 
+std::optional<net::Response> Api::Admit(const net::Request& head) {
+  try {
+    const RouteMatch match = TheRouter().Find(head.method, head.path);
+    const bool is_public =
+        match.kind == RouteMatch::Kind::kFound && !ApiRoutes()[match.index].needs_key;
+    if (is_public) return std::nullopt;
+    const Status auth = Authenticate(store_, head);
+    if (!auth.ok()) return ErrorResponse(auth.error());
+    return std::nullopt;
+  } catch (...) {
+    return ErrorResponse(Internal("internal error while handling the request"));
+  }
+}
+
 net::Response Api::Handle(const net::Request& request) {
   try {
     const RouteMatch match = TheRouter().Find(request.method, request.path);

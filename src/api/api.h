@@ -20,6 +20,10 @@ class Api {
  public:
   Api(Store& store, engine::Engine& engine, const Clock& clock);
   net::Response Handle(const net::Request& request);
+  // Called with the request line and headers only, before the body is read: refuses a
+  // request without a valid key at once, so that nobody unauthenticated can make the server
+  // read (and hold) a large body. nullopt means "read the body and Handle it".
+  std::optional<net::Response> Admit(const net::Request& head);
 
  private:
   Store& store_;

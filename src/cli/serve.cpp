@@ -1,8 +1,11 @@
 #include "cli/serve.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <optional>
@@ -70,6 +73,17 @@ int RunServe(const ServeOptions& o, CliContext& ctx) {
   if (o.threads < 1) return PrintError(ctx, InvalidArgument("--threads", "must be at least 1"));
   Clock& clock = SystemClock::Instance();
 
+  // One sending process per database: a second one would resolve the first one's in-flight
+  // deliveries as interrupted and claim alongside it. The lock dies with the process.
+  const std::string lock_path = o.db + ".lock";
+  const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    return PrintError(ctx, Error{ErrorCode::kFailedPrecondition,
+                                 "another crier serve is already using this database (" +
+                                     lock_path + " is locked)",
+                                 "--db"});
+  }
+
   auto store = OpenSqliteStore({.path = o.db});
   if (!store.ok()) {
     return PrintError(ctx, Error{store.error().code, store.error().message, "--db"});
@@ -96,7 +110,10 @@ int RunServe(const ServeOptions& o, CliContext& ctx) {
   api.emplace(**store, **engine, clock);
 
   auto server =
-      net::HttpServer::Create({.host = o.host, .port = o.port, .threads = o.threads},
+      net::HttpServer::Create({.host = o.host,
+                               .port = o.port,
+                               .threads = o.threads,
+                               .admit = [&](const net::Request& head) { return api->Admit(head); }},
                               [&api](const net::Request& request) { return api->Handle(request); });
   if (!server.ok()) {
     if (admin_key->has_value()) UpdateCliConfig(o, ctx, ServerUrl(o.host, o.port), *admin_key);

@@ -5,6 +5,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/beast.hpp>
 #include <boost/url.hpp>
+#include <future>
 #include <thread>
 #include <vector>
 
@@ -55,6 +56,18 @@ Response ErrorResponse(int status, std::string_view message) {
                                     std::string(message) + "\"}}");
 }
 
+// Counts a request as being handled for as long as it lives.
+class BusyScope {
+ public:
+  explicit BusyScope(std::atomic<int>& n) : n_(n) { ++n_; }
+  ~BusyScope() { --n_; }
+  BusyScope(const BusyScope&) = delete;
+  BusyScope& operator=(const BusyScope&) = delete;
+
+ private:
+  std::atomic<int>& n_;
+};
+
 class BeastServer final : public HttpServer {
  public:
   BeastServer(const ServerOptions& options, Handler handler)
@@ -91,10 +104,20 @@ class BeastServer final : public HttpServer {
 
   void Stop() override {
     if (stopped_.exchange(true)) return;
-    asio::post(ioc_, [this] {
+    // Close the acceptor on its own executor (the Accept coroutine uses it there), then let
+    // requests being handled finish and answer, within the grace period, before stopping.
+    std::promise<void> closed;
+    asio::post(acceptor_.get_executor(), [this, &closed] {
       boost::system::error_code ignored;
       acceptor_.close(ignored);
+      closed.set_value();
     });
+    if (!threads_.empty()) closed.get_future().wait();
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.stop_grace_ms);
+    while (busy_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     ioc_.stop();
     for (auto& t : threads_) {
       if (t.joinable()) t.join();
@@ -107,7 +130,10 @@ class BeastServer final : public HttpServer {
       auto [ec, socket] = co_await acceptor_.async_accept(kTuple);
       if (ec) {
         if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
-        continue;  // e.g. EMFILE: keep serving the connections we have
+        // E.g. EMFILE: keep serving the connections we have, and do not spin on the error.
+        asio::steady_timer pause(acceptor_.get_executor(), std::chrono::milliseconds(50));
+        co_await pause.async_wait(kTuple);
+        continue;
       }
       socket.set_option(tcp::no_delay(true), ec);
       asio::co_spawn(acceptor_.get_executor(), Session(std::move(socket)), asio::detached);
@@ -124,6 +150,27 @@ class BeastServer final : public HttpServer {
       stream.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
       http::request_parser<http::string_body> parser;
       parser.body_limit(options_.body_limit);
+      auto [head_ec, head_n] = co_await http::async_read_header(stream, buffer, parser, kTuple);
+      (void)head_n;
+      if (head_ec) break;
+      if (options_.admit) {
+        std::optional<Response> refused;
+        {
+          BusyScope busy(busy_);
+          try {
+            refused =
+                options_.admit(ToRequest(http::request<http::string_body>(parser.get()), remote));
+          } catch (const std::exception&) {
+            refused = ErrorResponse(500, "internal error");
+          }
+        }
+        if (refused) {
+          // The body was not read, so the connection cannot carry another request.
+          auto res = ToBeast(std::move(*refused), parser.get().version(), false);
+          co_await http::async_write(stream, res, kTuple);
+          break;
+        }
+      }
       auto [read_ec, n] = co_await http::async_read(stream, buffer, parser, kTuple);
       (void)n;
       if (read_ec == http::error::body_limit) {
@@ -136,10 +183,13 @@ class BeastServer final : public HttpServer {
       const unsigned version = beast_req.version();
       const bool keep_alive = beast_req.keep_alive();
       Response response;
-      try {
-        response = handler_(ToRequest(std::move(beast_req), remote));
-      } catch (const std::exception& e) {
-        response = ErrorResponse(500, "internal error");
+      {
+        BusyScope busy(busy_);
+        try {
+          response = handler_(ToRequest(std::move(beast_req), remote));
+        } catch (const std::exception& e) {
+          response = ErrorResponse(500, "internal error");
+        }
       }
       auto res = ToBeast(std::move(response), version, keep_alive);
       stream.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
@@ -157,6 +207,7 @@ class BeastServer final : public HttpServer {
   std::vector<std::thread> threads_;
   std::uint16_t port_ = 0;
   std::atomic<bool> stopped_{false};
+  std::atomic<int> busy_{0};  // requests being handled right now
 };
 
 }  // namespace

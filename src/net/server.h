@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/result.h"
@@ -14,6 +15,9 @@
 namespace crier::net {
 
 using Handler = std::function<Response(const Request&)>;
+// Sees a request's line and headers before its body is read (Request::body is empty); a
+// response refuses the request without reading the body, and the connection is closed.
+using Admission = std::function<std::optional<Response>(const Request& head)>;
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
@@ -21,6 +25,9 @@ struct ServerOptions {
   int threads = 2;
   std::size_t body_limit = 256 * 1024 * 1024;
   int idle_timeout_seconds = 75;
+  // How long Stop() lets requests being handled finish before closing their connections.
+  int stop_grace_ms = 5000;
+  Admission admit;  // optional
 };
 
 class HttpServer {

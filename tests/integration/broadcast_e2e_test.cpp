@@ -238,5 +238,13 @@ TEST_F(BroadcastE2ETest, AdminKeyIsShownOnceAndStoredOnlyAsAHash) {
   EXPECT_NE(crier_->Log().find(key_), std::string::npos) << "the key is shown at first start";
 }
 
+TEST_F(BroadcastE2ETest, ASecondServerOnTheSameDatabaseIsRefused) {
+  Process second({CRIER_BIN, "serve", "--db", dir_.File("crier.sqlite"), "--port", "0",
+                  "--cli-config", dir_.File("cli2.json")},
+                 dir_.File("second.log"));
+  EXPECT_EQ(second.Wait(20s), 1) << second.Log();
+  EXPECT_NE(second.Log().find("already using this database"), std::string::npos) << second.Log();
+}
+
 }  // namespace
 }  // namespace crier
