@@ -35,7 +35,8 @@ peer="$out/peer"
 if [ ! -d "$peer/node_modules/bullmq" ]; then
   rm -rf "$peer"; mkdir -p "$peer"
   cp "$PEER_DIR"/{package.json,package-lock.json,sink.js,broadcast.js,run.sh} "$peer"/
-  (cd "$peer" && npm ci --silent --no-audit --no-fund)
+  # The lock file may lack optional platform packages that npm ci insists on; install then.
+  (cd "$peer" && { npm ci --silent --no-audit --no-fund 2>/dev/null || npm install --silent --no-audit --no-fund; })
 fi
 
 tick=$(getconf CLK_TCK)
@@ -74,12 +75,13 @@ node -e '
   const med = (sys, k) => { const v = rows.filter(r => r.system === sys).map(r => r[k]).sort((a, b) => a - b);
     const m = v.length >> 1; return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2; };
   const c = { plan: med("crier", "plan_per_s"), deliver: med("crier", "delivery_per_s"),
-              cpu: med("crier", "cpu_s_per_1k_delivered"), rss: med("crier", "peak_rss_mb") };
+              cpu: med("crier", "cpu_s_per_1k_delivered"), rss: med("crier", "peak_rss_mb"),
+              anon: med("crier", "peak_anon_mb") };
   const p = { enqueue: med("peer", "enqueue_per_s"), deliver: med("peer", "delivery_per_s"),
               cpu: med("peer", "cpu_s_per_1k_delivered"), rss: med("peer", "node_peak_rss_mb") };
   console.log("== medians of " + rows.filter(r => r.system === "crier").length + " runs");
   console.log(`crier planning       ${Math.round(c.plan)} recipients/s   (peer enqueue ${Math.round(p.enqueue)}/s)`);
   console.log(`crier delivery       ${Math.round(c.deliver)} msg/s   peer ${Math.round(p.deliver)} msg/s   ratio ${(c.deliver / p.deliver).toFixed(2)}x`);
   console.log(`cpu s per 1k msgs    crier+sink ${c.cpu}   peer (node+redis+sink) ${p.cpu}   ratio ${(p.cpu / c.cpu).toFixed(2)}x less`);
-  console.log(`peak rss             crier ${c.rss} MB   peer node ${p.rss} MB (+ redis)`);
+  console.log(`peak memory          crier ${c.anon} MB private (${c.rss} MB RSS with mapped db pages)   peer node ${p.rss} MB (+ redis)`);
 ' "$results" | tee "$out/summary.txt"
