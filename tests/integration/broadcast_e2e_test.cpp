@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <boost/json.hpp>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <random>
@@ -26,9 +27,17 @@ using testing::Process;
 constexpr int kContacts = 3000;
 constexpr char kPage[] = "1000001";
 constexpr char kPageToken[] = "sandbox-page-token";
+constexpr char kText[] = "New arrivals are in \"today\" \xF0\x9F\x8E\x89";
 
 class BroadcastE2ETest : public ::testing::Test {
  protected:
+  struct Audience {
+    std::int64_t account_id = 0;
+    std::string broadcast_id;
+    std::set<std::string> eligible;
+    int outside = 0, unsubscribed = 0, never = 0;
+  };
+
   void SetUp() override {
     sandbox_ = std::make_unique<Process>(
         std::vector<std::string>{CRIER_SANDBOX_BIN, "--host", "127.0.0.1", "--port", "0",
@@ -37,7 +46,11 @@ class BroadcastE2ETest : public ::testing::Test {
     auto sandbox_port = testing::WaitForFileLine(dir_.File("sandbox.port"), 20s);
     ASSERT_TRUE(sandbox_port) << sandbox_->Log();
     sandbox_url_ = "http://127.0.0.1:" + *sandbox_port;
+    StartCrier();
+  }
 
+  void StartCrier() {
+    std::filesystem::remove(dir_.File("crier.port"));
     crier_ = std::make_unique<Process>(
         std::vector<std::string>{CRIER_BIN, "serve", "--db", dir_.File("crier.sqlite"), "--host",
                                  "127.0.0.1", "--port", "0", "--port-file", dir_.File("crier.port"),
@@ -81,6 +94,120 @@ class BroadcastE2ETest : public ::testing::Test {
     return json::parse(r->body);
   }
 
+  // A Messenger page in the sandbox and in crier, `n` contacts straddling the 24 h window
+  // with a margin that the test's own run time cannot erode (plus a few unsubscribed or
+  // never-interacted ones that must be skipped with their reasons), and one broadcast.
+  Audience Seed(int n, double messages_per_second) {
+    Audience a;
+    Sandbox("POST", "/__sandbox/pages",
+            json::serialize(json::object{
+                {"page_id", kPage}, {"access_token", kPageToken}, {"platform", "messenger"}}));
+    auto account = Call(
+        "POST", "/v1/channel-accounts",
+        json::serialize(json::object{
+            {"platform", "messenger"},
+            {"name", "Demo shop"},
+            {"external_id", kPage},
+            {"access_token", kPageToken},
+            {"api_base_url", sandbox_url_},
+            {"pacing", {{"messages_per_second", messages_per_second}, {"max_concurrency", 32}}}}),
+        201);
+    a.account_id = account.at("id").as_int64();
+    EXPECT_FALSE(account.as_object().contains("access_token"));
+
+    const Time now = SystemClock::Instance().Now();
+    std::mt19937 rng(7);
+    std::string jsonl;
+    json::array interactions;
+    for (int i = 0; i < n; ++i) {
+      const std::string psid = std::to_string(7000000000000000 + i);
+      json::object row{{"channel_account_id", a.account_id},
+                       {"platform_user_id", psid},
+                       {"name", "Person " + std::to_string(i)}};
+      const int kind = static_cast<int>(rng() % 100);
+      if (kind < 3) {
+        ++a.never;
+      } else {
+        const bool inside = kind < 48;
+        const Time last =
+            inside ? now - Duration(std::uniform_int_distribution<std::int64_t>(
+                               60'000, (23 * 60 + 50) * 60'000)(rng))  // 1 min .. 23 h 50 min
+                   : now - Duration(std::uniform_int_distribution<std::int64_t>(
+                               (24 * 60 + 10) * 60'000, 72 * 3'600'000)(rng));  // 24h10m .. 72 h
+        row["last_inbound_at"] = FormatRfc3339(last);
+        interactions.push_back(
+            json::object{{"user_id", psid}, {"at", FormatRfc3339(last)}, {"source", "organic"}});
+        if (kind < 6) {
+          row["subscription"] = "unsubscribed";
+          ++a.unsubscribed;
+        } else if (inside) {
+          a.eligible.insert(psid);
+        } else {
+          ++a.outside;
+        }
+      }
+      jsonl += json::serialize(row) + "\n";
+    }
+    Sandbox("POST", "/__sandbox/interactions",
+            json::serialize(json::object{{"page_id", kPage}, {"interactions", interactions}}));
+    auto imported =
+        Call("POST", "/v1/contacts/import?format=jsonl", jsonl, 200, "application/x-ndjson");
+    EXPECT_EQ(imported.at("imported").as_int64(), n) << json::serialize(imported);
+    EXPECT_TRUE(imported.at("errors").as_array().empty());
+
+    auto broadcast =
+        Call("POST", "/v1/broadcasts",
+             json::serialize(json::object{
+                 {"name", "Welcome back"},
+                 {"channel_account_id", a.account_id},
+                 {"purpose", "promotional"},
+                 {"messages", json::array{json::object{{"kind", "text"}, {"text", kText}}}}}),
+             201);
+    a.broadcast_id = std::to_string(broadcast.at("id").as_int64());
+    return a;
+  }
+
+  json::value WaitForReport(const std::string& broadcast_id) {
+    json::value report;
+    const auto deadline = std::chrono::steady_clock::now() + 120s;
+    do {
+      std::this_thread::sleep_for(100ms);
+      report = Call("GET", "/v1/broadcasts/" + broadcast_id + "/report", "", 200);
+    } while (!report.at("done").as_bool() && std::chrono::steady_clock::now() < deadline);
+    return report;
+  }
+
+  // What the platform saw, by recipient; checks each copy's type and text on the way.
+  std::map<std::string, int> Received() {
+    std::map<std::string, int> received;
+    std::string after = "0";
+    for (;;) {
+      auto page = Sandbox(
+          "GET", "/__sandbox/messages?page_id=" + std::string(kPage) + "&limit=1000&after=" + after,
+          "");
+      for (const auto& m : page.at("items").as_array()) {
+        ++received[std::string(m.at("recipient_id").as_string())];
+        EXPECT_EQ(m.at("messaging_type"), "UPDATE");
+        EXPECT_EQ(m.at("message").at("text"), kText);
+      }
+      if (page.at("next_after").is_null()) break;
+      after = std::to_string(page.at("next_after").as_int64());
+    }
+    return received;
+  }
+
+  // Every eligible recipient exactly once, nobody else, and nothing the platform refused.
+  void ExpectExactlyOnceToExactly(const std::set<std::string>& eligible) {
+    const auto received = Received();
+    EXPECT_EQ(received.size(), eligible.size());
+    for (const auto& [psid, count] : received) {
+      EXPECT_EQ(count, 1) << psid << " received " << count << " copies";
+      EXPECT_TRUE(eligible.contains(psid)) << psid << " was not eligible";
+    }
+    auto stats = Sandbox("GET", "/__sandbox/stats", "");
+    EXPECT_EQ(stats.at("refused").as_int64(), 0) << json::serialize(stats);
+  }
+
   crier::testing::TempDir dir_;
   std::unique_ptr<Process> sandbox_;
   std::unique_ptr<Process> crier_;
@@ -89,126 +216,47 @@ class BroadcastE2ETest : public ::testing::Test {
 };
 
 TEST_F(BroadcastE2ETest, DeliversExactlyOnceToExactlyTheEligible) {
-  Sandbox("POST", "/__sandbox/pages",
-          json::serialize(json::object{
-              {"page_id", kPage}, {"access_token", kPageToken}, {"platform", "messenger"}}));
-  auto account = Call("POST", "/v1/channel-accounts",
-                      json::serialize(json::object{
-                          {"platform", "messenger"},
-                          {"name", "Demo shop"},
-                          {"external_id", kPage},
-                          {"access_token", kPageToken},
-                          {"api_base_url", sandbox_url_},
-                          {"pacing", {{"messages_per_second", 5000}, {"max_concurrency", 32}}}}),
-                      201);
-  const std::int64_t account_id = account.at("id").as_int64();
-  EXPECT_FALSE(account.as_object().contains("access_token"));
-
-  // Contacts straddle the 24 h window with a margin that the test's own run time cannot
-  // erode; a few unsubscribed or never-interacted ones must be skipped with their reasons.
-  const Time now = SystemClock::Instance().Now();
-  std::mt19937 rng(7);
-  std::string jsonl;
-  json::array interactions;
-  std::set<std::string> eligible;
-  int unsubscribed = 0, never = 0, outside = 0;
-  for (int i = 0; i < kContacts; ++i) {
-    const std::string psid = std::to_string(7000000000000000 + i);
-    json::object row{{"channel_account_id", account_id},
-                     {"platform_user_id", psid},
-                     {"name", "Person " + std::to_string(i)}};
-    const int kind = static_cast<int>(rng() % 100);
-    if (kind < 3) {
-      ++never;
-    } else {
-      Time last;
-      if (kind < 48) {
-        last = now - Duration(std::uniform_int_distribution<std::int64_t>(
-                         60'000, (23 * 60 + 50) * 60'000)(rng));  // 1 min .. 23 h 50 min ago
-      } else {
-        last = now - Duration(std::uniform_int_distribution<std::int64_t>(
-                         (24 * 60 + 10) * 60'000, 72 * 3'600'000)(rng));  // 24 h 10 min .. 72 h
-      }
-      row["last_inbound_at"] = FormatRfc3339(last);
-      interactions.push_back(
-          json::object{{"user_id", psid}, {"at", FormatRfc3339(last)}, {"source", "organic"}});
-      const bool inside = kind < 48;
-      if (kind >= 3 && kind < 6) {
-        row["subscription"] = "unsubscribed";
-        ++unsubscribed;
-      } else if (inside) {
-        eligible.insert(psid);
-      } else {
-        ++outside;
-      }
-    }
-    jsonl += json::serialize(row) + "\n";
-  }
-  Sandbox("POST", "/__sandbox/interactions",
-          json::serialize(json::object{{"page_id", kPage}, {"interactions", interactions}}));
-  auto imported =
-      Call("POST", "/v1/contacts/import?format=jsonl", jsonl, 200, "application/x-ndjson");
-  ASSERT_EQ(imported.at("imported").as_int64(), kContacts) << json::serialize(imported);
-  EXPECT_TRUE(imported.at("errors").as_array().empty());
-
-  auto broadcast = Call(
-      "POST", "/v1/broadcasts",
-      json::serialize(json::object{
-          {"name", "Welcome back"},
-          {"channel_account_id", account_id},
-          {"purpose", "promotional"},
-          {"messages",
-           json::array{json::object{{"kind", "text"},
-                                    {"text", "New arrivals are in \"today\" \xF0\x9F\x8E\x89"}}}}}),
-      201);
-  const std::string id = std::to_string(broadcast.at("id").as_int64());
-
-  auto preview = Call("POST", "/v1/broadcasts/" + id + "/preview", "", 200);
+  const Audience a = Seed(kContacts, 5000);
+  auto preview = Call("POST", "/v1/broadcasts/" + a.broadcast_id + "/preview", "", 200);
   EXPECT_EQ(preview.at("matched").as_int64(), kContacts);
-  EXPECT_EQ(preview.at("sendable").as_int64(), static_cast<std::int64_t>(eligible.size()));
+  EXPECT_EQ(preview.at("sendable").as_int64(), static_cast<std::int64_t>(a.eligible.size()));
 
-  auto sent = Call("POST", "/v1/broadcasts/" + id + "/send", "", 202);
-  EXPECT_EQ(sent.at("planned").as_int64(), static_cast<std::int64_t>(eligible.size()));
+  auto sent = Call("POST", "/v1/broadcasts/" + a.broadcast_id + "/send", "", 202);
+  EXPECT_EQ(sent.at("planned").as_int64(), static_cast<std::int64_t>(a.eligible.size()));
 
-  json::value report;
-  const auto deadline = std::chrono::steady_clock::now() + 120s;
-  do {
-    std::this_thread::sleep_for(100ms);
-    report = Call("GET", "/v1/broadcasts/" + id + "/report", "", 200);
-  } while (!report.at("done").as_bool() && std::chrono::steady_clock::now() < deadline);
+  const json::value report = WaitForReport(a.broadcast_id);
   ASSERT_TRUE(report.at("done").as_bool()) << json::serialize(report);
   const auto& by_state = report.at("by_state").as_object();
-  EXPECT_EQ(by_state.at("sent").as_int64(), static_cast<std::int64_t>(eligible.size()))
+  EXPECT_EQ(by_state.at("sent").as_int64(), static_cast<std::int64_t>(a.eligible.size()))
       << json::serialize(report);
   EXPECT_EQ(by_state.at("failed").as_int64(), 0);
   const auto& skips = report.at("by_skip_reason").as_object();
-  EXPECT_EQ(skips.at("outside_window").as_int64(), outside);
-  EXPECT_EQ(skips.at("unsubscribed").as_int64(), unsubscribed);
-  EXPECT_EQ(skips.at("never_interacted").as_int64(), never);
+  EXPECT_EQ(skips.at("outside_window").as_int64(), a.outside);
+  EXPECT_EQ(skips.at("unsubscribed").as_int64(), a.unsubscribed);
+  EXPECT_EQ(skips.at("never_interacted").as_int64(), a.never);
 
   // What the platform saw: every eligible recipient exactly once, as a proactive UPDATE with
   // the exact text, nobody outside the window.
-  std::map<std::string, int> received;
-  std::string after = "0";
-  for (;;) {
-    auto page = Sandbox(
-        "GET", "/__sandbox/messages?page_id=" + std::string(kPage) + "&limit=1000&after=" + after,
-        "");
-    for (const auto& m : page.at("items").as_array()) {
-      ++received[std::string(m.at("recipient_id").as_string())];
-      EXPECT_EQ(m.at("messaging_type"), "UPDATE");
-      EXPECT_EQ(m.at("message").at("text"), "New arrivals are in \"today\" \xF0\x9F\x8E\x89");
-    }
-    if (page.at("next_after").is_null()) break;
-    after = std::to_string(page.at("next_after").as_int64());
-  }
-  EXPECT_EQ(received.size(), eligible.size());
-  for (const auto& [psid, count] : received) {
-    EXPECT_EQ(count, 1) << psid << " received " << count << " copies";
-    EXPECT_TRUE(eligible.contains(psid)) << psid << " was not eligible";
-  }
-  auto stats = Sandbox("GET", "/__sandbox/stats", "");
-  EXPECT_EQ(stats.at("refused").as_int64(), 0) << json::serialize(stats);
+  ExpectExactlyOnceToExactly(a.eligible);
+}
+
+TEST_F(BroadcastE2ETest, StopInTheMiddleOfARunAndRestartNeverSendsTwice) {
+  const Audience a = Seed(kContacts, 400);  // about 3.4 s of sending at this pace
+  Call("POST", "/v1/broadcasts/" + a.broadcast_id + "/send", "", 202);
+  std::this_thread::sleep_for(1s);
+  crier_->Signal(SIGTERM);  // graceful: stop taking work, finish what is in flight
+  ASSERT_EQ(crier_->Wait(30s), 0) << crier_->Log();
+  const auto part = Received();
+  EXPECT_GT(part.size(), 0u);
+  EXPECT_LT(part.size(), a.eligible.size()) << "the run should have been cut short";
+
+  StartCrier();  // the same database: the run resumes where it stopped
+  const json::value report = WaitForReport(a.broadcast_id);
+  ASSERT_TRUE(report.at("done").as_bool()) << json::serialize(report);
+  EXPECT_EQ(report.at("by_state").at("sent").as_int64(),
+            static_cast<std::int64_t>(a.eligible.size()))
+      << json::serialize(report);
+  ExpectExactlyOnceToExactly(a.eligible);
 }
 
 TEST_F(BroadcastE2ETest, RequestsWithoutAValidKeyAreRefused) {
