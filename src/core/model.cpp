@@ -30,6 +30,10 @@ constexpr Names<RunStatus, 4> kRunStatuses{{{RunStatus::kPlanning, "planning"},
                                             {RunStatus::kSending, "sending"},
                                             {RunStatus::kCompleted, "completed"},
                                             {RunStatus::kCancelled, "cancelled"}}};
+constexpr Names<ConversationState, 3> kConversationStates{
+    {{ConversationState::kOpen, "open"},
+     {ConversationState::kInProgress, "in_progress"},
+     {ConversationState::kClosed, "closed"}}};
 constexpr Names<DeliveryState, 5> kDeliveryStates{{{DeliveryState::kPlanned, "planned"},
                                                    {DeliveryState::kSending, "sending"},
                                                    {DeliveryState::kSent, "sent"},
@@ -58,6 +62,10 @@ std::optional<BroadcastStatus> ParseBroadcastStatus(std::string_view s) {
 }
 std::string_view ToString(RunStatus s) { return NameOf(kRunStatuses, s); }
 std::optional<RunStatus> ParseRunStatus(std::string_view s) { return ValueOf(kRunStatuses, s); }
+std::string_view ToString(ConversationState s) { return NameOf(kConversationStates, s); }
+std::optional<ConversationState> ParseConversationState(std::string_view s) {
+  return ValueOf(kConversationStates, s);
+}
 std::string_view ToString(DeliveryState s) { return NameOf(kDeliveryStates, s); }
 std::optional<DeliveryState> ParseDeliveryState(std::string_view s) {
   return ValueOf(kDeliveryStates, s);

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "core/clock.h"
@@ -60,6 +61,20 @@ struct Identity {
   bool blocked = false;  // the person blocked the account / unfollowed (LINE)
 };
 
+// A custom attribute value (C1): string, number, boolean or time.
+using AttributeValue = std::variant<std::string, double, bool, Time>;
+
+struct Attribute {
+  std::string key;  // [A-Za-z0-9_]{1,64}
+  AttributeValue value;
+  friend bool operator==(const Attribute&, const Attribute&) = default;
+};
+
+// The state of the contact's conversation with the team (K2: the "OMO" case).
+enum class ConversationState { kOpen, kInProgress, kClosed };
+std::string_view ToString(ConversationState s);
+std::optional<ConversationState> ParseConversationState(std::string_view s);
+
 struct Contact {
   Id id = 0;
   std::string name;
@@ -69,6 +84,9 @@ struct Contact {
   SubscriptionStatus subscription = SubscriptionStatus::kSubscribed;
   std::optional<Time> subscription_changed_at;
   std::vector<std::string> tags;
+  std::vector<Attribute> attributes;  // sorted by key, keys unique
+  std::optional<ConversationState> conversation_state;
+  std::string assignee;  // user name or id; empty = nobody
   std::vector<Identity> identities;
   Time created_at{};
   Time updated_at{};

@@ -1,0 +1,133 @@
+// The audience filter (PRODUCT.md C1, C2): a boolean expression over contacts, the same tree
+// whether it came from the JSON form (API) or the text form (CLI, console), e.g.
+//
+//   tag:vip and interacted < 24h and not tag:churned and attr.city = "Taipei"
+//
+// Relative times ("within 24 h", "more than 7 days ago") stay relative in the tree and are
+// resolved against the run's clock by Resolve(), so a saved segment means the same thing
+// every time it is used. Pure: no IO.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/model.h"
+#include "core/result.h"
+
+namespace crier::filter {
+
+// A point in time as written in a filter: absolute, or an age relative to "now".
+struct TimePoint {
+  std::optional<Time> absolute;  // set for "2026-11-01T00:00:00Z"
+  Duration ago{0};               // used when absolute is unset: now - ago ("24h" -> 24 h ago)
+  Time Resolve(Time now) const { return absolute ? *absolute : now - ago; }
+};
+
+enum class Cmp { kEq, kNe, kLt, kLe, kGt, kGe };
+
+// A comparison of a contact's time against a TimePoint. For relative points the text form
+// reads as an age: "interacted < 24h" is "less than 24 h ago", i.e. time > now - 24h; the
+// parser normalises that into a comparison on the time itself, so `cmp` here always compares
+// the contact's time with the resolved point ("time > point").
+struct TimeCmp {
+  Cmp cmp = Cmp::kGt;
+  TimePoint point;
+};
+
+enum class TagMatch { kAnyOf, kAllOf, kNoneOf };
+
+struct TagPred {
+  TagMatch match = TagMatch::kAnyOf;
+  std::vector<std::string> tags;  // non-empty
+};
+
+struct SubscriptionPred {
+  SubscriptionStatus status = SubscriptionStatus::kSubscribed;
+};
+
+struct SubscribedAtPred {
+  TimeCmp when;
+};
+
+// Last inbound interaction on `channel_account_id` (or on any account when unset). A contact
+// that never interacted matches no interaction comparison (but matches "not ...").
+struct InteractedPred {
+  std::optional<Id> channel_account_id;
+  TimeCmp when;
+};
+
+enum class AttrOp { kEq, kNe, kLt, kLe, kGt, kGe, kContains, kExists };
+
+struct AttrPred {
+  std::string key;
+  AttrOp op = AttrOp::kEq;
+  std::optional<AttributeValue> value;  // unset only for kExists
+};
+
+struct LocalePred {
+  std::vector<std::string> locales;  // any of; exact match ("zh_TW")
+};
+
+struct TimeZonePred {
+  std::vector<std::string> zones;  // any of; IANA names or "+05:45"-style offsets
+};
+
+struct ConversationPred {
+  ConversationState state = ConversationState::kOpen;
+};
+
+struct AssigneePred {
+  std::optional<std::string> assignee;  // unset = "assigned to nobody"
+};
+
+struct AccountPred {
+  Id channel_account_id = 0;  // has an identity on this account
+};
+
+struct IdsPred {
+  std::vector<Id> contact_ids;  // an explicit selection (C2), sorted and unique
+};
+
+using Predicate = std::variant<TagPred, SubscriptionPred, SubscribedAtPred, InteractedPred,
+                               AttrPred, LocalePred, TimeZonePred, ConversationPred,
+                               AssigneePred, AccountPred, IdsPred>;
+
+// A node of the expression tree. kAnd / kOr have two or more children, kNot exactly one, and
+// kPredicate none. An empty filter (matches everyone) is a kAnd with no children.
+struct Node {
+  enum class Kind { kAnd, kOr, kNot, kPredicate };
+  Kind kind = Kind::kAnd;
+  std::vector<Node> children;
+  std::optional<Predicate> predicate;  // set iff kind == kPredicate
+
+  static Node All() { return Node{Kind::kAnd, {}, std::nullopt}; }
+  static Node Leaf(Predicate p) { return Node{Kind::kPredicate, {}, std::move(p)}; }
+};
+
+// A parse failure: what was expected, where (0-based byte offset into the text form, or the
+// JSON path for the JSON form, in Error::field as "filter" / "filter.and[1].tag").
+// Error::message reads e.g. "at 17: expected a duration like 24h or a time, found \"soon\"".
+
+// Parses the text form. Keywords are case-insensitive; strings are double-quoted with JSON
+// escapes; durations are NUMBER followed by m, h or d.
+Result<Node> ParseText(std::string_view text);
+// Parses the JSON form (a Boost.JSON-free representation is not needed: the API passes the
+// serialized JSON text of the "filter" member).
+Result<Node> ParseJson(std::string_view json_text);
+// The canonical text form; ParseText(ToText(n)) == n.
+std::string ToText(const Node& node);
+// The canonical JSON form; ParseJson(ToJson(n)) == n.
+std::string ToJson(const Node& node);
+
+bool operator==(const Node& a, const Node& b);
+
+// Evaluates `node` for one contact with relative times resolved against `now`: the plain
+// full-scan reference that the fast index (engine/audience_index.h) must agree with.
+bool Matches(const Node& node, const Contact& contact, Time now);
+
+}  // namespace crier::filter
