@@ -116,13 +116,10 @@ struct Node {
 // Parses the text form. Keywords are case-insensitive; strings are double-quoted with JSON
 // escapes; durations are NUMBER followed by m, h or d.
 Result<Node> ParseText(std::string_view text);
-// Parses the JSON form (a Boost.JSON-free representation is not needed: the API passes the
-// serialized JSON text of the "filter" member).
-Result<Node> ParseJson(std::string_view json_text);
 // The canonical text form; ParseText(ToText(n)) == n.
 std::string ToText(const Node& node);
-// The canonical JSON form; ParseJson(ToJson(n)) == n.
-std::string ToJson(const Node& node);
+// The JSON form is mapped in the API layer (api/filter_json.h), which owns JSON; core has no
+// JSON dependency.
 
 bool operator==(const Node& a, const Node& b);
 
