@@ -10,6 +10,7 @@
 //    exceptions.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -38,9 +39,19 @@ struct NewChannelAccount {
   Pacing pacing;
 };
 
+// Limits of a contact's custom attributes, checked by the store and by the API alike.
+inline constexpr std::size_t kMaxAttributesPerContact = 100;
+inline constexpr std::size_t kMaxAttributeKeyBytes = 64;  // [A-Za-z0-9_]{1,64}
+inline constexpr std::size_t kMaxAttributeStringBytes = 1000;
+
 // One contact as imported or created: upserted by (channel_account_id, platform_user_id).
 // Fields left empty / unset do not overwrite stored values on update, except tags, which
 // are replaced when `tags` is set.
+//
+// Attributes are set key by key: each attribute given replaces the stored value of its key,
+// keys not given keep their values, keys in `cleared_attributes` are removed. (Replacing the
+// whole set would let a CSV with one attr.* column wipe every other attribute.) At most
+// kMaxAttributesPerContact keys may be stored after the change.
 struct ContactInput {
   Id channel_account_id = 0;
   std::string platform_user_id;
@@ -53,12 +64,28 @@ struct ContactInput {
   std::optional<Time> last_inbound_at;
   std::optional<WindowOpener> window_opener;
   std::optional<bool> blocked;
+  std::vector<Attribute> attributes;            // keys unique
+  std::vector<std::string> cleared_attributes;  // keys to remove
+  std::optional<ConversationState> conversation_state;
+  std::string assignee;  // empty keeps the stored assignee
 };
 
 struct UpsertSummary {
   std::int64_t created = 0;
   std::int64_t updated = 0;
   std::vector<Id> contact_ids;  // in input order
+};
+
+// A tag with the number of contacts that carry it.
+struct TagInfo {
+  std::string name;
+  std::int64_t contacts = 0;
+};
+
+// The result of adding or removing a tag for a list of contacts.
+struct TagMembershipChange {
+  std::int64_t changed = 0;             // contacts that gained (or lost) the tag
+  std::vector<Id> unknown_contact_ids;  // ids given that name no contact, in input order
 };
 
 struct NewBroadcast {
@@ -183,6 +210,25 @@ class Store {
   virtual Result<Contact> GetContact(Id id) = 0;
   virtual Result<Page<Contact>> ListContacts(const ContactQuery& query) = 0;
   virtual Result<std::int64_t> CountContacts(std::optional<Id> channel_account_id) = 0;
+
+  // Tags. A tag exists once created, or once a contact carries it. Names are compared
+  // exactly (case matters).
+  virtual Result<std::vector<TagInfo>> ListTags() = 0;  // by name
+  // kAlreadyExists (field "name") when the tag exists.
+  virtual Status CreateTag(const std::string& name) = 0;
+  // Moves every contact from `from` to `to`. kNotFound when `from` does not exist;
+  // kAlreadyExists (field "name", naming `to`) when `to` exists: merging is refused.
+  virtual Status RenameTag(const std::string& from, const std::string& to) = 0;
+  // Removes the tag from every contact. kNotFound when it does not exist.
+  virtual Status DeleteTag(const std::string& name) = 0;
+  // One transaction each. Unknown ids are reported, the others changed. Adding creates the
+  // tag if needed; removing a tag that does not exist is kNotFound.
+  virtual Result<TagMembershipChange> AddTagToContacts(const std::string& tag,
+                                                       std::span<const Id> contact_ids,
+                                                       Time now) = 0;
+  virtual Result<TagMembershipChange> RemoveTagFromContacts(const std::string& tag,
+                                                            std::span<const Id> contact_ids,
+                                                            Time now) = 0;
 
   // Streams every identity on `channel_account_id` that matches `audience`, in contact id
   // order, without holding them all in memory. Stops early if `visit` returns false.

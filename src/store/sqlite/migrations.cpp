@@ -124,7 +124,22 @@ CREATE TABLE api_keys (
 );
 )sql";
 
-constexpr std::array<std::string_view, 1> kMigrations = {kV1};
+// Issue 3: the full contact model and tags that exist without contacts.
+// contacts.attributes is a JSON object (NULL when there are none): a string, number or boolean
+// attribute is its JSON value, a time is {"t": unix milliseconds}, so that the type survives
+// and a one-column write keeps imports fast. conversation_state is NULL when unknown.
+constexpr std::string_view kV2 = R"sql(
+ALTER TABLE contacts ADD COLUMN attributes TEXT;
+ALTER TABLE contacts ADD COLUMN conversation_state TEXT;
+ALTER TABLE contacts ADD COLUMN assignee TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE tags (
+  name TEXT PRIMARY KEY
+) WITHOUT ROWID;
+INSERT INTO tags(name) SELECT DISTINCT tag FROM contact_tags;
+)sql";
+
+constexpr std::array<std::string_view, 2> kMigrations = {kV1, kV2};
 
 constexpr std::string_view kCreateMigrationsTable =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("

@@ -1,12 +1,16 @@
 #include "store/sqlite/sqlite_store.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
 #include <map>
 #include <mutex>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "store/sqlite/db.h"
@@ -81,6 +85,16 @@ std::string Field(std::string_view list, size_t index, std::string_view member =
   return out;
 }
 
+bool IsAttributeKey(std::string_view key) {
+  if (key.empty() || key.size() > kMaxAttributeKeyBytes) return false;
+  for (char c : key) {
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 std::string NoAccount(Id id) { return "no channel account with id " + std::to_string(id); }
 
 // A stored value this build cannot read means the file was damaged or written by something
@@ -142,6 +156,60 @@ std::string MessagesJson(const std::vector<Message>& messages) {
   return boost::json::serialize(out);
 }
 
+// contacts.attributes: see migration 2. Times are {"t": unix ms}.
+boost::json::value AttributeJson(const AttributeValue& value) {
+  return std::visit(
+      [](const auto& v) -> boost::json::value {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, Time>) {
+          boost::json::object o;
+          o["t"] = ToUnixMillis(v);
+          return o;
+        } else {
+          return boost::json::value(v);
+        }
+      },
+      value);
+}
+
+// The merge patch applied to the stored attributes; nullopt when the row changes none.
+std::optional<std::string> AttributesPatch(const ContactInput& row) {
+  if (row.attributes.empty() && row.cleared_attributes.empty()) return std::nullopt;
+  boost::json::object patch;
+  patch.reserve(row.attributes.size() + row.cleared_attributes.size());
+  for (const std::string& key : row.cleared_attributes) patch[key] = nullptr;
+  for (const Attribute& a : row.attributes) patch[a.key] = AttributeJson(a.value);
+  return boost::json::serialize(patch);
+}
+
+Result<std::vector<Attribute>> ParseAttributesJson(std::string_view text) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(text, ec);
+  if (ec || !v.is_object()) return Internal("stored contact attributes are not a JSON object");
+  std::vector<Attribute> out;
+  out.reserve(v.as_object().size());
+  for (const auto& [key, value] : v.as_object()) {
+    Attribute a;
+    a.key.assign(key.data(), key.size());
+    if (value.is_string()) {
+      a.value = std::string(value.get_string());
+    } else if (value.is_bool()) {
+      a.value = value.get_bool();
+    } else if (value.is_number()) {
+      a.value = value.to_number<double>();
+    } else if (const auto* o = value.if_object();
+               o != nullptr && o->contains("t") && o->at("t").is_int64()) {
+      a.value = FromUnixMillis(o->at("t").get_int64());
+    } else {
+      return Internal("stored contact attribute \"" + a.key + "\" has no known type");
+    }
+    out.push_back(std::move(a));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const Attribute& x, const Attribute& y) { return x.key < y.key; });
+  return out;
+}
+
 Result<Audience> ParseAudienceJson(std::string_view text) {
   boost::system::error_code ec;
   boost::json::value v = boost::json::parse(text, ec);
@@ -200,8 +268,8 @@ constexpr std::string_view kFindIdentity =
     "SELECT contact_id FROM identities WHERE channel_account_id = ?1 AND platform_user_id = ?2";
 constexpr std::string_view kInsertContact =
     "INSERT INTO contacts(name, first_name, locale, time_zone, subscription,"
-    " subscription_changed_at, created_at, updated_at)"
-    " VALUES (?1, ?2, ?3, ?4, COALESCE(?5, 'subscribed'), ?6, ?7, ?7)";
+    " subscription_changed_at, created_at, updated_at, attributes, conversation_state, assignee)"
+    " VALUES (?1, ?2, ?3, ?4, COALESCE(?5, 'subscribed'), ?6, ?7, ?7, ?8, ?9, ?10)";
 // Empty texts and NULLs keep what is stored; every right-hand side sees the old row.
 constexpr std::string_view kUpdateContact =
     "UPDATE contacts SET"
@@ -212,8 +280,15 @@ constexpr std::string_view kUpdateContact =
     " subscription_changed_at = CASE WHEN ?6 IS NOT NULL AND ?6 <> subscription THEN ?7"
     " ELSE subscription_changed_at END,"
     " subscription = COALESCE(?6, subscription),"
-    " updated_at = ?7"
+    " updated_at = ?7,"
+    // ?8 is a JSON merge patch: keys set, cleared keys null (json_patch drops them).
+    " attributes = CASE WHEN ?8 IS NULL THEN attributes"
+    " ELSE json_patch(COALESCE(attributes, '{}'), ?8) END,"
+    " conversation_state = COALESCE(?9, conversation_state),"
+    " assignee = CASE WHEN ?10 = '' THEN assignee ELSE ?10 END"
     " WHERE id = ?1";
+constexpr std::string_view kCountAttributes =
+    "SELECT count(*) FROM contacts c, json_each(c.attributes) WHERE c.id = ?1";
 constexpr std::string_view kInsertIdentity =
     "INSERT INTO identities(contact_id, channel_account_id, platform_user_id, last_inbound_at,"
     " window_opener, blocked) VALUES (?1, ?2, ?3, ?4, COALESCE(?5, 'organic'), COALESCE(?6, 0))";
@@ -230,16 +305,34 @@ constexpr std::string_view kUpdateIdentity =
 constexpr std::string_view kDeleteTags = "DELETE FROM contact_tags WHERE contact_id = ?1";
 constexpr std::string_view kInsertTag =
     "INSERT OR IGNORE INTO contact_tags(contact_id, tag) VALUES (?1, ?2)";
+constexpr std::string_view kEnsureTag = "INSERT OR IGNORE INTO tags(name) VALUES (?1)";
+
+constexpr std::string_view kSelectTags =
+    "SELECT t.name, (SELECT count(*) FROM contact_tags ct WHERE ct.tag = t.name)"
+    " FROM tags t ORDER BY t.name";
+constexpr std::string_view kTagExists = "SELECT 1 FROM tags WHERE name = ?1";
+constexpr std::string_view kInsertNewTag = "INSERT INTO tags(name) VALUES (?1)";
+constexpr std::string_view kRenameTag = "UPDATE tags SET name = ?2 WHERE name = ?1";
+constexpr std::string_view kRenameContactTags = "UPDATE contact_tags SET tag = ?2 WHERE tag = ?1";
+constexpr std::string_view kDeleteTag = "DELETE FROM tags WHERE name = ?1";
+constexpr std::string_view kDeleteContactTags = "DELETE FROM contact_tags WHERE tag = ?1";
+constexpr std::string_view kContactExists = "SELECT 1 FROM contacts WHERE id = ?1";
+constexpr std::string_view kRemoveContactTag =
+    "DELETE FROM contact_tags WHERE contact_id = ?1 AND tag = ?2";
+constexpr std::string_view kTouchContact = "UPDATE contacts SET updated_at = ?2 WHERE id = ?1";
 
 constexpr std::string_view kSelectContact =
     "SELECT id, name, first_name, locale, time_zone, subscription, subscription_changed_at,"
-    " created_at, updated_at FROM contacts WHERE id = ?1";
+    " created_at, updated_at, attributes, conversation_state, assignee"
+    " FROM contacts WHERE id = ?1";
 constexpr std::string_view kSelectContactsPage =
     "SELECT id, name, first_name, locale, time_zone, subscription, subscription_changed_at,"
-    " created_at, updated_at FROM contacts WHERE id > ?1 ORDER BY id LIMIT ?2";
+    " created_at, updated_at, attributes, conversation_state, assignee"
+    " FROM contacts WHERE id > ?1 ORDER BY id LIMIT ?2";
 constexpr std::string_view kSelectAccountContactsPage =
     "SELECT c.id, c.name, c.first_name, c.locale, c.time_zone, c.subscription,"
-    " c.subscription_changed_at, c.created_at, c.updated_at"
+    " c.subscription_changed_at, c.created_at, c.updated_at, c.attributes,"
+    " c.conversation_state, c.assignee"
     " FROM identities i JOIN contacts c ON c.id = i.contact_id"
     " WHERE i.channel_account_id = ?3 AND i.contact_id > ?1 ORDER BY i.contact_id LIMIT ?2";
 constexpr std::string_view kSelectContactTags =
@@ -418,6 +511,15 @@ Result<Contact> ReadContactRow(const Statement& st) {
   c.subscription_changed_at = st.OptionalTime(6);
   c.created_at = st.TimeAt(7);
   c.updated_at = st.TimeAt(8);
+  if (!st.IsNull(9)) {
+    STORE_ASSIGN_OR_RETURN(c.attributes, ParseAttributesJson(st.Text(9)));
+  }
+  if (!st.IsNull(10)) {
+    STORE_ASSIGN_OR_RETURN(c.conversation_state,
+                           ParseStored(ParseConversationState(st.Text(10)), st.Text(10),
+                                       "contact conversation_state"));
+  }
+  c.assignee = st.Text(11);
   return c;
 }
 
@@ -565,6 +667,45 @@ Status ValidateContactRow(const ContactInput& row, size_t i) {
       }
     }
   }
+  if (row.attributes.size() > kMaxAttributesPerContact) {
+    return InvalidArgument(Field("rows", i, "attributes"),
+                           "has " + std::to_string(row.attributes.size()) +
+                               " attributes, at most " + std::to_string(kMaxAttributesPerContact) +
+                               " allowed");
+  }
+  std::vector<std::string_view> keys;
+  keys.reserve(row.attributes.size() + row.cleared_attributes.size());
+  for (const Attribute& a : row.attributes) keys.push_back(a.key);
+  for (const std::string& key : row.cleared_attributes) keys.push_back(key);
+  for (std::string_view key : keys) {
+    if (!IsAttributeKey(key)) {
+      return InvalidArgument(
+          Field("rows", i, "attributes"),
+          "key \"" + std::string(key) + "\" " + std::string(sqlite::kBadAttributeKey));
+    }
+  }
+  std::sort(keys.begin(), keys.end());
+  if (auto dup = std::adjacent_find(keys.begin(), keys.end()); dup != keys.end()) {
+    return InvalidArgument(Field("rows", i, "attributes." + std::string(*dup)), "is given twice");
+  }
+  for (const Attribute& a : row.attributes) {
+    const std::string field = Field("rows", i, "attributes." + a.key);
+    if (const auto* text = std::get_if<std::string>(&a.value);
+        text != nullptr && text->size() > kMaxAttributeStringBytes) {
+      return InvalidArgument(
+          field, "is too long: at most " + std::to_string(kMaxAttributeStringBytes) + " bytes");
+    }
+    if (const auto* number = std::get_if<double>(&a.value);
+        number != nullptr && !std::isfinite(*number)) {
+      return InvalidArgument(field, "must be a finite number");
+    }
+  }
+  return Status::Ok();
+}
+
+Status ValidateTagName(const std::string& name, std::string_view field) {
+  if (name.empty())
+    return InvalidArgument(std::string(field), std::string(sqlite::kMustNotBeEmpty));
   return Status::Ok();
 }
 
@@ -742,6 +883,7 @@ class SqliteStore final : public Store {
       UpsertSummary summary;
       summary.contact_ids.reserve(rows.size());
       std::unordered_map<Id, bool> account_exists;
+      std::unordered_set<std::string> known_tags;  // already in `tags` in this transaction
       for (size_t i = 0; i < rows.size(); ++i) {
         const ContactInput& row = rows[i];
         auto known = account_exists.find(row.channel_account_id);
@@ -753,7 +895,7 @@ class SqliteStore final : public Store {
           return InvalidArgument(Field("rows", i, "channel_account_id"),
                                  NoAccount(row.channel_account_id));
         }
-        STORE_ASSIGN_OR_RETURN(Id contact_id, UpsertOne(db, row, now, summary));
+        STORE_ASSIGN_OR_RETURN(Id contact_id, UpsertOne(db, row, i, now, summary, known_tags));
         summary.contact_ids.push_back(contact_id);
       }
       return summary;
@@ -803,6 +945,134 @@ class SqliteStore final : public Store {
       CRIER_RETURN_IF_ERROR(CheckAccountFilter(db, channel_account_id));
       return SelectCount(db, kCountAccountContacts, channel_account_id);
     });
+  }
+
+  // Tags.
+
+  Result<std::vector<TagInfo>> ListTags() override {
+    return Read([&](Connection& db) -> Result<std::vector<TagInfo>> {
+      STORE_PREPARE(st, db, kSelectTags);
+      std::vector<TagInfo> out;
+      while (true) {
+        STORE_ASSIGN_OR_RETURN(bool row, st.Step());
+        if (!row) break;
+        out.push_back(TagInfo{std::string(st.Text(0)), st.Int(1)});
+      }
+      return out;
+    });
+  }
+
+  Status CreateTag(const std::string& name) override {
+    CRIER_RETURN_IF_ERROR(ValidateTagName(name, "name"));
+    return Write([&](Connection& db) -> Status {
+      STORE_ASSIGN_OR_RETURN(bool exists, TagExists(db, name));
+      if (exists) return TagTaken(name);
+      STORE_PREPARE(st, db, kInsertNewTag);
+      st.BindText(1, name);
+      return st.Run();
+    });
+  }
+
+  Status RenameTag(const std::string& from, const std::string& to) override {
+    CRIER_RETURN_IF_ERROR(ValidateTagName(to, "name"));
+    return Write([&](Connection& db) -> Status {
+      STORE_ASSIGN_OR_RETURN(bool from_exists, TagExists(db, from));
+      if (!from_exists) return NoTag(from);
+      if (from == to) return Status::Ok();
+      STORE_ASSIGN_OR_RETURN(bool to_exists, TagExists(db, to));
+      if (to_exists) {
+        return Error{ErrorCode::kAlreadyExists,
+                     "tag \"" + to + "\" already exists; renaming into it would merge two tags",
+                     "name"};
+      }
+      for (std::string_view sql : {kRenameTag, kRenameContactTags}) {
+        STORE_PREPARE(st, db, sql);
+        st.BindText(1, from);
+        st.BindText(2, to);
+        CRIER_RETURN_IF_ERROR(st.Run());
+      }
+      return Status::Ok();
+    });
+  }
+
+  Status DeleteTag(const std::string& name) override {
+    return Write([&](Connection& db) -> Status {
+      {
+        STORE_PREPARE(st, db, kDeleteTag);
+        st.BindText(1, name);
+        CRIER_RETURN_IF_ERROR(st.Run());
+        if (db.Changes() == 0) return NoTag(name);
+      }
+      STORE_PREPARE(st, db, kDeleteContactTags);
+      st.BindText(1, name);
+      return st.Run();
+    });
+  }
+
+  Result<TagMembershipChange> AddTagToContacts(const std::string& tag,
+                                               std::span<const Id> contact_ids, Time now) override {
+    CRIER_RETURN_IF_ERROR(ValidateTagName(tag, "name"));
+    return Write([&](Connection& db) -> Result<TagMembershipChange> {
+      STORE_PREPARE(ensure, db, kEnsureTag);
+      ensure.BindText(1, tag);
+      CRIER_RETURN_IF_ERROR(ensure.Run());
+      return ChangeMembership(db, tag, contact_ids, kInsertTag, now);
+    });
+  }
+
+  Result<TagMembershipChange> RemoveTagFromContacts(const std::string& tag,
+                                                    std::span<const Id> contact_ids,
+                                                    Time now) override {
+    return Write([&](Connection& db) -> Result<TagMembershipChange> {
+      STORE_ASSIGN_OR_RETURN(bool exists, TagExists(db, tag));
+      if (!exists) return NoTag(tag);
+      return ChangeMembership(db, tag, contact_ids, kRemoveContactTag, now);
+    });
+  }
+
+  static Result<bool> TagExists(Connection& db, const std::string& name) {
+    STORE_PREPARE(st, db, kTagExists);
+    st.BindText(1, name);
+    return st.Step();
+  }
+
+  static Error NoTag(const std::string& name) {
+    return Error{ErrorCode::kNotFound, "tag \"" + name + "\" not found", "name"};
+  }
+
+  static Error TagTaken(const std::string& name) {
+    return Error{ErrorCode::kAlreadyExists, "tag \"" + name + "\" already exists", "name"};
+  }
+
+  // Runs `sql` (?1 contact id, ?2 tag) for every known contact; a contact whose tags changed
+  // gets updated_at = now.
+  static Result<TagMembershipChange> ChangeMembership(Connection& db, const std::string& tag,
+                                                      std::span<const Id> contact_ids,
+                                                      std::string_view sql, Time now) {
+    TagMembershipChange out;
+    STORE_PREPARE(exists, db, kContactExists);
+    STORE_PREPARE(change, db, sql);
+    STORE_PREPARE(touch, db, kTouchContact);
+    change.BindStaticText(2, tag);
+    touch.Bind(2, now);
+    for (Id id : contact_ids) {
+      exists.Bind(1, id);
+      STORE_ASSIGN_OR_RETURN(bool found, exists.Step());
+      exists.Reset();
+      if (!found) {
+        out.unknown_contact_ids.push_back(id);
+        continue;
+      }
+      change.Bind(1, id);
+      CRIER_RETURN_IF_ERROR(change.Run());
+      change.Reset();
+      if (db.Changes() == 0) continue;
+      ++out.changed;
+      touch.Bind(1, id);
+      CRIER_RETURN_IF_ERROR(touch.Run());
+      touch.Reset();
+    }
+    return out;
   }
 
   Status ForEachRecipient(Id channel_account_id, const Audience& audience,
@@ -1443,8 +1713,8 @@ class SqliteStore final : public Store {
   }
 
   // Creates or updates the contact behind (account, platform_user_id); returns its id.
-  static Result<Id> UpsertOne(Connection& db, const ContactInput& row, Time now,
-                              UpsertSummary& summary) {
+  static Result<Id> UpsertOne(Connection& db, const ContactInput& row, size_t index, Time now,
+                              UpsertSummary& summary, std::unordered_set<std::string>& known_tags) {
     std::optional<Id> existing;
     {
       STORE_PREPARE(st, db, kFindIdentity);
@@ -1457,6 +1727,9 @@ class SqliteStore final : public Store {
         row.subscription ? std::optional(ToString(*row.subscription)) : std::nullopt;
     const std::optional<std::string_view> opener =
         row.window_opener ? std::optional(ToString(*row.window_opener)) : std::nullopt;
+    const std::optional<std::string_view> conversation =
+        row.conversation_state ? std::optional(ToString(*row.conversation_state)) : std::nullopt;
+    const std::optional<std::string> attributes = AttributesPatch(row);
     Id contact_id = 0;
     if (existing) {
       contact_id = *existing;
@@ -1468,7 +1741,23 @@ class SqliteStore final : public Store {
       st.BindStaticText(5, row.time_zone);
       if (subscription) st.BindStaticText(6, *subscription);
       st.Bind(7, now);
+      if (attributes) st.BindStaticText(8, *attributes);
+      if (conversation) st.BindStaticText(9, *conversation);
+      st.BindStaticText(10, row.assignee);
       CRIER_RETURN_IF_ERROR(st.Run());
+      if (attributes) {
+        // Stored keys plus new ones may pass the limit even when the row alone does not.
+        STORE_PREPARE(count, db, kCountAttributes);
+        count.Bind(1, contact_id);
+        STORE_ASSIGN_OR_RETURN(bool counted, count.Step());
+        const std::int64_t n = counted ? count.Int(0) : 0;
+        if (n > static_cast<std::int64_t>(kMaxAttributesPerContact)) {
+          return InvalidArgument(Field("rows", index, "attributes"),
+                                 "would leave the contact with " + std::to_string(n) +
+                                     " attributes, at most " +
+                                     std::to_string(kMaxAttributesPerContact) + " allowed");
+        }
+      }
 
       STORE_PREPARE(id_st, db, kUpdateIdentity);
       id_st.Bind(1, row.channel_account_id);
@@ -1494,6 +1783,17 @@ class SqliteStore final : public Store {
         st.Bind(6, now);
       }
       st.Bind(7, now);
+      if (attributes && !row.attributes.empty()) {
+        // A new contact has nothing to clear: store only the keys set.
+        st.BindStaticText(8, *attributes);
+        if (!row.cleared_attributes.empty()) {
+          ContactInput set_only;
+          set_only.attributes = row.attributes;
+          st.BindText(8, *AttributesPatch(set_only));
+        }
+      }
+      if (conversation) st.BindStaticText(9, *conversation);
+      st.BindStaticText(10, row.assignee);
       CRIER_RETURN_IF_ERROR(st.Run());
       contact_id = db.LastInsertId();
 
@@ -1508,6 +1808,14 @@ class SqliteStore final : public Store {
       ++summary.created;
     }
     if (row.tags) {
+      STORE_PREPARE(ensure, db, kEnsureTag);
+      for (const std::string& tag : *row.tags) {
+        if (known_tags.contains(tag)) continue;
+        ensure.BindStaticText(1, tag);
+        CRIER_RETURN_IF_ERROR(ensure.Run());
+        ensure.Reset();
+        known_tags.insert(tag);
+      }
       STORE_PREPARE(tag_st, db, kInsertTag);
       tag_st.Bind(1, contact_id);
       for (const std::string& tag : *row.tags) {
