@@ -114,9 +114,29 @@ struct Node {
 // Error::message reads e.g. "at 17: expected a duration like 24h or a time, found \"soon\"".
 
 // Parses the text form. Keywords are case-insensitive; strings are double-quoted with JSON
-// escapes; durations are NUMBER followed by m, h or d.
+// escapes; durations are NUMBER followed by m, h or d (also s and ms; at most 36500d).
+//
+//   filter   := "" | or                     (empty text: everyone, as does `all`)
+//   or       := and ("or" and)*             `and` binds tighter than `or`
+//   and      := unary ("and" unary)*
+//   unary    := "not" unary | "(" or ")" | predicate       (at most 64 levels of not / ())
+//   predicate:= tag:NAME | tag any(NAMES) | tag all(NAMES) | tag none(NAMES)
+//             | subscribed | unsubscribed | all
+//             | subscribed_at CMP TIMEVAL | interacted[@ACCOUNT] CMP TIMEVAL
+//             | attr.KEY CMP VALUE | attr.KEY contains "text" | attr.KEY exists
+//             | locale = "zh_TW" | locale in ("zh_TW", ...)      (timezone likewise)
+//             | state = open|in_progress|closed | assignee = "alice" | assignee = none
+//             | account = ID | ids(ID, ...)
+//   NAME     := [A-Za-z0-9_.-] and UTF-8 letters bare, anything else "quoted"
+//   CMP      := = | != | < | <= | > | >=
+//   TIMEVAL  := a duration (an age: `interacted < 24h` = less than 24 h ago) or a bare
+//               RFC 3339 time (`subscribed_at >= 2026-11-01T00:00:00Z`)
+//   VALUE    := "text" | a JSON number | true | false | a bare RFC 3339 time; the notations
+//               cannot be confused (a time has '-', 'T' and ':'), and "10" is text, 10 a
+//               number. true / false compare only with = and !=.
 Result<Node> ParseText(std::string_view text);
-// The canonical text form; ParseText(ToText(n)) == n.
+// The canonical text form; ParseText(ToText(n)) == n for every well-formed tree (children
+// counts as documented on Node; relative times non-negative; attribute numbers finite).
 std::string ToText(const Node& node);
 // The JSON form is mapped in the API layer (api/filter_json.h), which owns JSON; core has no
 // JSON dependency.

@@ -18,6 +18,10 @@ Time At(const char* rfc3339) {
 
 const Time kNow = At("2026-11-21T12:00:00Z");
 
+constexpr const char* kPredicatesForTest =
+    "a predicate (tag, subscribed, unsubscribed, subscribed_at, interacted, attr, locale, "
+    "timezone, state, assignee, account, ids, all)";
+
 Node Leaf(Predicate p) { return Node::Leaf(std::move(p)); }
 Node And(std::vector<Node> c) { return Node{Node::Kind::kAnd, std::move(c), std::nullopt}; }
 Node Or(std::vector<Node> c) { return Node{Node::Kind::kOr, std::move(c), std::nullopt}; }
@@ -342,6 +346,408 @@ TEST(FilterEqualityTest, ComparesStructureAndMeaning) {
                Leaf(SubscribedAtPred{Ago(Cmp::kLt, 5min)}));
   EXPECT_FALSE(AttrNode("k", AttrOp::kEq, 1.0) == AttrNode("k", AttrOp::kEq, true));
   EXPECT_EQ(AttrNode("k", AttrOp::kEq, 1.0), AttrNode("k", AttrOp::kEq, 1.0));
+}
+
+// --- text form ----------------------------------------------------------------------------
+
+Node Parsed(std::string_view text) {
+  auto r = ParseText(text);
+  EXPECT_TRUE(r.ok()) << text << ": " << (r.ok() ? "" : r.error().ToString());
+  return r.ok() ? r.value() : Node::All();
+}
+
+std::string ParseError(std::string_view text) {
+  auto r = ParseText(text);
+  EXPECT_FALSE(r.ok()) << text << " parsed as " << (r.ok() ? ToText(*r) : "");
+  if (r.ok()) return "";
+  EXPECT_EQ(r.error().field, "filter");
+  EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+  return r.error().message;
+}
+
+Node Tag(std::string t) { return Leaf(TagPred{TagMatch::kAnyOf, {std::move(t)}}); }
+
+TEST(FilterParseTest, TheIssueExample) {
+  const Node n =
+      Parsed("tag:vip and interacted < 24h and not tag:churned and attr.city = \"Taipei\"");
+  const Node want =
+      And({Tag("vip"), Leaf(InteractedPred{std::nullopt, Ago(Cmp::kGt, 24h)}), Not(Tag("churned")),
+           AttrNode("city", AttrOp::kEq, std::string("Taipei"))});
+  EXPECT_EQ(n, want) << ToText(n);
+}
+
+TEST(FilterParseTest, EmptyTextIsEveryone) {
+  EXPECT_EQ(Parsed(""), Node::All());
+  EXPECT_EQ(Parsed("  \n\t "), Node::All());
+  EXPECT_EQ(Parsed("all"), Node::All());
+}
+
+TEST(FilterParseTest, AndBindsTighterThanOr) {
+  EXPECT_EQ(Parsed("tag:a or tag:b and tag:c"), Or({Tag("a"), And({Tag("b"), Tag("c")})}));
+  EXPECT_EQ(Parsed("tag:a and tag:b or tag:c"), Or({And({Tag("a"), Tag("b")}), Tag("c")}));
+  EXPECT_EQ(Parsed("(tag:a or tag:b) and tag:c"), And({Or({Tag("a"), Tag("b")}), Tag("c")}));
+  EXPECT_EQ(Parsed("tag:a and tag:b and tag:c"), And({Tag("a"), Tag("b"), Tag("c")}));
+  EXPECT_EQ(Parsed("not tag:a and tag:b"), And({Not(Tag("a")), Tag("b")}));
+  EXPECT_EQ(Parsed("not (tag:a and tag:b)"), Not(And({Tag("a"), Tag("b")})));
+  EXPECT_EQ(Parsed("not not tag:a"), Not(Not(Tag("a"))));
+  EXPECT_EQ(Parsed("((tag:a))"), Tag("a"));
+}
+
+TEST(FilterParseTest, KeywordsAreCaseInsensitiveNamesAreNot) {
+  EXPECT_EQ(Parsed("TAG:VIP AND NOT Tag:x OR Subscribed"),
+            Or({And({Tag("VIP"), Not(Tag("x"))}),
+                Leaf(SubscriptionPred{SubscriptionStatus::kSubscribed})}));
+  EXPECT_EQ(Parsed("STATE = In_Progress"), Leaf(ConversationPred{ConversationState::kInProgress}));
+  EXPECT_EQ(Parsed("attr.X EXISTS"), AttrNode("X", AttrOp::kExists, std::nullopt));
+}
+
+TEST(FilterParseTest, Tags) {
+  EXPECT_EQ(Parsed("tag:vip-2026.gold"), Tag("vip-2026.gold"));
+  EXPECT_EQ(Parsed("tag:\"big spender\""), Tag("big spender"));
+  EXPECT_EQ(Parsed("tag:會員"), Tag("會員"));
+  EXPECT_EQ(Parsed("tag any(a, \"b c\")"), Leaf(TagPred{TagMatch::kAnyOf, {"a", "b c"}}));
+  EXPECT_EQ(Parsed("tag all(a,b)"), Leaf(TagPred{TagMatch::kAllOf, {"a", "b"}}));
+  EXPECT_EQ(Parsed("tag none( a )"), Leaf(TagPred{TagMatch::kNoneOf, {"a"}}));
+  EXPECT_EQ(Parsed("tag:and"), Tag("and"));
+}
+
+TEST(FilterParseTest, SubscriptionAndTimes) {
+  EXPECT_EQ(Parsed("unsubscribed"), Leaf(SubscriptionPred{SubscriptionStatus::kUnsubscribed}));
+  EXPECT_EQ(Parsed("subscribed_at > 7d"), Leaf(SubscribedAtPred{Ago(Cmp::kLt, 7 * 24h)}));
+  EXPECT_EQ(Parsed("subscribed_at >= 2026-11-01T00:00:00Z"),
+            Leaf(SubscribedAtPred{Abs(Cmp::kGe, At("2026-11-01T00:00:00Z"))}));
+  EXPECT_EQ(Parsed("subscribed_at < 2026-11-01T08:00:00+08:00"),
+            Leaf(SubscribedAtPred{Abs(Cmp::kLt, At("2026-11-01T00:00:00Z"))}));
+}
+
+TEST(FilterParseTest, RelativeTimesReadAsAges) {
+  const auto when = [](std::string_view text) {
+    const Node n = Parsed(text);
+    return std::get<InteractedPred>(*n.predicate).when;
+  };
+  EXPECT_EQ(when("interacted < 24h").cmp, Cmp::kGt);
+  EXPECT_EQ(when("interacted <= 24h").cmp, Cmp::kGe);
+  EXPECT_EQ(when("interacted > 7d").cmp, Cmp::kLt);
+  EXPECT_EQ(when("interacted >= 7d").cmp, Cmp::kLe);
+  EXPECT_EQ(when("interacted = 30m").cmp, Cmp::kEq);
+  EXPECT_EQ(when("interacted != 30m").cmp, Cmp::kNe);
+  EXPECT_EQ(when("interacted < 30m").point.ago, 30min);
+  EXPECT_EQ(when("interacted < 45s").point.ago, 45s);
+  EXPECT_EQ(when("interacted < 1500ms").point.ago, 1500ms);
+  EXPECT_EQ(when("interacted < 2H").point.ago, 2h);
+  EXPECT_EQ(when("interacted < 0m").point.ago, 0min);
+  // Parsed and evaluated: the boundary of the issue's example.
+  const Node n = Parsed("interacted < 24h");
+  EXPECT_TRUE(Matches(n, WithInbound(1, kNow - 23h - 59min), kNow));
+  EXPECT_FALSE(Matches(n, WithInbound(1, kNow - 24h - 1min), kNow));
+  const Node old = Parsed("interacted > 7d");
+  EXPECT_TRUE(Matches(old, WithInbound(1, kNow - 7 * 24h - 1min), kNow));
+  EXPECT_FALSE(Matches(old, WithInbound(1, kNow - 7 * 24h + 1min), kNow));
+}
+
+TEST(FilterParseTest, InteractedOnOneAccount) {
+  EXPECT_EQ(Parsed("interacted@12 < 24h"), Leaf(InteractedPred{Id{12}, Ago(Cmp::kGt, 24h)}));
+  EXPECT_EQ(Parsed("interacted @ 12 < 24h"), Leaf(InteractedPred{Id{12}, Ago(Cmp::kGt, 24h)}));
+}
+
+TEST(FilterParseTest, AttrValues) {
+  EXPECT_EQ(Parsed("attr.spend < 10"), AttrNode("spend", AttrOp::kLt, 10.0));
+  EXPECT_EQ(Parsed("attr.spend<=-2.5e3"), AttrNode("spend", AttrOp::kLe, -2500.0));
+  EXPECT_EQ(Parsed("attr.spend > 0.1"), AttrNode("spend", AttrOp::kGt, 0.1));
+  EXPECT_EQ(Parsed("attr.spend >= 1E+2"), AttrNode("spend", AttrOp::kGe, 100.0));
+  EXPECT_EQ(Parsed("attr.member != true"), AttrNode("member", AttrOp::kNe, true));
+  EXPECT_EQ(Parsed("attr.member = FALSE"), AttrNode("member", AttrOp::kEq, false));
+  EXPECT_EQ(Parsed("attr.joined > 2026-11-01T00:00:00Z"),
+            AttrNode("joined", AttrOp::kGt, At("2026-11-01T00:00:00Z")));
+  EXPECT_EQ(Parsed("attr.city = \"Tai\\\"pei\\u00e9\""),
+            AttrNode("city", AttrOp::kEq, std::string("Tai\"pei\xc3\xa9")));
+  EXPECT_EQ(Parsed("attr.emoji = \"\\ud83d\\ude00\""),
+            AttrNode("emoji", AttrOp::kEq, std::string("\xf0\x9f\x98\x80")));
+  EXPECT_EQ(Parsed("attr.n = \"10\""), AttrNode("n", AttrOp::kEq, std::string("10")));
+  EXPECT_EQ(Parsed("attr.city contains \"pei\""),
+            AttrNode("city", AttrOp::kContains, std::string("pei")));
+  EXPECT_EQ(Parsed("attr.a_1 exists"), AttrNode("a_1", AttrOp::kExists, std::nullopt));
+  EXPECT_EQ(Parsed("attr." + std::string(64, 'k') + " exists"),
+            AttrNode(std::string(64, 'k'), AttrOp::kExists, std::nullopt));
+}
+
+TEST(FilterParseTest, LocaleZoneStateAssigneeAccountIds) {
+  EXPECT_EQ(Parsed("locale = \"zh_TW\""), Leaf(LocalePred{{"zh_TW"}}));
+  EXPECT_EQ(Parsed("locale in (\"zh_TW\", \"en_US\")"), Leaf(LocalePred{{"zh_TW", "en_US"}}));
+  EXPECT_EQ(Parsed("timezone = \"Asia/Taipei\""), Leaf(TimeZonePred{{"Asia/Taipei"}}));
+  EXPECT_EQ(Parsed("time_zone in (\"+05:45\")"), Leaf(TimeZonePred{{"+05:45"}}));
+  EXPECT_EQ(Parsed("state = open"), Leaf(ConversationPred{ConversationState::kOpen}));
+  EXPECT_EQ(Parsed("state = closed"), Leaf(ConversationPred{ConversationState::kClosed}));
+  EXPECT_EQ(Parsed("assignee = \"alice\""), Leaf(AssigneePred{"alice"}));
+  EXPECT_EQ(Parsed("assignee = none"), Leaf(AssigneePred{std::nullopt}));
+  EXPECT_EQ(Parsed("assignee = \"none\""), Leaf(AssigneePred{"none"}));
+  EXPECT_EQ(Parsed("account = 12"), Leaf(AccountPred{12}));
+  EXPECT_EQ(Parsed("ids(3, 1, 2, 3)"), Leaf(IdsPred{{1, 2, 3}})) << "sorted and unique";
+  EXPECT_EQ(Parsed("ids(9223372036854775807)"), Leaf(IdsPred{{9223372036854775807}}));
+}
+
+TEST(FilterParseTest, MalformedInputSaysWhereAndWhat) {
+  EXPECT_EQ(ParseError("tag:vip and"),
+            "at 11: expected " + std::string(kPredicatesForTest) + ", found the end of the filter");
+  EXPECT_EQ(ParseError("interacted < soon"),
+            "at 13: expected a duration like 24h or a time like 2026-11-01T00:00:00Z, found "
+            "\"soon\"");
+  EXPECT_EQ(ParseError("(tag:a"), "at 6: expected \")\", and or or, found the end of the filter");
+  EXPECT_EQ(ParseError("tag:a)"), "at 5: expected and, or or the end of the filter, found \")\"");
+  EXPECT_EQ(ParseError("tag any()"), "at 8: expected a tag name, found \")\"");
+  EXPECT_EQ(ParseError("attr.city = \"Taipei"),
+            "at 12: expected a closing \" for this text, found the end of the filter");
+  EXPECT_EQ(ParseError("interacted < 24x"),
+            "at 13: expected a duration like 24h or a time like 2026-11-01T00:00:00Z, found "
+            "\"24x\"");
+  EXPECT_EQ(ParseError("interacted < -1h"),
+            "at 13: expected a duration like 24h or a time like 2026-11-01T00:00:00Z, found "
+            "\"-1h\"");
+  EXPECT_EQ(ParseError("tag:vip or not"),
+            "at 14: expected " + std::string(kPredicatesForTest) + ", found the end of the filter");
+  EXPECT_EQ(ParseError("attr.b < true"),
+            "at 9: expected a number, text or time after <, found \"true\" (true and false "
+            "compare only with = and !=)");
+  EXPECT_EQ(ParseError("state = pending"),
+            "at 8: expected open, in_progress or closed, found \"pending\"");
+  EXPECT_EQ(ParseError("frobnicate"),
+            "at 0: expected " + std::string(kPredicatesForTest) + ", found \"frobnicate\"");
+}
+
+TEST(FilterParseTest, MalformedInputIsRefused) {
+  for (const char* text : {
+           "(",
+           ")",
+           "()",
+           "((tag:a)",
+           "(tag:a))",
+           "tag:a and (tag:b or tag:c",
+           "and",
+           "or",
+           "not",
+           "tag:a or",
+           "and tag:a",
+           "tag:a and and tag:b",
+           "not not",
+           "tag:a tag:b",
+           "tag:a andtag:b",
+           "tag:a & tag:b",
+           "tag:a, tag:b",
+           "tag",
+           "tag:",
+           "tag: ",
+           "tag:\"\"",
+           "tag any",
+           "tag any(",
+           "tag any(a,",
+           "tag any(a,)",
+           "tag any(,a)",
+           "tag some(a)",
+           "tag any(a b)",
+           "tag any(a",
+           "tag:(a)",
+           "interacted",
+           "interacted <",
+           "interacted < 24",
+           "interacted < 24x",
+           "interacted < -1h",
+           "interacted < 1.5h",
+           "interacted < h",
+           "interacted < 24 h",
+           "interacted 24h",
+           "interacted == 24h",
+           "interacted =< 24h",
+           "interacted < 36501d",
+           "interacted < 9999999999999999999999d",
+           "interacted < 2026-13-01T00:00:00Z",
+           "interacted < 2026-11-01",
+           "interacted@ < 1h",
+           "interacted@0 < 1h",
+           "interacted@-1 < 1h",
+           "interacted@x < 1h",
+           "subscribed_at",
+           "subscribed_at < \"7d\"",
+           "attr",
+           "attr.",
+           "attr city = 1",
+           "attr.city",
+           "attr.city =",
+           "attr.city = Taipei",
+           "attr.city = 'Taipei'",
+           "attr.city = \"a",
+           "attr.city = \"a\\\"",
+           "attr.city = \"\\x\"",
+           "attr.city = \"\\u12\"",
+           "attr.city = \"\\ud83d\"",
+           "attr.city = \"\\ude00\"",
+           "attr.city = \"a\nb\"",
+           "attr.n = 1e999",
+           "attr.n = 01",
+           "attr.n = 1.",
+           "attr.n = .5",
+           "attr.n = +1",
+           "attr.n = 1e",
+           "attr.n = 24h",
+           "attr.b < true",
+           "attr.b >= false",
+           "attr.city contains 1",
+           "attr.city contains",
+           "attr.city exist",
+           "attr.city-x exists",
+           "attr.city ~ \"a\"",
+           "locale",
+           "locale = zh_TW",
+           "locale = \"\"",
+           "locale in ()",
+           "locale in (\"a\",)",
+           "locale != \"a\"",
+           "timezone = ",
+           "state",
+           "state = ",
+           "state = pending",
+           "state = \"open\"",
+           "assignee",
+           "assignee = alice",
+           "assignee = \"\"",
+           "account",
+           "account = ",
+           "account = 0",
+           "account = -3",
+           "account = 1.5",
+           "account = 99999999999999999999",
+           "account = x",
+           "ids",
+           "ids()",
+           "ids(1,)",
+           "ids(0)",
+           "ids(1 2)",
+           "ids(a)",
+           "ids(1",
+           "subscribedx",
+           "not(",
+           "@",
+           "\"vip\"",
+           "tag:a and \"x\"",
+       }) {
+    SCOPED_TRACE(text);
+    const std::string message = ParseError(text);
+    EXPECT_EQ(message.rfind("at ", 0), 0u) << message;
+    EXPECT_NE(message.find(": expected "), std::string::npos) << message;
+    EXPECT_NE(message.find(", found "), std::string::npos) << message;
+  }
+}
+
+TEST(FilterParseTest, AttrKeyLengthBoundary) {
+  Parsed("attr." + std::string(64, 'k') + " exists");
+  ParseError("attr." + std::string(65, 'k') + " exists");
+}
+
+TEST(FilterParseTest, DurationCapBoundary) {
+  EXPECT_EQ(std::get<InteractedPred>(*Parsed("interacted < 36500d").predicate).when.point.ago,
+            36500 * 24h);
+  EXPECT_NE(ParseError("interacted < 36501d").find("at most 36500d"), std::string::npos);
+  EXPECT_NE(ParseError("interacted < 876001h").find("at most 36500d"), std::string::npos);
+}
+
+TEST(FilterParseTest, NestingIsCappedNotOverflowed) {
+  const auto nested = [](int depth) {
+    return std::string(depth, '(') + "tag:a" + std::string(depth, ')');
+  };
+  EXPECT_EQ(Parsed(nested(64)), Tag("a"));
+  EXPECT_NE(ParseError(nested(65)).find("at most 64 levels of nesting"), std::string::npos);
+  std::string nots;
+  for (int i = 0; i < 64; ++i) nots += "not ";
+  Parsed(nots + "tag:a");
+  EXPECT_NE(ParseError("not " + nots + "tag:a").find("at 256: expected at most 64 levels"),
+            std::string::npos);
+  // Far beyond the cap: refused quickly, without recursing a million frames deep.
+  ParseError(std::string(1'000'000, '('));
+  std::string many;
+  for (int i = 0; i < 100'000; ++i) many += "not ";
+  ParseError(many + "tag:a");
+}
+
+TEST(FilterTextTest, CanonicalForm) {
+  EXPECT_EQ(ToText(Parsed("TAG:vip  AND interacted<24h AND NOT tag:churned")),
+            "tag:vip and interacted < 24h and not tag:churned");
+  EXPECT_EQ(ToText(Parsed("interacted > 168h")), "interacted > 7d");
+  EXPECT_EQ(ToText(Parsed("interacted < 90m")), "interacted < 90m");
+  EXPECT_EQ(ToText(Parsed("interacted < 120m")), "interacted < 2h");
+  EXPECT_EQ(ToText(Parsed("interacted < 1d")), "interacted < 24h");
+  EXPECT_EQ(ToText(Parsed("interacted < 48h")), "interacted < 2d");
+  EXPECT_EQ(ToText(Parsed("interacted < 60s")), "interacted < 1m");
+  EXPECT_EQ(ToText(Parsed("interacted < 1001ms")), "interacted < 1001ms");
+  EXPECT_EQ(ToText(Parsed("subscribed_at < 2026-11-01T08:00:00+08:00")),
+            "subscribed_at < 2026-11-01T00:00:00.000Z");
+  EXPECT_EQ(ToText(Parsed("tag any(vip)")), "tag:vip");
+  EXPECT_EQ(ToText(Parsed("tag:\"a b\"")), "tag:\"a b\"");
+  EXPECT_EQ(ToText(Parsed("attr.spend < 10.0")), "attr.spend < 10");
+  EXPECT_EQ(ToText(Parsed("(tag:a or tag:b) and tag:c")), "(tag:a or tag:b) and tag:c");
+  EXPECT_EQ(ToText(Parsed("(tag:a and tag:b) or tag:c")), "tag:a and tag:b or tag:c");
+  EXPECT_EQ(ToText(Parsed("not (tag:a or tag:b)")), "not (tag:a or tag:b)");
+  EXPECT_EQ(ToText(Node::All()), "all");
+  EXPECT_EQ(ToText(Leaf(AttrPred{"s", AttrOp::kEq, std::string("a\"\\\n\x01")})),
+            "attr.s = \"a\\\"\\\\\\n\\u0001\"");
+}
+
+TEST(FilterTextTest, RoundTrips) {
+  const Time t = At("2026-11-01T00:00:00.123Z");
+  std::vector<Node> trees = {
+      Node::All(),
+      Tag("vip"),
+      Tag("with space"),
+      Tag("and"),
+      Tag("會員"),
+      Tag("quote\"back\\slash"),
+      Leaf(TagPred{TagMatch::kAllOf, {"a", "b c", "d"}}),
+      Leaf(TagPred{TagMatch::kNoneOf, {"x"}}),
+      Leaf(TagPred{TagMatch::kAnyOf, {"x", "y"}}),
+      Leaf(SubscriptionPred{SubscriptionStatus::kSubscribed}),
+      Leaf(SubscriptionPred{SubscriptionStatus::kUnsubscribed}),
+      Leaf(SubscribedAtPred{Ago(Cmp::kGe, 30min)}),
+      Leaf(SubscribedAtPred{Abs(Cmp::kNe, t)}),
+      Leaf(InteractedPred{std::nullopt, Ago(Cmp::kLe, 1500ms)}),
+      Leaf(InteractedPred{std::nullopt, Ago(Cmp::kEq, 0ms)}),
+      Leaf(InteractedPred{Id{42}, Ago(Cmp::kGt, 36h)}),
+      Leaf(InteractedPred{Id{42}, Abs(Cmp::kLt, t)}),
+      AttrNode("n", AttrOp::kLt, 0.1),
+      AttrNode("n", AttrOp::kGe, -1e300),
+      AttrNode("n", AttrOp::kGt, 123456789.125),
+      AttrNode("n", AttrOp::kNe, 5e-324),
+      AttrNode("s", AttrOp::kEq, std::string("")),
+      AttrNode("s", AttrOp::kEq, std::string("tab\there \xe5\x8f\xb0")),
+      AttrNode("s", AttrOp::kContains, std::string("x")),
+      AttrNode("b", AttrOp::kEq, true),
+      AttrNode("b", AttrOp::kNe, false),
+      AttrNode("t", AttrOp::kLe, t),
+      AttrNode("e", AttrOp::kExists, std::nullopt),
+      Leaf(LocalePred{{"zh_TW"}}),
+      Leaf(LocalePred{{"zh_TW", "en_US"}}),
+      Leaf(TimeZonePred{{"Asia/Taipei", "+05:45"}}),
+      Leaf(ConversationPred{ConversationState::kOpen}),
+      Leaf(ConversationPred{ConversationState::kInProgress}),
+      Leaf(ConversationPred{ConversationState::kClosed}),
+      Leaf(AssigneePred{"alice"}),
+      Leaf(AssigneePred{"none"}),
+      Leaf(AssigneePred{std::nullopt}),
+      Leaf(AccountPred{12}),
+      Leaf(IdsPred{{1, 2, 3}}),
+  };
+  const std::size_t leaves = trees.size();
+  for (std::size_t i = 1; i + 1 < leaves; ++i) {
+    trees.push_back(And({trees[i], trees[i + 1]}));
+    trees.push_back(Or({trees[i], Not(trees[i + 1]), trees[leaves - i]}));
+    trees.push_back(Not(Or({trees[i], trees[i + 1]})));
+  }
+  trees.push_back(And({Or({Tag("a"), And({Tag("b"), Tag("c")})}), And({Tag("d"), Tag("e")})}));
+  trees.push_back(Or({Or({Tag("a"), Tag("b")}), And({Tag("c"), Or({Tag("d"), Tag("e")})})}));
+  trees.push_back(Not(Not(And({Not(Tag("a")), Not(Not(Tag("b")))}))));
+  for (const Node& n : trees) {
+    const std::string text = ToText(n);
+    auto back = ParseText(text);
+    ASSERT_TRUE(back.ok()) << text << ": " << back.error().ToString();
+    EXPECT_EQ(*back, n) << text << " -> " << ToText(*back);
+  }
 }
 
 }  // namespace
