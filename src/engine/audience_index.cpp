@@ -245,9 +245,11 @@ struct AudienceIndex::State {
     TimeColumn times;
   };
 
-  std::vector<Id> ids;  // per row
-  std::unordered_map<Id, std::uint32_t> rows;
+  std::vector<Id> ids;        // per row
   bool ids_ascending = true;  // rows are in contact-id order
+  // id -> row, built only once rows fall out of id order; until then a binary search over
+  // `ids` finds a row, which saves ~40 bytes per contact in the common case.
+  std::unordered_map<Id, std::uint32_t> rows;
   std::int64_t alive_count = 0;
   Words alive;
 
@@ -263,6 +265,34 @@ struct AudienceIndex::State {
   std::unordered_map<std::string, Attr, StringHash, std::equal_to<>> attrs;
 
   std::size_t row_count() const { return ids.size(); }
+
+  std::optional<std::size_t> RowOf(Id id) const {
+    if (ids_ascending) {
+      auto it = std::lower_bound(ids.begin(), ids.end(), id);
+      if (it == ids.end() || *it != id) return std::nullopt;
+      return static_cast<std::size_t>(it - ids.begin());
+    }
+    auto it = rows.find(id);
+    if (it == rows.end()) return std::nullopt;
+    return it->second;
+  }
+
+  std::size_t AddRow(Id id) {
+    const std::size_t row = ids.size();
+    if (ids_ascending && !ids.empty() && id < ids.back()) {
+      ids_ascending = false;
+      rows.reserve(ids.size() + 1);
+      for (std::size_t r = 0; r < ids.size(); ++r) {
+        rows.emplace(ids[r], static_cast<std::uint32_t>(r));
+      }
+    }
+    ids.push_back(id);
+    if (!ids_ascending) rows.emplace(id, static_cast<std::uint32_t>(row));
+    locale.push_back(0);
+    zone.push_back(0);
+    assignee.push_back(0);
+    return row;
+  }
 
   // Clears every set-valued fact of `row`, before it is written again.
   void ClearRow(std::size_t row) {
@@ -506,8 +536,7 @@ struct AudienceIndex::State {
   Words EvalPred(const filter::IdsPred& p, Time) const {
     Words out = Empty();
     for (const Id id : p.contact_ids) {
-      auto it = rows.find(id);
-      if (it != rows.end()) SetBit(out, it->second);
+      if (auto row = RowOf(id)) SetBit(out, *row);
     }
     return out;
   }
@@ -551,19 +580,17 @@ void AudienceIndex::Upsert(const Contact& contact) {
   std::unique_lock lock(mu_);
   State& s = *state_;
   std::size_t row;
-  auto it = s.rows.find(contact.id);
-  if (it != s.rows.end()) {
-    row = it->second;
+  // Appending a growing id, the common case, needs no search.
+  std::optional<std::size_t> existing;
+  if (!s.ids.empty() && !(s.ids_ascending && contact.id > s.ids.back())) {
+    existing = s.RowOf(contact.id);
+  }
+  if (existing) {
+    row = *existing;
     s.ClearRow(row);
     if (!State::GetPresent(s.alive, row)) ++s.alive_count;
   } else {
-    row = s.ids.size();
-    if (!s.ids.empty() && contact.id <= s.ids.back()) s.ids_ascending = false;
-    s.ids.push_back(contact.id);
-    s.rows.emplace(contact.id, static_cast<std::uint32_t>(row));
-    s.locale.push_back(0);
-    s.zone.push_back(0);
-    s.assignee.push_back(0);
+    row = s.AddRow(contact.id);
     ++s.alive_count;
   }
   s.Write(row, contact);
@@ -572,12 +599,12 @@ void AudienceIndex::Upsert(const Contact& contact) {
 void AudienceIndex::Remove(Id contact_id) {
   std::unique_lock lock(mu_);
   State& s = *state_;
-  auto it = s.rows.find(contact_id);
-  if (it == s.rows.end() || !State::GetPresent(s.alive, it->second)) return;
+  const std::optional<std::size_t> row = s.RowOf(contact_id);
+  if (!row || !State::GetPresent(s.alive, *row)) return;
   // The row stays (and keeps its place in id order) so that a later Upsert of the same id
   // reuses it; only its facts and its alive bit go.
-  s.ClearRow(it->second);
-  ClearBit(s.alive, it->second);
+  s.ClearRow(*row);
+  ClearBit(s.alive, *row);
   --s.alive_count;
 }
 
