@@ -314,8 +314,9 @@ bool IsJsonNumber(std::string_view s) {
   return i == s.size();
 }
 
-// "24h" -> 24 h. Units: ms, s, m, h, d (any case). No sign, no fraction.
-std::optional<Duration> ParseDuration(std::string_view s) {
+// "24h" -> 24 h. Units: ms, s, m, h, d (any case). No sign, no fraction. Duration::max()
+// when beyond the cap, so that the parser can say so.
+std::optional<Duration> ParseDurationOrMax(std::string_view s) {
   std::size_t i = 0;
   while (i < s.size() && IsDigit(s[i])) ++i;
   if (i == 0 || i > 15) return std::nullopt;  // 15 digits cannot overflow the sums below
@@ -340,7 +341,7 @@ std::optional<Duration> ParseDuration(std::string_view s) {
   return Duration(n * scale);
 }
 
-std::string FormatDuration(Duration d) {
+std::string FormatDurationText(Duration d) {
   const std::int64_t ms = d.count();
   struct Unit {
     std::int64_t scale;
@@ -672,7 +673,7 @@ class Parser {
     SkipSpace();
     const std::size_t start = pos_;
     const std::string_view token = ScanValueToken();
-    if (const auto ago = ParseDuration(token)) {
+    if (const auto ago = ParseDurationOrMax(token)) {
       if (*ago == Duration::max()) {
         pos_ = start;
         return Fail(start, "a duration of at most " + std::to_string(kMaxAgeDays) + "d");
@@ -926,7 +927,7 @@ void AppendTimeCmp(std::string& out, const TimeCmp& when) {
   } else {
     out += CmpText(FlipForAge(when.cmp));
     out += ' ';
-    out += FormatDuration(when.point.ago);
+    out += FormatDurationText(when.point.ago);
   }
 }
 
@@ -1080,6 +1081,14 @@ void AppendNode(std::string& out, const Node& node) {
 }
 
 }  // namespace
+
+std::optional<Duration> ParseDuration(std::string_view text) {
+  const auto d = ParseDurationOrMax(text);
+  if (d == Duration::max()) return std::nullopt;
+  return d;
+}
+
+std::string FormatDuration(Duration d) { return FormatDurationText(d); }
 
 Result<Node> ParseText(std::string_view text) { return Parser(text).ParseAll(); }
 

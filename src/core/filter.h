@@ -138,6 +138,11 @@ Result<Node> ParseText(std::string_view text);
 // The canonical text form; ParseText(ToText(n)) == n for every well-formed tree (children
 // counts as documented on Node; relative times non-negative; attribute numbers finite).
 std::string ToText(const Node& node);
+// A relative time as both forms write it: digits and a unit, "24h", "30m", "7d", "45s",
+// "1500ms"; no sign, no fraction, at most 36500 days. nullopt when malformed or too large.
+std::optional<Duration> ParseDuration(std::string_view text);
+// The shortest such text for `d` ("7d", "90m", "24h"); `d` must not be negative.
+std::string FormatDuration(Duration d);
 // The JSON form is mapped in the API layer (api/filter_json.h), which owns JSON; core has no
 // JSON dependency.
 

@@ -750,5 +750,21 @@ TEST(FilterTextTest, RoundTrips) {
   }
 }
 
+TEST(FilterDurationTest, ParseAndFormat) {
+  EXPECT_EQ(ParseDuration("24h"), Duration(24h));
+  EXPECT_EQ(ParseDuration("7D"), Duration(7 * 24h));
+  EXPECT_EQ(ParseDuration("30m"), Duration(30min));
+  EXPECT_EQ(ParseDuration("36500d"), Duration(36500 * 24h));
+  for (const char* bad : {"", "24", "h", "-1h", "+1h", "1.5h", "24x", "24 h", "36501d",
+                          "99999999999999999999d", "1hh"}) {
+    EXPECT_EQ(ParseDuration(bad), std::nullopt) << bad;
+  }
+  EXPECT_EQ(FormatDuration(24h), "24h");
+  EXPECT_EQ(FormatDuration(7 * 24h), "7d");
+  EXPECT_EQ(FormatDuration(90min), "90m");
+  EXPECT_EQ(FormatDuration(0ms), "0m");
+  EXPECT_EQ(FormatDuration(1ms), "1ms");
+}
+
 }  // namespace
 }  // namespace crier::filter
