@@ -56,10 +56,53 @@ Status Authenticate(Store& store, const net::Request& request) {
   return Status::Ok();
 }
 
-// Path parameters are ids: positive integers.
+// The path parameter that is text rather than an id.
+constexpr std::string_view kNameParam = "name";
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Percent-decodes a path segment ("big%20spender" -> "big spender").
+Result<std::string> DecodeSegment(std::string_view name, std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    const int hi = i + 2 < text.size() ? HexValue(text[i + 1]) : -1;
+    const int lo = hi >= 0 ? HexValue(text[i + 2]) : -1;
+    if (lo < 0) {
+      return InvalidArgument(std::string(name), "path parameter has a malformed %-escape");
+    }
+    out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  if (out.empty()) return InvalidArgument(std::string(name), "path parameter must not be empty");
+  return out;
+}
+
+Result<std::vector<std::pair<std::string_view, std::string>>> ReadNames(const RouteMatch& match) {
+  std::vector<std::pair<std::string_view, std::string>> names;
+  for (const auto& [name, text] : match.params) {
+    if (name != kNameParam) continue;
+    auto decoded = DecodeSegment(name, text);
+    if (!decoded.ok()) return decoded.error();
+    names.emplace_back(name, std::move(*decoded));
+  }
+  return names;
+}
+
+// Path parameters other than {name} are ids: positive integers.
 Result<std::vector<std::pair<std::string_view, Id>>> ReadIds(const RouteMatch& match) {
   std::vector<std::pair<std::string_view, Id>> ids;
   for (const auto& [name, text] : match.params) {
+    if (name == kNameParam) continue;
     Id id = 0;
     bool ok = !text.empty() && text.size() <= 18;
     for (char ch : text) {
@@ -121,7 +164,9 @@ net::Response Api::Handle(const net::Request& request) {
     }
     auto ids = ReadIds(match);
     if (!ids.ok()) return ErrorResponse(ids.error());
-    RequestContext context{store_, engine_, clock_, request, std::move(*ids)};
+    auto names = ReadNames(match);
+    if (!names.ok()) return ErrorResponse(names.error());
+    RequestContext context{store_, engine_, clock_, request, std::move(*ids), std::move(*names)};
     return ApiRoutes()[match.index].handler(context);
   } catch (const std::exception&) {
     // Nothing may escape into the server; the message is generic so no secret can leak.

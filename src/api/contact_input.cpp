@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cmath>
+#include <cstddef>
+#include <limits>
 
 #include "api/csv.h"
 #include "api/fields.h"
@@ -15,6 +18,102 @@ constexpr std::string_view kFieldAccount = "channel_account_id";
 constexpr std::string_view kFieldUserId = "platform_user_id";
 constexpr std::string_view kFieldTags = "tags";
 constexpr std::string_view kFieldBlocked = "blocked";
+constexpr std::string_view kFieldAttributes = "attributes";
+constexpr std::string_view kMsgAttributeValue =
+    "must be a string, a number, true or false, {\"time\": \"<RFC 3339>\"} or null";
+
+bool IsAttributeKey(std::string_view key) {
+  if (key.empty() || key.size() > kMaxAttributeKeyBytes) return false;
+  return std::all_of(key.begin(), key.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+// Reads "attributes" into the set and cleared lists of `in`.
+Status ReadAttributes(const boost::json::object& object, ContactInput& in) {
+  for (const auto& [raw_key, value] : object) {
+    const std::string_view key(raw_key.data(), raw_key.size());
+    if (!IsAttributeKey(key)) {
+      return InvalidArgument(std::string(kFieldAttributes),
+                             "key \"" + std::string(key.substr(0, 80)) +
+                                 "\" is not an attribute key: 1 to 64 of A-Z, a-z, 0-9 and _");
+    }
+    const std::string field = std::string(kFieldAttributes) + "." + std::string(key);
+    Attribute a;
+    a.key.assign(key);
+    switch (value.kind()) {
+      case boost::json::kind::null:
+        in.cleared_attributes.push_back(std::move(a.key));
+        continue;
+      case boost::json::kind::string: {
+        const boost::json::string& text = value.get_string();
+        if (text.size() > kMaxAttributeStringBytes) {
+          return InvalidArgument(
+              field, "is too long: at most " + std::to_string(kMaxAttributeStringBytes) + " bytes");
+        }
+        CRIER_RETURN_IF_ERROR(CheckText(field, text, kMaxAttributeStringBytes,
+                                        /*allow_empty=*/true));
+        a.value = std::string(text);
+        break;
+      }
+      case boost::json::kind::bool_:
+        a.value = value.get_bool();
+        break;
+      case boost::json::kind::int64:
+      case boost::json::kind::uint64:
+      case boost::json::kind::double_: {
+        const double n = value.to_number<double>();
+        if (!std::isfinite(n)) return InvalidArgument(field, "must be a finite number");
+        a.value = n;
+        break;
+      }
+      case boost::json::kind::object: {
+        const boost::json::object& o = value.get_object();
+        const boost::json::value* t = o.if_contains("time");
+        Time time;
+        if (o.size() != 1 || t == nullptr || !t->is_string() ||
+            !ParseRfc3339(std::string_view(t->get_string().data(), t->get_string().size()),
+                          &time)) {
+          return InvalidArgument(field,
+                                 "a time must be {\"time\": \"<RFC 3339>\"}, e.g. "
+                                 "{\"time\": \"1990-05-01T00:00:00Z\"}");
+        }
+        a.value = time;
+        break;
+      }
+      default:
+        return InvalidArgument(field, std::string(kMsgAttributeValue));
+    }
+    in.attributes.push_back(std::move(a));
+  }
+  if (in.attributes.size() > kMaxAttributesPerContact) {
+    return InvalidArgument(std::string(kFieldAttributes),
+                           "has " + std::to_string(in.attributes.size()) + " attributes, at most " +
+                               std::to_string(kMaxAttributesPerContact) + " allowed");
+  }
+  return Status::Ok();
+}
+
+// A CSV attribute column: "attr.KEY" or "attr.KEY:TYPE".
+struct AttributeColumn {
+  std::string_view key;
+  std::string_view type;  // "string", "number", "bool" or "time"
+};
+
+std::optional<AttributeColumn> ParseAttributeColumn(std::string_view column) {
+  if (!column.starts_with(kCsvAttributePrefix)) return std::nullopt;
+  std::string_view rest = column.substr(kCsvAttributePrefix.size());
+  AttributeColumn out{rest, "string"};
+  if (const auto colon = rest.find(':'); colon != std::string_view::npos) {
+    out.key = rest.substr(0, colon);
+    out.type = rest.substr(colon + 1);
+  }
+  return out;
+}
+
+bool KnownAttributeType(std::string_view type) {
+  return type == "string" || type == "number" || type == "bool" || type == "time";
+}
 
 std::string_view Trim(std::string_view s) {
   const auto b = s.find_first_not_of(" \t");
@@ -100,10 +199,38 @@ Result<boost::json::value> CellToJson(std::string_view column, std::string_view 
     }
     return boost::json::value(std::move(tags));
   }
-  if (column == "last_inbound_at" || column == "subscription" || column == "window_opener") {
+  if (column == "last_inbound_at" || column == "subscription" || column == "window_opener" ||
+      column == "conversation_state") {
     return boost::json::value(Trim(cell));
   }
   return boost::json::value(cell);
+}
+
+// One attribute cell, typed by its column's suffix.
+Result<boost::json::value> AttributeCellToJson(std::string_view column, std::string_view type,
+                                               std::string_view cell) {
+  if (type == "string") return boost::json::value(cell);
+  const std::string_view t = Trim(cell);
+  if (type == "number") {
+    double n = 0;
+    const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), n);
+    if (t.empty() || ec != std::errc() || end != t.data() + t.size() || !std::isfinite(n)) {
+      return InvalidArgument(std::string(column), std::string(kMsgWantNumber));
+    }
+    return boost::json::value(n);
+  }
+  if (type == "bool") {
+    if (t == "true" || t == "1") return boost::json::value(true);
+    if (t == "false" || t == "0") return boost::json::value(false);
+    return InvalidArgument(std::string(column), "must be true or false (or 1 or 0)");
+  }
+  Time time;
+  if (!ParseRfc3339(t, &time)) {
+    return InvalidArgument(std::string(column), std::string(kMsgWantRfc3339));
+  }
+  boost::json::object o;
+  o["time"] = t;
+  return boost::json::value(std::move(o));
 }
 
 }  // namespace
@@ -153,7 +280,7 @@ Result<ContactInput> ContactInputFromJson(const boost::json::object& row,
   auto tz = r.OptString("time_zone");
   if (!tz.ok()) return tz.error();
   if (tz->has_value() && !(*tz)->empty()) {
-    CRIER_RETURN_IF_ERROR(CheckTimeZone("time_zone", **tz));
+    CRIER_RETURN_IF_ERROR(CheckContactTimeZone("time_zone", **tz));
     in.time_zone = std::move(**tz);
   }
 
@@ -188,6 +315,28 @@ Result<ContactInput> ContactInputFromJson(const boost::json::object& row,
   auto blocked = r.OptBool(kFieldBlocked);
   if (!blocked.ok()) return blocked.error();
   in.blocked = *blocked;
+
+  auto attributes = r.OptObject(kFieldAttributes);
+  if (!attributes.ok()) return attributes.error();
+  if (*attributes != nullptr) CRIER_RETURN_IF_ERROR(ReadAttributes(**attributes, in));
+
+  auto conversation = r.OptString("conversation_state");
+  if (!conversation.ok()) return conversation.error();
+  if (conversation->has_value()) {
+    in.conversation_state = ParseConversationState(**conversation);
+    if (!in.conversation_state) {
+      return InvalidArgument("conversation_state",
+                             "must be \"open\", \"in_progress\" or \"closed\"");
+    }
+  }
+
+  auto assignee = r.OptString("assignee");
+  if (!assignee.ok()) return assignee.error();
+  if (assignee->has_value()) {
+    CRIER_RETURN_IF_ERROR(
+        CheckText("assignee", **assignee, kMaxContactTextChars, /*allow_empty=*/true));
+    in.assignee = std::move(**assignee);
+  }
   return in;
 }
 
@@ -195,13 +344,35 @@ Status CheckCsvHeader(std::span<const std::string> columns, bool has_default_acc
   std::vector<std::string_view> seen;
   for (const std::string& raw : columns) {
     const std::string_view column = Trim(raw);
-    if (std::find(kContactInputFields.begin(), kContactInputFields.end(), column) ==
-        kContactInputFields.end()) {
+    if (const auto attr = ParseAttributeColumn(column)) {
+      if (!IsAttributeKey(attr->key)) {
+        return InvalidArgument(std::string(column),
+                               "attribute key must be 1 to 64 of A-Z, a-z, 0-9 and _");
+      }
+      if (!KnownAttributeType(attr->type)) {
+        return InvalidArgument(std::string(column),
+                               "attribute type must be string, number, bool or time");
+      }
+      for (std::string_view other : seen) {
+        const auto prior = ParseAttributeColumn(other);
+        if (prior && prior->key == attr->key) {
+          return InvalidArgument(std::string(column),
+                                 "CSV column for this attribute appears twice");
+        }
+      }
+      seen.push_back(column);
+      continue;
+    }
+    if (column == kFieldAttributes ||
+        std::find(kContactInputFields.begin(), kContactInputFields.end(), column) ==
+            kContactInputFields.end()) {
       std::string expected;
       for (std::string_view f : kContactInputFields) {
+        if (f == kFieldAttributes) continue;
         if (!expected.empty()) expected += ", ";
         expected += f;
       }
+      expected += ", attr.KEY[:string|number|bool|time]";
       return InvalidArgument(std::string(column),
                              "unknown CSV column; expected columns: " + expected);
     }
@@ -229,14 +400,34 @@ Result<ContactInput> ContactInputFromCsv(std::span<const std::string> columns,
                                    " fields but the header has " + std::to_string(columns.size()));
   }
   boost::json::object row;
+  boost::json::object attributes;
   for (std::size_t i = 0; i < columns.size(); ++i) {
     if (cells[i].empty()) continue;
     const std::string_view column = Trim(columns[i]);
+    if (const auto attr = ParseAttributeColumn(column)) {
+      auto value = AttributeCellToJson(column, attr->type, cells[i]);
+      if (!value.ok()) return value.error();
+      attributes[attr->key] = std::move(*value);
+      continue;
+    }
     auto value = CellToJson(column, cells[i]);
     if (!value.ok()) return value.error();
     row[column] = std::move(*value);
   }
-  return ContactInputFromJson(row, default_account);
+  if (!attributes.empty()) row[kFieldAttributes] = std::move(attributes);
+  auto in = ContactInputFromJson(row, default_account);
+  if (!in.ok() && in.error().field.starts_with(std::string(kFieldAttributes) + ".")) {
+    // Name the CSV column, not the JSON path the cell was turned into.
+    const std::string_view key =
+        std::string_view(in.error().field).substr(kFieldAttributes.size() + 1);
+    for (const std::string& raw : columns) {
+      const auto attr = ParseAttributeColumn(Trim(raw));
+      if (attr && attr->key == key) {
+        return InvalidArgument(std::string(Trim(raw)), in.error().message);
+      }
+    }
+  }
+  return in;
 }
 
 std::optional<ImportFormat> ParseImportFormat(std::string_view name) {
@@ -262,8 +453,41 @@ std::optional<ImportFormat> ImportFormatFromContentType(std::string_view content
 
 namespace {
 
-ParsedImport ParseJsonl(std::string_view body, std::optional<Id> default_account) {
-  ParsedImport out;
+// Parses one JSON line at a time without heap allocations in the common case: the parser is
+// reused and each line's values live in a stack buffer (spilling to the heap only for lines
+// larger than it).
+class JsonLineReader {
+ public:
+  JsonLineReader() : parser_(boost::json::storage_ptr(), ParseOptions()) {}
+
+  // The line's value, valid until the next call; an error names the byte it failed at.
+  Result<const boost::json::value*> Read(std::string_view text) {
+    value_ = nullptr;  // frees into the resource before the resource lets go of its memory
+    resource_.release();
+    parser_.reset(boost::json::storage_ptr(&resource_));
+    boost::json::error_code ec;
+    const std::size_t consumed = parser_.write(text.data(), text.size(), ec);
+    if (ec) {
+      return InvalidArgument(
+          "", "malformed JSON at byte " + std::to_string(consumed) + ": " + ec.message());
+    }
+    value_ = parser_.release();
+    return &value_;
+  }
+
+ private:
+  static boost::json::parse_options ParseOptions() { return {}; }
+
+  alignas(std::max_align_t) unsigned char buffer_[16 * 1024];
+  boost::json::monotonic_resource resource_{buffer_, sizeof(buffer_)};
+  boost::json::parser parser_;
+  boost::json::value value_;
+};
+
+Status ForEachJsonlChunk(std::string_view body, std::optional<Id> default_account,
+                         std::size_t chunk_rows, const std::function<Status(ParsedImport&)>& sink) {
+  ParsedImport chunk;
+  JsonLineReader reader;
   int line = 0;
   std::size_t start = 0;
   while (start < body.size()) {
@@ -274,29 +498,35 @@ ParsedImport ParseJsonl(std::string_view body, std::optional<Id> default_account
     ++line;
     if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
     if (text.find_first_not_of(" \t") == std::string_view::npos) continue;
-    ++out.received;
-    auto value = ParseJson(text, "");
+    ++chunk.received;
+    auto value = reader.Read(text);
     if (!value.ok()) {
-      out.errors.push_back({line, "", value.error().message});
-      continue;
-    }
-    if (!value->is_object()) {
-      out.errors.push_back(
+      chunk.errors.push_back({line, "", value.error().message});
+    } else if (!(*value)->is_object()) {
+      chunk.errors.push_back(
           {line, "",
-           "each line must be a JSON object (got " + std::string(JsonTypeName(*value)) + ")"});
-      continue;
+           "each line must be a JSON object (got " + std::string(JsonTypeName(**value)) + ")"});
+    } else {
+      auto input = ContactInputFromJson((*value)->get_object(), default_account);
+      if (!input.ok()) {
+        chunk.errors.push_back({line, input.error().field, input.error().message});
+      } else {
+        chunk.rows.push_back({line, std::move(*input)});
+      }
     }
-    auto input = ContactInputFromJson(value->get_object(), default_account);
-    if (!input.ok()) {
-      out.errors.push_back({line, input.error().field, input.error().message});
-      continue;
+    if (static_cast<std::size_t>(chunk.received) >= chunk_rows) {
+      CRIER_RETURN_IF_ERROR(sink(chunk));
+      chunk.received = 0;
+      chunk.rows.clear();
+      chunk.errors.clear();
     }
-    out.rows.push_back({line, std::move(*input)});
   }
-  return out;
+  if (chunk.received > 0) return sink(chunk);
+  return Status::Ok();
 }
 
-Result<ParsedImport> ParseCsvImport(std::string_view body, std::optional<Id> default_account) {
+Status ForEachCsvChunk(std::string_view body, std::optional<Id> default_account,
+                       std::size_t chunk_rows, const std::function<Status(ParsedImport&)>& sink) {
   const std::vector<CsvRecord> records = ParseCsv(body);
   if (records.empty()) {
     return InvalidArgument(std::string(kBodyField),
@@ -311,34 +541,58 @@ Result<ParsedImport> ParseCsvImport(std::string_view body, std::optional<Id> def
   }
   CRIER_RETURN_IF_ERROR(CheckCsvHeader(header.fields, default_account.has_value()));
 
-  ParsedImport out;
+  ParsedImport chunk;
   for (std::size_t i = 1; i < records.size(); ++i) {
     const CsvRecord& record = records[i];
-    ++out.received;
+    ++chunk.received;
     if (!record.error.empty()) {
-      out.errors.push_back({record.line, "", record.error});
-      continue;
+      chunk.errors.push_back({record.line, "", record.error});
+    } else {
+      auto input = ContactInputFromCsv(header.fields, record.fields, default_account);
+      if (!input.ok()) {
+        chunk.errors.push_back({record.line, input.error().field, input.error().message});
+      } else {
+        chunk.rows.push_back({record.line, std::move(*input)});
+      }
     }
-    auto input = ContactInputFromCsv(header.fields, record.fields, default_account);
-    if (!input.ok()) {
-      out.errors.push_back({record.line, input.error().field, input.error().message});
-      continue;
+    if (static_cast<std::size_t>(chunk.received) >= chunk_rows) {
+      CRIER_RETURN_IF_ERROR(sink(chunk));
+      chunk.received = 0;
+      chunk.rows.clear();
+      chunk.errors.clear();
     }
-    out.rows.push_back({record.line, std::move(*input)});
   }
-  return out;
+  if (chunk.received > 0) return sink(chunk);
+  return Status::Ok();
 }
 
 }  // namespace
 
-Result<ParsedImport> ParseContactImport(std::string_view body, ImportFormat format,
-                                        std::optional<Id> default_account) {
+Status ForEachImportChunk(std::string_view body, ImportFormat format,
+                          std::optional<Id> default_account, std::size_t chunk_rows,
+                          const std::function<Status(ParsedImport& chunk)>& sink) {
+  if (chunk_rows == 0) return InvalidArgument("chunk_rows", "must be at least 1");
   try {
-    if (format == ImportFormat::kJsonl) return ParseJsonl(body, default_account);
-    return ParseCsvImport(body, default_account);
+    if (format == ImportFormat::kJsonl) {
+      return ForEachJsonlChunk(body, default_account, chunk_rows, sink);
+    }
+    return ForEachCsvChunk(body, default_account, chunk_rows, sink);
   } catch (const std::exception& e) {  // Boost.JSON allocation failures and the like
     return Internal(std::string("reading the import failed: ") + e.what());
   }
+}
+
+Result<ParsedImport> ParseContactImport(std::string_view body, ImportFormat format,
+                                        std::optional<Id> default_account) {
+  ParsedImport out;
+  const Status read =
+      ForEachImportChunk(body, format, default_account, std::numeric_limits<std::size_t>::max(),
+                         [&](ParsedImport& chunk) {
+                           out = std::move(chunk);
+                           return Status::Ok();
+                         });
+  if (!read.ok()) return read.error();
+  return out;
 }
 
 Status CheckInteractionNotInFuture(const ContactInput& in, Time now) {

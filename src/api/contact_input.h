@@ -7,6 +7,7 @@
 
 #include <array>
 #include <boost/json.hpp>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -20,7 +21,8 @@
 namespace crier::api {
 
 // The field names of a contact input, which are also the allowed CSV columns.
-inline constexpr std::array<std::string_view, 11> kContactInputFields = {"channel_account_id",
+// (CSV has no `attributes` column: each attribute is a column of its own, see below.)
+inline constexpr std::array<std::string_view, 14> kContactInputFields = {"channel_account_id",
                                                                          "platform_user_id",
                                                                          "name",
                                                                          "first_name",
@@ -30,12 +32,22 @@ inline constexpr std::array<std::string_view, 11> kContactInputFields = {"channe
                                                                          "tags",
                                                                          "last_inbound_at",
                                                                          "window_opener",
-                                                                         "blocked"};
+                                                                         "blocked",
+                                                                         "attributes",
+                                                                         "conversation_state",
+                                                                         "assignee"};
+
+// CSV: one column per attribute, named "attr.KEY" with an optional type suffix:
+// "attr.city" (string), "attr.spend:number", "attr.vip:bool" (true/false/1/0),
+// "attr.birthday:time" (RFC 3339). An empty cell leaves the attribute as it is.
+inline constexpr std::string_view kCsvAttributePrefix = "attr.";
 
 // CSV cells of the `tags` column hold several tags separated by this character.
 inline constexpr char kCsvTagSeparator = '|';
 
 // Reads one contact input. `default_account` fills channel_account_id when the row has none.
+// "attributes" is an object of key -> string, number, boolean, {"time": RFC 3339} or null
+// (null removes the attribute); keys given are set, keys not given are kept.
 // Unknown fields, wrong types and invalid values fail naming the field ("tags[2]",
 // "last_inbound_at").
 Result<ContactInput> ContactInputFromJson(const boost::json::object& row,
@@ -72,6 +84,14 @@ struct ParsedImport {
   std::vector<ImportRow> rows;         // the good rows, in file order
   std::vector<ImportRowError> errors;  // the bad rows, in file order
 };
+
+// Reads an import file in chunks of at most `chunk_rows` rows and hands each chunk (its good
+// rows and its bad rows) to `sink`, in file order, reusing the chunk's storage. Stops at the
+// first error of `sink` and returns it. Fails before any chunk when the file as a whole cannot
+// be read (see ParseContactImport).
+Status ForEachImportChunk(std::string_view body, ImportFormat format,
+                          std::optional<Id> default_account, std::size_t chunk_rows,
+                          const std::function<Status(ParsedImport& chunk)>& sink);
 
 // A last interaction later than `now` (plus a little clock skew) cannot have happened; taken
 // on trust it would make crier think a window is open that the platform knows is not.

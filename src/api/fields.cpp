@@ -1,5 +1,7 @@
 #include "api/fields.h"
 
+#include <date/tz.h>
+
 #include <cmath>
 #include <limits>
 
@@ -219,6 +221,37 @@ Status CheckTimeZone(std::string_view field, std::string_view name) {
                            "must be an IANA time zone name, e.g. UTC or Asia/Taipei");
   }
   return Status::Ok();
+}
+
+namespace {
+
+bool IsFixedOffset(std::string_view s) {
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  if (s.size() != 6 || (s[0] != '+' && s[0] != '-') || !digit(s[1]) || !digit(s[2]) ||
+      s[3] != ':' || !digit(s[4]) || !digit(s[5])) {
+    return false;
+  }
+  const int hours = (s[1] - '0') * 10 + (s[2] - '0');
+  const int minutes = (s[4] - '0') * 10 + (s[5] - '0');
+  if (minutes > 59) return false;
+  const int total = hours * 60 + minutes;
+  return s[0] == '+' ? total <= 14 * 60 : total <= 12 * 60;
+}
+
+}  // namespace
+
+Status CheckContactTimeZone(std::string_view field, std::string_view name) {
+  if (IsFixedOffset(name)) return Status::Ok();
+  // The shape check first: locate_zone must never see arbitrary input (and it is cheap).
+  if (CheckTimeZone(field, name).ok()) {
+    try {
+      if (date::locate_zone(name) != nullptr) return Status::Ok();
+    } catch (const std::exception&) {  // unknown name
+    }
+  }
+  return InvalidArgument(std::string(field),
+                         "must be an IANA time zone name such as Asia/Taipei, or a UTC offset "
+                         "such as +05:45");
 }
 
 }  // namespace crier::api

@@ -70,5 +70,8 @@ Status CheckText(std::string_view field, std::string_view text, std::size_t max_
                  bool allow_empty = false);
 // An IANA-style zone name ("UTC", "Asia/Taipei", "America/Argentina/Buenos_Aires").
 Status CheckTimeZone(std::string_view field, std::string_view name);
+// A contact's zone: a name in the system's IANA database ("Asia/Taipei", "UTC"), or a fixed
+// UTC offset "+HH:MM" / "-HH:MM" (from -12:00 to +14:00) when that is all a platform gives.
+Status CheckContactTimeZone(std::string_view field, std::string_view name);
 
 }  // namespace crier::api

@@ -18,6 +18,21 @@ namespace {
 // Create bodies are small; anything bigger than this is a mistake, not a broadcast.
 constexpr std::size_t kMaxJsonBodyBytes = 1 << 20;
 constexpr std::string_view kPrometheusContentType = "text/plain; version=0.0.4";
+// Rows per import transaction: large enough that commits cost little, small enough that the
+// parsed rows of one chunk stay a few MiB.
+constexpr std::size_t kImportChunkRows = 10000;
+
+// The row index of a store error about "rows[N]...", if it is one.
+std::optional<std::size_t> RowIndex(const Error& error) {
+  constexpr std::string_view kPrefix = "rows[";
+  const std::string_view field = error.field;
+  if (error.code != ErrorCode::kInvalidArgument || !field.starts_with(kPrefix)) return std::nullopt;
+  std::size_t n = 0;
+  const char* first = field.data() + kPrefix.size();
+  const auto [end, ec] = std::from_chars(first, field.data() + field.size(), n);
+  if (ec != std::errc() || end == field.data() + field.size() || *end != ']') return std::nullopt;
+  return n;
+}
 
 using Json = boost::json::object;
 
@@ -201,65 +216,231 @@ net::Response ImportContacts(RequestContext& c) {
     if (!account.ok()) return ErrorResponse(account.error());
   }
 
-  auto parsed = ParseContactImport(c.request.body, *format, *default_account);
-  if (!parsed.ok()) return ErrorResponse(parsed.error());
-
-  // Rows naming an account that does not exist are bad rows like any other, so that the
-  // good rows still go in.
+  // The body is read in chunks, each written in one transaction: memory beyond the body stays
+  // bounded, and a crash mid-import leaves whole chunks (every row before some line), never a
+  // half-written one. Re-sending the file is safe: rows are upserts.
   std::map<Id, bool> account_exists;
   std::vector<ContactInput> good;
-  good.reserve(parsed->rows.size());
-  std::vector<ImportRowError> errors = std::move(parsed->errors);
-  for (ImportRow& row : parsed->rows) {
-    const Id id = row.input.channel_account_id;
-    auto it = account_exists.find(id);
-    if (it == account_exists.end()) {
-      auto account = c.store.GetChannelAccount(id);
-      if (!account.ok() && account.error().code != ErrorCode::kNotFound) {
-        return ErrorResponse(account.error());
-      }
-      it = account_exists.emplace(id, account.ok()).first;
-    }
-    if (!it->second) {
-      errors.push_back({row.line, "channel_account_id",
-                        "channel account " + std::to_string(id) + " does not exist"});
-      continue;
-    }
-    if (auto s = CheckInteractionNotInFuture(row.input, c.clock.Now()); !s.ok()) {
-      errors.push_back({row.line, s.error().field, s.error().message});
-      continue;
-    }
-    good.push_back(std::move(row.input));
-  }
-  std::stable_sort(
-      errors.begin(), errors.end(),
-      [](const ImportRowError& a, const ImportRowError& b) { return a.line < b.line; });
-
+  std::vector<int> good_lines;
+  std::vector<ImportRowError> reported;
+  std::int64_t received = 0;
+  std::int64_t imported = 0;
+  std::int64_t error_count = 0;
   UpsertSummary summary;
-  if (!good.empty()) {
-    auto upserted = c.store.UpsertContacts(good, c.clock.Now());
-    if (!upserted.ok()) return ErrorResponse(upserted.error());
-    summary = std::move(*upserted);
+  auto report = [&](ImportRowError e) {
+    ++error_count;
+    if (reported.size() < kMaxReportedImportErrors) reported.push_back(std::move(e));
+  };
+  const Status read = ForEachImportChunk(
+      c.request.body, *format, *default_account, kImportChunkRows,
+      [&](ParsedImport& chunk) -> Status {
+        received += chunk.received;
+        // Rows naming an account that does not exist are bad rows like any other, so that the
+        // good rows still go in.
+        std::vector<ImportRowError> errors = std::move(chunk.errors);
+        good.clear();
+        good_lines.clear();
+        const Time now = c.clock.Now();
+        for (ImportRow& row : chunk.rows) {
+          const Id id = row.input.channel_account_id;
+          auto it = account_exists.find(id);
+          if (it == account_exists.end()) {
+            auto account = c.store.GetChannelAccount(id);
+            if (!account.ok() && account.error().code != ErrorCode::kNotFound) {
+              return account.error();
+            }
+            it = account_exists.emplace(id, account.ok()).first;
+          }
+          if (!it->second) {
+            errors.push_back({row.line, "channel_account_id",
+                              "channel account " + std::to_string(id) + " does not exist"});
+            continue;
+          }
+          if (auto s = CheckInteractionNotInFuture(row.input, now); !s.ok()) {
+            errors.push_back({row.line, s.error().field, s.error().message});
+            continue;
+          }
+          good.push_back(std::move(row.input));
+          good_lines.push_back(row.line);
+        }
+        // A row the store refuses (e.g. more attributes than allowed once merged with the
+        // stored ones) is reported and the chunk written again without it.
+        while (!good.empty()) {
+          auto upserted = c.store.UpsertContacts(good, now);
+          if (upserted.ok()) {
+            summary.created += upserted->created;
+            summary.updated += upserted->updated;
+            imported += static_cast<std::int64_t>(good.size());
+            break;
+          }
+          const auto index = RowIndex(upserted.error());
+          if (!index || *index >= good.size()) return upserted.error();
+          std::string field = upserted.error().field;
+          field.erase(0, field.find('.') + 1);  // "rows[3].attributes" -> "attributes"
+          errors.push_back({good_lines[*index], field, upserted.error().message});
+          good.erase(good.begin() + static_cast<std::ptrdiff_t>(*index));
+          good_lines.erase(good_lines.begin() + static_cast<std::ptrdiff_t>(*index));
+        }
+        std::stable_sort(
+            errors.begin(), errors.end(),
+            [](const ImportRowError& a, const ImportRowError& b) { return a.line < b.line; });
+        for (ImportRowError& e : errors) report(std::move(e));
+        return Status::Ok();
+      });
+  if (!read.ok()) {
+    if (imported == 0) return ErrorResponse(read.error());
+    // Earlier chunks are in: say how far the import got.
+    Error error = read.error();
+    error.message += " (" + std::to_string(imported) + " rows of earlier chunks were imported)";
+    return ErrorResponse(error);
   }
 
   boost::json::array error_list;
-  const std::size_t reported = std::min(errors.size(), kMaxReportedImportErrors);
-  for (std::size_t i = 0; i < reported; ++i) {
-    Json e;
-    e["line"] = errors[i].line;
-    if (!errors[i].field.empty()) e["field"] = errors[i].field;
-    e["message"] = errors[i].message;
-    error_list.emplace_back(std::move(e));
+  for (const ImportRowError& e : reported) {
+    Json item;
+    item["line"] = e.line;
+    if (!e.field.empty()) item["field"] = e.field;
+    item["message"] = e.message;
+    error_list.emplace_back(std::move(item));
   }
   Json body;
-  body["received"] = parsed->received;
-  body["imported"] = static_cast<std::int64_t>(good.size());
+  body["received"] = received;
+  body["imported"] = imported;
   body["created"] = summary.created;
   body["updated"] = summary.updated;
   body["errors"] = std::move(error_list);
-  body["errors_omitted"] = static_cast<std::int64_t>(errors.size() - reported);
+  body["errors_omitted"] = error_count - static_cast<std::int64_t>(reported.size());
   return Ok(200, body);
 }
+
+// ---- tags ---------------------------------------------------------------------------------
+
+// At most this many ids per bulk tag change: one transaction must stay short.
+constexpr std::size_t kMaxTagContactIds = 10000;
+
+Json TagJson(const TagInfo& tag) {
+  Json out;
+  out["name"] = tag.name;
+  out["contacts"] = tag.contacts;
+  return out;
+}
+
+Result<Json> ObjectBody(const net::Request& request) {
+  auto body = JsonBody(request);
+  if (!body.ok()) return body.error();
+  if (!body->is_object()) {
+    return InvalidArgument(std::string(kBodyField), std::string(kMsgWantObject));
+  }
+  return std::move(body->get_object());
+}
+
+// {"name": "..."} with nothing else.
+Result<std::string> TagNameBody(const net::Request& request) {
+  auto body = ObjectBody(request);
+  if (!body.ok()) return body.error();
+  ObjectReader r(*body, "");
+  CRIER_RETURN_IF_ERROR(r.RejectUnknown({"name"}));
+  auto name = r.String("name");
+  if (!name.ok()) return name.error();
+  CRIER_RETURN_IF_ERROR(CheckText("name", *name, kMaxTagChars));
+  return std::move(*name);
+}
+
+net::Response ListTags(RequestContext& c) {
+  auto tags = c.store.ListTags();
+  if (!tags.ok()) return ErrorResponse(tags.error());
+  boost::json::array items;
+  items.reserve(tags->size());
+  for (const TagInfo& tag : *tags) items.emplace_back(TagJson(tag));
+  Json body;
+  body["items"] = std::move(items);
+  return Ok(200, body);
+}
+
+net::Response CreateTag(RequestContext& c) {
+  if (c.request.body.size() > kMaxJsonBodyBytes) return TooLarge();
+  auto name = TagNameBody(c.request);
+  if (!name.ok()) return ErrorResponse(name.error());
+  if (auto created = c.store.CreateTag(*name); !created.ok()) {
+    return ErrorResponse(created.error());
+  }
+  return Ok(201, TagJson(TagInfo{*name, 0}));
+}
+
+net::Response RenameTag(RequestContext& c) {
+  if (c.request.body.size() > kMaxJsonBodyBytes) return TooLarge();
+  const std::string& from = c.PathName("name");
+  auto to = TagNameBody(c.request);
+  if (!to.ok()) return ErrorResponse(to.error());
+  if (auto renamed = c.store.RenameTag(from, *to); !renamed.ok()) {
+    return ErrorResponse(renamed.error());
+  }
+  auto tags = c.store.ListTags();
+  if (!tags.ok()) return ErrorResponse(tags.error());
+  for (const TagInfo& tag : *tags) {
+    if (tag.name == *to) return Ok(200, TagJson(tag));
+  }
+  return ErrorResponse(Internal("the renamed tag is missing"));
+}
+
+net::Response DeleteTag(RequestContext& c) {
+  const std::string& name = c.PathName("name");
+  if (auto deleted = c.store.DeleteTag(name); !deleted.ok()) {
+    return ErrorResponse(deleted.error());
+  }
+  Json body;
+  body["name"] = name;
+  body["deleted"] = true;
+  return Ok(200, body);
+}
+
+Result<std::vector<Id>> ContactIdsBody(const net::Request& request) {
+  auto body = ObjectBody(request);
+  if (!body.ok()) return body.error();
+  ObjectReader r(*body, "");
+  CRIER_RETURN_IF_ERROR(r.RejectUnknown({"contact_ids"}));
+  auto array = r.OptArray("contact_ids");
+  if (!array.ok()) return array.error();
+  if (*array == nullptr) return InvalidArgument("contact_ids", std::string(kMsgRequired));
+  if ((*array)->size() > kMaxTagContactIds) {
+    return InvalidArgument("contact_ids", "has " + std::to_string((*array)->size()) +
+                                              " ids, at most " + std::to_string(kMaxTagContactIds) +
+                                              " allowed");
+  }
+  std::vector<Id> ids;
+  ids.reserve((*array)->size());
+  for (std::size_t i = 0; i < (*array)->size(); ++i) {
+    const boost::json::value& v = (**array)[i];
+    if (!v.is_int64() || v.get_int64() <= 0) {
+      return InvalidArgument(ElementPath("contact_ids", i), std::string(kMsgWantPositiveId));
+    }
+    ids.push_back(v.get_int64());
+  }
+  return ids;
+}
+
+net::Response ChangeTagMembership(RequestContext& c, bool add) {
+  if (c.request.body.size() > kMaxJsonBodyBytes) return TooLarge();
+  const std::string& tag = c.PathName("name");
+  if (add) {
+    if (auto s = CheckText("name", tag, kMaxTagChars); !s.ok()) return ErrorResponse(s.error());
+  }
+  auto ids = ContactIdsBody(c.request);
+  if (!ids.ok()) return ErrorResponse(ids.error());
+  auto changed = add ? c.store.AddTagToContacts(tag, *ids, c.clock.Now())
+                     : c.store.RemoveTagFromContacts(tag, *ids, c.clock.Now());
+  if (!changed.ok()) return ErrorResponse(changed.error());
+  boost::json::array unknown;
+  for (Id id : changed->unknown_contact_ids) unknown.emplace_back(id);
+  Json body;
+  body["tag"] = tag;
+  body["changed"] = changed->changed;
+  body["unknown_contact_ids"] = std::move(unknown);
+  return Ok(200, body);
+}
+
+net::Response AddTagContacts(RequestContext& c) { return ChangeTagMembership(c, true); }
+net::Response RemoveTagContacts(RequestContext& c) { return ChangeTagMembership(c, false); }
 
 // ---- broadcasts ---------------------------------------------------------------------------
 
@@ -349,6 +530,12 @@ constexpr std::array kRoutes = {
     ApiRoute{"GET", "/v1/contacts", &ListContacts},
     ApiRoute{"GET", "/v1/contacts/{id}", &GetContact},
     ApiRoute{"POST", "/v1/contacts/import", &ImportContacts},
+    ApiRoute{"GET", "/v1/tags", &ListTags},
+    ApiRoute{"POST", "/v1/tags", &CreateTag},
+    ApiRoute{"PATCH", "/v1/tags/{name}", &RenameTag},
+    ApiRoute{"DELETE", "/v1/tags/{name}", &DeleteTag},
+    ApiRoute{"POST", "/v1/tags/{name}/contacts", &AddTagContacts},
+    ApiRoute{"DELETE", "/v1/tags/{name}/contacts", &RemoveTagContacts},
     ApiRoute{"POST", "/v1/broadcasts", &CreateBroadcast},
     ApiRoute{"GET", "/v1/broadcasts", &ListBroadcasts},
     ApiRoute{"GET", "/v1/broadcasts/{id}", &GetBroadcast},
@@ -365,6 +552,14 @@ Id RequestContext::PathId(std::string_view name) const {
     if (key == name) return id;
   }
   return 0;  // unreachable for the patterns above: every handler asks for its own parameter
+}
+
+const std::string& RequestContext::PathName(std::string_view name) const {
+  static const std::string kNone;
+  for (const auto& [key, value] : names) {
+    if (key == name) return value;
+  }
+  return kNone;  // unreachable: only routes with {name} ask for it
 }
 
 std::span<const ApiRoute> ApiRoutes() { return kRoutes; }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <span>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -16,16 +17,19 @@
 
 namespace crier::api {
 
-// What a handler gets: the dependencies, the request, and its path parameters, already
-// checked to be positive integer ids.
+// What a handler gets: the dependencies, the request, and its path parameters: `{name}` as
+// decoded text, every other one already checked to be a positive integer id.
 struct RequestContext {
   Store& store;
   engine::Engine& engine;
   const Clock& clock;
   const net::Request& request;
   std::vector<std::pair<std::string_view, Id>> ids;
+  // Text path parameters (only `{name}`, a tag name), percent-decoded.
+  std::vector<std::pair<std::string_view, std::string>> names;
 
   Id PathId(std::string_view name) const;
+  const std::string& PathName(std::string_view name) const;
 };
 
 using RouteHandler = net::Response (*)(RequestContext&);

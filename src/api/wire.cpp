@@ -1,5 +1,8 @@
 #include "api/wire.h"
 
+#include <type_traits>
+#include <variant>
+
 namespace crier::api {
 namespace {
 
@@ -64,6 +67,28 @@ boost::json::object ToJson(const Contact& contact) {
   out["time_zone"] = contact.time_zone;
   out["subscription"] = std::move(subscription);
   out["tags"] = std::move(tags);
+  boost::json::object attributes;
+  for (const Attribute& a : contact.attributes) {
+    attributes[a.key] = std::visit(
+        [](const auto& v) -> boost::json::value {
+          using T = std::decay_t<decltype(v)>;
+          if constexpr (std::is_same_v<T, Time>) {
+            boost::json::object time;
+            time["time"] = FormatRfc3339(v);
+            return time;
+          } else {
+            return boost::json::value(v);
+          }
+        },
+        a.value);
+  }
+  out["attributes"] = std::move(attributes);
+  if (contact.conversation_state) {
+    out["conversation_state"] = ToString(*contact.conversation_state);
+  } else {
+    out["conversation_state"] = nullptr;
+  }
+  out["assignee"] = contact.assignee;
   out["identities"] = std::move(identities);
   out["created_at"] = FormatRfc3339(contact.created_at);
   out["updated_at"] = FormatRfc3339(contact.updated_at);
