@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -764,6 +766,113 @@ TEST(FilterDurationTest, ParseAndFormat) {
   EXPECT_EQ(FormatDuration(90min), "90m");
   EXPECT_EQ(FormatDuration(0ms), "0m");
   EXPECT_EQ(FormatDuration(1ms), "1ms");
+}
+
+// Deterministic (seeded) random trees: every well-formed tree survives the text form.
+Node RandomTree(std::mt19937& rng, int depth) {
+  const auto pick = [&rng](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+  const std::vector<std::string> names = {"vip", "a b", "會員", "x\"y", "and", "t-1.2", "\\"};
+  const auto name = [&] { return names[pick(static_cast<int>(names.size()))]; };
+  const Cmp cmps[] = {Cmp::kEq, Cmp::kNe, Cmp::kLt, Cmp::kLe, Cmp::kGt, Cmp::kGe};
+  const auto when = [&]() -> TimeCmp {
+    const Cmp cmp = cmps[pick(6)];
+    if (pick(2) == 0) return Ago(cmp, Duration(static_cast<std::int64_t>(rng() % 100'000'000)));
+    return Abs(cmp, FromUnixMillis(static_cast<std::int64_t>(rng()) * 1000 + pick(1000)));
+  };
+  if (depth > 0 && pick(3) != 0) {
+    const int kind = pick(3);
+    if (kind == 2) return Not(RandomTree(rng, depth - 1));
+    std::vector<Node> children;
+    for (int i = 0, n = 2 + pick(3); i < n; ++i) children.push_back(RandomTree(rng, depth - 1));
+    return kind == 0 ? And(std::move(children)) : Or(std::move(children));
+  }
+  switch (pick(11)) {
+    case 0:
+      return Leaf(TagPred{static_cast<TagMatch>(pick(3)), {name(), name()}});
+    case 1:
+      return Leaf(SubscriptionPred{static_cast<SubscriptionStatus>(pick(2))});
+    case 2:
+      return Leaf(SubscribedAtPred{when()});
+    case 3:
+      return Leaf(InteractedPred{pick(2) ? std::optional<Id>(1 + pick(99)) : std::nullopt, when()});
+    case 4: {
+      const AttrOp op = static_cast<AttrOp>(pick(8));
+      if (op == AttrOp::kExists) return AttrNode("k", op, std::nullopt);
+      if (op == AttrOp::kContains) return AttrNode("k", op, name());
+      switch (pick(4)) {
+        case 0:
+          return AttrNode("k", op, name());
+        case 1:
+          return AttrNode("k", op, static_cast<double>(static_cast<std::int32_t>(rng())) / 7);
+        case 2:
+          return AttrNode("k", op == AttrOp::kEq ? op : AttrOp::kNe, pick(2) == 0);
+        default:
+          return AttrNode("k", op, FromUnixMillis(static_cast<std::int64_t>(rng()) * 1000));
+      }
+    }
+    case 5:
+      return Leaf(LocalePred{{name(), name()}});
+    case 6:
+      return Leaf(TimeZonePred{{name()}});
+    case 7:
+      return Leaf(ConversationPred{static_cast<ConversationState>(pick(3))});
+    case 8:
+      return Leaf(AssigneePred{pick(2) ? std::optional<std::string>(name()) : std::nullopt});
+    case 9:
+      return Leaf(AccountPred{1 + pick(1000)});
+    default:
+      return Leaf(IdsPred{{1, 2 + pick(10)}});
+  }
+}
+
+TEST(FilterTextTest, RandomTreesRoundTrip) {
+  std::mt19937 rng(20261121);
+  for (int i = 0; i < 2000; ++i) {
+    const Node n = RandomTree(rng, 4);
+    const std::string text = ToText(n);
+    auto back = ParseText(text);
+    ASSERT_TRUE(back.ok()) << text << ": " << back.error().ToString();
+    ASSERT_EQ(*back, n) << text << " -> " << ToText(*back);
+  }
+}
+
+// Mangled text never crashes the parser, and whatever it accepts is canonical after one trip.
+TEST(FilterParseTest, MangledTextIsRefusedOrCanonical) {
+  std::mt19937 rng(7);
+  const std::string alphabet = "()\"\\:@.,=!<>- \tandortagnotattr0123456789hdmsTZ\xe6";
+  const std::vector<std::string> seeds = {
+      "tag:vip and interacted < 24h and not tag:churned and attr.city = \"Taipei\"",
+      "(tag any(a, b) or subscribed_at >= 2026-11-01T00:00:00Z) and ids(1, 2)",
+      "not (locale in (\"zh_TW\") or attr.n <= -1.5e3) and assignee = none",
+  };
+  int accepted = 0;
+  for (int i = 0; i < 5000; ++i) {
+    std::string text = seeds[rng() % seeds.size()];
+    for (int edits = 1 + static_cast<int>(rng() % 4); edits > 0; --edits) {
+      const std::size_t at = rng() % (text.size() + 1);
+      switch (rng() % 3) {
+        case 0:
+          text.insert(at, 1, alphabet[rng() % alphabet.size()]);
+          break;
+        case 1:
+          if (at < text.size()) text.erase(at, 1);
+          break;
+        default:
+          if (at < text.size()) text[at] = alphabet[rng() % alphabet.size()];
+      }
+    }
+    auto n = ParseText(text);
+    if (!n.ok()) {
+      EXPECT_EQ(n.error().message.rfind("at ", 0), 0u) << text;
+      continue;
+    }
+    ++accepted;
+    const std::string canonical = ToText(*n);
+    auto again = ParseText(canonical);
+    ASSERT_TRUE(again.ok()) << text << " -> " << canonical;
+    EXPECT_EQ(*again, *n) << text << " -> " << canonical;
+  }
+  EXPECT_GT(accepted, 0);
 }
 
 }  // namespace
