@@ -112,22 +112,27 @@ TEST_F(AudienceApiTest, TimeZonesAreIanaNamesOrFixedOffsets) {
 
 TEST_F(AudienceApiTest, CsvAttributeColumnsAreTypedByTheirSuffix) {
   const std::string body =
-      "platform_user_id,attr.city,attr.spend:number,attr.vip:bool,attr.birthday:time,"
-      "conversation_state,assignee\n"
-      "u1,Taipei,120.5,true,1990-05-01T00:00:00Z,open,mei\n"  // line 2
-      "u2,,lots,,,,\n"                                        // line 3: bad number
-      "u3,,,maybe,,,\n"                                       // line 4: bad bool
-      "u4,,,,,closed,\n";                                     // line 5
+      std::string(
+          "platform_user_id,attr.city,attr.spend:number,attr.vip:bool,attr.birthday:time,"
+          "conversation_state,assignee\n"
+          "u1,Taipei,120.5,true,1990-05-01T00:00:00Z,open,mei\n"  // line 2
+          "u2,,lots,,,,\n"                                        // line 3: bad number
+          "u3,,,maybe,,,\n"                                       // line 4: bad bool
+          "u4,,,,,closed,\n") +                                   // line 5
+      "u5," +
+      std::string(kMaxAttributeStringBytes + 1, 'x') + ",,,,,\n";  // line 6: too long
   auto r = Call("POST", "/v1/contacts/import?format=csv&channel_account_id=" + a_, body);
   ASSERT_EQ(r.status, 200) << r.body;
   auto v = Json(r);
   EXPECT_EQ(v.at("imported"), 2);
   const auto& errors = v.at("errors").as_array();
-  ASSERT_EQ(errors.size(), 2u);
+  ASSERT_EQ(errors.size(), 3u);
   EXPECT_EQ(errors[0].at("line"), 3);
-  EXPECT_EQ(errors[0].at("field"), "attr.spend:number");
+  EXPECT_EQ(errors[0].at("field"), "attr.spend");
   EXPECT_EQ(errors[1].at("line"), 4);
-  EXPECT_EQ(errors[1].at("field"), "attr.vip:bool");
+  EXPECT_EQ(errors[1].at("field"), "attr.vip");
+  EXPECT_EQ(errors[2].at("line"), 6);
+  EXPECT_EQ(errors[2].at("field"), "attr.city");
 
   auto contacts = Json(Call("GET", "/v1/contacts"));
   const auto& first = contacts.at("items").as_array().at(0);

@@ -405,7 +405,9 @@ Result<ContactInput> ContactInputFromCsv(std::span<const std::string> columns,
     if (cells[i].empty()) continue;
     const std::string_view column = Trim(columns[i]);
     if (const auto attr = ParseAttributeColumn(column)) {
-      auto value = AttributeCellToJson(column, attr->type, cells[i]);
+      // Errors name the attribute without its type suffix: "attr.spend".
+      const std::string name = std::string(kCsvAttributePrefix) + std::string(attr->key);
+      auto value = AttributeCellToJson(name, attr->type, cells[i]);
       if (!value.ok()) return value.error();
       attributes[attr->key] = std::move(*value);
       continue;
@@ -423,7 +425,8 @@ Result<ContactInput> ContactInputFromCsv(std::span<const std::string> columns,
     for (const std::string& raw : columns) {
       const auto attr = ParseAttributeColumn(Trim(raw));
       if (attr && attr->key == key) {
-        return InvalidArgument(std::string(Trim(raw)), in.error().message);
+        return InvalidArgument(std::string(kCsvAttributePrefix) + std::string(key),
+                               in.error().message);
       }
     }
   }
