@@ -487,9 +487,45 @@ class JsonLineReader {
   boost::json::value value_;
 };
 
+// Gathers parsed rows into chunks of `chunk_rows` and hands each full chunk to the sink; the
+// one place where both import formats turn rows into chunks.
+class ChunkCollector {
+ public:
+  ChunkCollector(std::size_t chunk_rows, const std::function<Status(ParsedImport&)>& sink)
+      : chunk_rows_(chunk_rows), sink_(sink) {}
+
+  Status Add(int line, Result<ContactInput> input) {
+    if (input.ok()) {
+      chunk_.rows.push_back({line, std::move(*input)});
+    } else {
+      chunk_.errors.push_back({line, input.error().field, input.error().message});
+    }
+    return Counted();
+  }
+
+  Status AddError(int line, std::string message) {
+    chunk_.errors.push_back({line, "", std::move(message)});
+    return Counted();
+  }
+
+  Status Finish() { return chunk_.received > 0 ? sink_(chunk_) : Status::Ok(); }
+
+ private:
+  Status Counted() {
+    if (static_cast<std::size_t>(++chunk_.received) < chunk_rows_) return Status::Ok();
+    CRIER_RETURN_IF_ERROR(sink_(chunk_));
+    chunk_ = ParsedImport();
+    return Status::Ok();
+  }
+
+  std::size_t chunk_rows_;
+  const std::function<Status(ParsedImport&)>& sink_;
+  ParsedImport chunk_;
+};
+
 Status ForEachJsonlChunk(std::string_view body, std::optional<Id> default_account,
                          std::size_t chunk_rows, const std::function<Status(ParsedImport&)>& sink) {
-  ParsedImport chunk;
+  ChunkCollector chunks(chunk_rows, sink);
   JsonLineReader reader;
   int line = 0;
   std::size_t start = 0;
@@ -501,31 +537,18 @@ Status ForEachJsonlChunk(std::string_view body, std::optional<Id> default_accoun
     ++line;
     if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
     if (text.find_first_not_of(" \t") == std::string_view::npos) continue;
-    ++chunk.received;
     auto value = reader.Read(text);
     if (!value.ok()) {
-      chunk.errors.push_back({line, "", value.error().message});
+      CRIER_RETURN_IF_ERROR(chunks.AddError(line, value.error().message));
     } else if (!(*value)->is_object()) {
-      chunk.errors.push_back(
-          {line, "",
-           "each line must be a JSON object (got " + std::string(JsonTypeName(**value)) + ")"});
+      CRIER_RETURN_IF_ERROR(chunks.AddError(line, "each line must be a JSON object (got " +
+                                                      std::string(JsonTypeName(**value)) + ")"));
     } else {
-      auto input = ContactInputFromJson((*value)->get_object(), default_account);
-      if (!input.ok()) {
-        chunk.errors.push_back({line, input.error().field, input.error().message});
-      } else {
-        chunk.rows.push_back({line, std::move(*input)});
-      }
-    }
-    if (static_cast<std::size_t>(chunk.received) >= chunk_rows) {
-      CRIER_RETURN_IF_ERROR(sink(chunk));
-      chunk.received = 0;
-      chunk.rows.clear();
-      chunk.errors.clear();
+      CRIER_RETURN_IF_ERROR(
+          chunks.Add(line, ContactInputFromJson((*value)->get_object(), default_account)));
     }
   }
-  if (chunk.received > 0) return sink(chunk);
-  return Status::Ok();
+  return chunks.Finish();
 }
 
 Status ForEachCsvChunk(std::string_view body, std::optional<Id> default_account,
@@ -544,29 +567,17 @@ Status ForEachCsvChunk(std::string_view body, std::optional<Id> default_account,
   }
   CRIER_RETURN_IF_ERROR(CheckCsvHeader(header.fields, default_account.has_value()));
 
-  ParsedImport chunk;
+  ChunkCollector chunks(chunk_rows, sink);
   for (std::size_t i = 1; i < records.size(); ++i) {
     const CsvRecord& record = records[i];
-    ++chunk.received;
     if (!record.error.empty()) {
-      chunk.errors.push_back({record.line, "", record.error});
+      CRIER_RETURN_IF_ERROR(chunks.AddError(record.line, record.error));
     } else {
-      auto input = ContactInputFromCsv(header.fields, record.fields, default_account);
-      if (!input.ok()) {
-        chunk.errors.push_back({record.line, input.error().field, input.error().message});
-      } else {
-        chunk.rows.push_back({record.line, std::move(*input)});
-      }
-    }
-    if (static_cast<std::size_t>(chunk.received) >= chunk_rows) {
-      CRIER_RETURN_IF_ERROR(sink(chunk));
-      chunk.received = 0;
-      chunk.rows.clear();
-      chunk.errors.clear();
+      CRIER_RETURN_IF_ERROR(chunks.Add(
+          record.line, ContactInputFromCsv(header.fields, record.fields, default_account)));
     }
   }
-  if (chunk.received > 0) return sink(chunk);
-  return Status::Ok();
+  return chunks.Finish();
 }
 
 }  // namespace
