@@ -111,6 +111,9 @@ struct Message {
 // broadcast's channel account.
 struct Audience {
   std::vector<std::string> any_tags;  // contact has at least one of these (empty = no filter)
+  // A filter in the canonical text form of core/filter.h, ANDed with any_tags; empty matches
+  // everyone. Kept as text so a saved broadcast means the same thing every time it runs.
+  std::string filter;
 };
 
 enum class BroadcastStatus { kDraft, kSending, kCompleted, kCancelled };

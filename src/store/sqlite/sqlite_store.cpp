@@ -136,6 +136,7 @@ std::string AudienceJson(const Audience& audience) {
   for (const auto& tag : audience.any_tags) tags.emplace_back(tag);
   boost::json::object out;
   out["any_tags"] = std::move(tags);
+  if (!audience.filter.empty()) out["filter"] = audience.filter;
   return boost::json::serialize(out);
 }
 
@@ -221,6 +222,10 @@ Result<Audience> ParseAudienceJson(std::string_view text) {
       if (!tag.is_string()) return Internal("stored audience tag is not a string");
       audience.any_tags.emplace_back(tag.as_string().c_str());
     }
+  }
+  if (const auto* filter = v.as_object().if_contains("filter")) {
+    if (!filter->is_string()) return Internal("stored audience filter is not a string");
+    audience.filter = std::string(filter->as_string());
   }
   return audience;
 }
