@@ -235,6 +235,15 @@ class Store {
   virtual Status ForEachRecipient(Id channel_account_id, const Audience& audience,
                                   const std::function<bool(const RecipientRow&)>& visit) = 0;
 
+  // Streams every contact whose change sequence is greater than `after_seq` (0: all of them),
+  // whole (tags, attributes, identities), in contact-id order, from one consistent snapshot,
+  // and returns the highest change sequence in that snapshot. Every write that changes a
+  // contact (upsert, tag and attribute changes, tag rename or delete) gives it a new, higher
+  // sequence in the same transaction, so a reader that remembers the returned value and asks
+  // again later sees exactly what changed meanwhile. Stops early if `visit` returns false.
+  virtual Result<std::int64_t> ForEachContactChangedSince(
+      std::int64_t after_seq, const std::function<bool(const Contact&)>& visit) = 0;
+
   // Broadcasts.
   virtual Result<Broadcast> CreateBroadcast(const NewBroadcast& in, Time now) = 0;
   virtual Result<Broadcast> GetBroadcast(Id id) = 0;

@@ -139,7 +139,25 @@ CREATE TABLE tags (
 INSERT INTO tags(name) SELECT DISTINCT tag FROM contact_tags;
 )sql";
 
-constexpr std::array<std::string_view, 2> kMigrations = {kV1, kV2};
+// Issue 3: a change sequence on contacts, so that the in-memory audience index can be built
+// once and then kept in step by reading only what changed. Every write transaction that
+// changes contacts takes the next value of contact_change_seq once and stamps each contact it
+// touches with it. Contacts that exist at the upgrade are numbered 1, as if one transaction
+// had written them all: a reader starting from 0 sees every one of them.
+constexpr std::string_view kV3 = R"sql(
+ALTER TABLE contacts ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
+UPDATE contacts SET change_seq = 1;
+CREATE INDEX contacts_by_change_seq ON contacts(change_seq);
+
+CREATE TABLE contact_change_seq (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  value INTEGER NOT NULL
+);
+INSERT INTO contact_change_seq(id, value)
+  VALUES (1, CASE WHEN EXISTS (SELECT 1 FROM contacts) THEN 1 ELSE 0 END);
+)sql";
+
+constexpr std::array<std::string_view, 3> kMigrations = {kV1, kV2, kV3};
 
 constexpr std::string_view kCreateMigrationsTable =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("

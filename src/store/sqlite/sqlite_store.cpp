@@ -273,8 +273,9 @@ constexpr std::string_view kFindIdentity =
     "SELECT contact_id FROM identities WHERE channel_account_id = ?1 AND platform_user_id = ?2";
 constexpr std::string_view kInsertContact =
     "INSERT INTO contacts(name, first_name, locale, time_zone, subscription,"
-    " subscription_changed_at, created_at, updated_at, attributes, conversation_state, assignee)"
-    " VALUES (?1, ?2, ?3, ?4, COALESCE(?5, 'subscribed'), ?6, ?7, ?7, ?8, ?9, ?10)";
+    " subscription_changed_at, created_at, updated_at, attributes, conversation_state, assignee,"
+    " change_seq)"
+    " VALUES (?1, ?2, ?3, ?4, COALESCE(?5, 'subscribed'), ?6, ?7, ?7, ?8, ?9, ?10, ?11)";
 // Empty texts and NULLs keep what is stored; every right-hand side sees the old row.
 constexpr std::string_view kUpdateContact =
     "UPDATE contacts SET"
@@ -290,7 +291,8 @@ constexpr std::string_view kUpdateContact =
     " attributes = CASE WHEN ?8 IS NULL THEN attributes"
     " ELSE json_patch(COALESCE(attributes, '{}'), ?8) END,"
     " conversation_state = COALESCE(?9, conversation_state),"
-    " assignee = CASE WHEN ?10 = '' THEN assignee ELSE ?10 END"
+    " assignee = CASE WHEN ?10 = '' THEN assignee ELSE ?10 END,"
+    " change_seq = ?11"
     " WHERE id = ?1";
 constexpr std::string_view kCountAttributes =
     "SELECT count(*) FROM contacts c, json_each(c.attributes) WHERE c.id = ?1";
@@ -324,7 +326,18 @@ constexpr std::string_view kDeleteContactTags = "DELETE FROM contact_tags WHERE 
 constexpr std::string_view kContactExists = "SELECT 1 FROM contacts WHERE id = ?1";
 constexpr std::string_view kRemoveContactTag =
     "DELETE FROM contact_tags WHERE contact_id = ?1 AND tag = ?2";
-constexpr std::string_view kTouchContact = "UPDATE contacts SET updated_at = ?2 WHERE id = ?1";
+constexpr std::string_view kTouchContact =
+    "UPDATE contacts SET updated_at = ?2, change_seq = ?3 WHERE id = ?1";
+constexpr std::string_view kTagHasCarriers = "SELECT 1 FROM contact_tags WHERE tag = ?1 LIMIT 1";
+constexpr std::string_view kStampTagCarriers =
+    "UPDATE contacts SET change_seq = ?2"
+    " WHERE id IN (SELECT contact_id FROM contact_tags WHERE tag = ?1)";
+
+// The contact change sequence (migration 3). RETURNING costs a temporary table, once per
+// write transaction at most.
+constexpr std::string_view kNextChangeSeq =
+    "UPDATE contact_change_seq SET value = value + 1 WHERE id = 1 RETURNING value";
+constexpr std::string_view kSelectChangeSeq = "SELECT value FROM contact_change_seq WHERE id = 1";
 
 constexpr std::string_view kSelectContact =
     "SELECT id, name, first_name, locale, time_zone, subscription, subscription_changed_at,"
@@ -346,6 +359,30 @@ constexpr std::string_view kSelectContactIdentities =
     "SELECT channel_account_id, platform_user_id, last_inbound_at, window_opener, blocked"
     " FROM identities WHERE contact_id = ?1 ORDER BY id";
 constexpr std::string_view kCountContacts = "SELECT count(*) FROM contacts";
+
+// ForEachContactChangedSince: three cursors in contact-id order, merged in memory, so the
+// scan streams whole contacts without a query per contact. From sequence 0 every row is
+// wanted: plain scans in primary-key (or index) order, no sort. Otherwise the changed
+// contacts are found through contacts_by_change_seq and their tags and identities joined.
+#define STORE_CHANGED_CONTACT_COLUMNS                                                      \
+  "SELECT id, name, first_name, locale, time_zone, subscription, subscription_changed_at," \
+  " created_at, updated_at, attributes, conversation_state, assignee FROM contacts"
+constexpr std::string_view kAllContacts = STORE_CHANGED_CONTACT_COLUMNS " ORDER BY id";
+constexpr std::string_view kChangedContacts =
+    STORE_CHANGED_CONTACT_COLUMNS " WHERE change_seq > ?1 ORDER BY id";
+#undef STORE_CHANGED_CONTACT_COLUMNS
+constexpr std::string_view kAllContactTags =
+    "SELECT contact_id, tag FROM contact_tags ORDER BY contact_id, tag";
+constexpr std::string_view kChangedContactTags =
+    "SELECT t.contact_id, t.tag FROM contacts c JOIN contact_tags t ON t.contact_id = c.id"
+    " WHERE c.change_seq > ?1 ORDER BY c.id, t.tag";
+constexpr std::string_view kAllIdentities =
+    "SELECT contact_id, channel_account_id, platform_user_id, last_inbound_at, window_opener,"
+    " blocked FROM identities ORDER BY contact_id, id";
+constexpr std::string_view kChangedIdentities =
+    "SELECT i.contact_id, i.channel_account_id, i.platform_user_id, i.last_inbound_at,"
+    " i.window_opener, i.blocked FROM contacts c JOIN identities i ON i.contact_id = c.id"
+    " WHERE c.change_seq > ?1 ORDER BY c.id, i.id";
 constexpr std::string_view kCountAccountContacts =
     "SELECT count(DISTINCT contact_id) FROM identities WHERE channel_account_id = ?1";
 
@@ -504,8 +541,8 @@ Result<ChannelAccount> ReadAccount(const Statement& st) {
   return a;
 }
 
-Result<Contact> ReadContactRow(const Statement& st) {
-  Contact c;
+// Fills the row columns of `c` (not tags or identities), reusing its strings' capacity.
+Status ReadContactRowInto(const Statement& st, Contact& c) {
   c.id = st.Int(0);
   c.name = st.Text(1);
   c.first_name = st.Text(2);
@@ -516,16 +553,37 @@ Result<Contact> ReadContactRow(const Statement& st) {
   c.subscription_changed_at = st.OptionalTime(6);
   c.created_at = st.TimeAt(7);
   c.updated_at = st.TimeAt(8);
+  c.attributes.clear();
   if (!st.IsNull(9)) {
     STORE_ASSIGN_OR_RETURN(c.attributes, ParseAttributesJson(st.Text(9)));
   }
+  c.conversation_state.reset();
   if (!st.IsNull(10)) {
     STORE_ASSIGN_OR_RETURN(c.conversation_state,
                            ParseStored(ParseConversationState(st.Text(10)), st.Text(10),
                                        "contact conversation_state"));
   }
   c.assignee = st.Text(11);
+  return Status::Ok();
+}
+
+Result<Contact> ReadContactRow(const Statement& st) {
+  Contact c;
+  CRIER_RETURN_IF_ERROR(ReadContactRowInto(st, c));
   return c;
+}
+
+// Reads an identity from columns first..first+4: channel_account_id, platform_user_id,
+// last_inbound_at, window_opener, blocked.
+Status ReadIdentityInto(const Statement& st, int first, Identity& identity) {
+  identity.channel_account_id = st.Int(first);
+  identity.platform_user_id = st.Text(first + 1);
+  identity.last_inbound_at = st.OptionalTime(first + 2);
+  STORE_ASSIGN_OR_RETURN(identity.window_opener,
+                         ParseStored(ParseWindowOpener(st.Text(first + 3)), st.Text(first + 3),
+                                     "identity window_opener"));
+  identity.blocked = st.Int(first + 4) != 0;
+  return Status::Ok();
 }
 
 // Fills the tags and identities of a contact read by ReadContactRow.
@@ -545,13 +603,7 @@ Status LoadContactDetails(Connection& db, Contact& c) {
     STORE_ASSIGN_OR_RETURN(bool row, st.Step());
     if (!row) break;
     Identity identity;
-    identity.channel_account_id = st.Int(0);
-    identity.platform_user_id = st.Text(1);
-    identity.last_inbound_at = st.OptionalTime(2);
-    STORE_ASSIGN_OR_RETURN(
-        identity.window_opener,
-        ParseStored(ParseWindowOpener(st.Text(3)), st.Text(3), "identity window_opener"));
-    identity.blocked = st.Int(4) != 0;
+    CRIER_RETURN_IF_ERROR(ReadIdentityInto(st, 0, identity));
     c.identities.push_back(std::move(identity));
   }
   return Status::Ok();
@@ -770,6 +822,41 @@ Status ValidateOutcome(const DeliveryOutcome& o, size_t i) {
                          "must be sent, failed, skipped or planned (retry), not sending");
 }
 
+// ---- the contact change sequence ----------------------------------------------------------
+
+// The change sequence of one write transaction: taken from the counter on first use, so a
+// transaction that ends up changing no contact leaves the counter (and readers) alone.
+class ChangeSeq {
+ public:
+  Result<std::int64_t> Get(Connection& db) {
+    if (value_ == 0) {
+      STORE_PREPARE(st, db, kNextChangeSeq);
+      STORE_ASSIGN_OR_RETURN(bool row, st.Step());
+      if (!row) return Internal("the contact change sequence is missing");
+      value_ = st.Int(0);
+    }
+    return value_;
+  }
+
+ private:
+  std::int64_t value_ = 0;
+};
+
+// Stamps every contact carrying `tag` with this transaction's change sequence.
+Status StampTagCarriers(Connection& db, const std::string& tag, ChangeSeq& seq) {
+  {
+    STORE_PREPARE(st, db, kTagHasCarriers);
+    st.BindText(1, tag);
+    STORE_ASSIGN_OR_RETURN(bool carried, st.Step());
+    if (!carried) return Status::Ok();
+  }
+  STORE_ASSIGN_OR_RETURN(std::int64_t value, seq.Get(db));
+  STORE_PREPARE(st, db, kStampTagCarriers);
+  st.BindText(1, tag);
+  st.Bind(2, value);
+  return st.Run();
+}
+
 // ---- reader pool --------------------------------------------------------------------------
 
 // Read connections, handed out one per caller at a time. Idle ones are kept for reuse (their
@@ -889,6 +976,8 @@ class SqliteStore final : public Store {
       summary.contact_ids.reserve(rows.size());
       std::unordered_map<Id, bool> account_exists;
       std::unordered_set<std::string> known_tags;  // already in `tags` in this transaction
+      ChangeSeq seq;
+      STORE_ASSIGN_OR_RETURN(const std::int64_t change_seq, seq.Get(db));
       for (size_t i = 0; i < rows.size(); ++i) {
         const ContactInput& row = rows[i];
         auto known = account_exists.find(row.channel_account_id);
@@ -900,7 +989,8 @@ class SqliteStore final : public Store {
           return InvalidArgument(Field("rows", i, "channel_account_id"),
                                  NoAccount(row.channel_account_id));
         }
-        STORE_ASSIGN_OR_RETURN(Id contact_id, UpsertOne(db, row, i, now, summary, known_tags));
+        STORE_ASSIGN_OR_RETURN(Id contact_id,
+                               UpsertOne(db, row, i, now, change_seq, summary, known_tags));
         summary.contact_ids.push_back(contact_id);
       }
       return summary;
@@ -990,6 +1080,8 @@ class SqliteStore final : public Store {
                      "tag \"" + to + "\" already exists; renaming into it would merge two tags",
                      "name"};
       }
+      ChangeSeq seq;
+      CRIER_RETURN_IF_ERROR(StampTagCarriers(db, from, seq));
       for (std::string_view sql : {kRenameTag, kRenameContactTags}) {
         STORE_PREPARE(st, db, sql);
         st.BindText(1, from);
@@ -1008,6 +1100,8 @@ class SqliteStore final : public Store {
         CRIER_RETURN_IF_ERROR(st.Run());
         if (db.Changes() == 0) return NoTag(name);
       }
+      ChangeSeq seq;
+      CRIER_RETURN_IF_ERROR(StampTagCarriers(db, name, seq));
       STORE_PREPARE(st, db, kDeleteContactTags);
       st.BindText(1, name);
       return st.Run();
@@ -1050,7 +1144,7 @@ class SqliteStore final : public Store {
   }
 
   // Runs `sql` (?1 contact id, ?2 tag) for every known contact; a contact whose tags changed
-  // gets updated_at = now.
+  // gets updated_at = now and the transaction's change sequence.
   static Result<TagMembershipChange> ChangeMembership(Connection& db, const std::string& tag,
                                                       std::span<const Id> contact_ids,
                                                       std::string_view sql, Time now) {
@@ -1060,6 +1154,7 @@ class SqliteStore final : public Store {
     STORE_PREPARE(touch, db, kTouchContact);
     change.BindStaticText(2, tag);
     touch.Bind(2, now);
+    ChangeSeq seq;
     for (Id id : contact_ids) {
       exists.Bind(1, id);
       STORE_ASSIGN_OR_RETURN(bool found, exists.Step());
@@ -1073,7 +1168,9 @@ class SqliteStore final : public Store {
       change.Reset();
       if (db.Changes() == 0) continue;
       ++out.changed;
+      STORE_ASSIGN_OR_RETURN(const std::int64_t change_seq, seq.Get(db));
       touch.Bind(1, id);
+      touch.Bind(3, change_seq);
       CRIER_RETURN_IF_ERROR(touch.Run());
       touch.Reset();
     }
@@ -1111,6 +1208,67 @@ class SqliteStore final : public Store {
             row.facts.subscription,
             ParseStored(ParseSubscriptionStatus(st.Text(5)), st.Text(5), "contact subscription"));
         if (!visit(row)) return Status::Ok();
+      }
+    });
+  }
+
+  Result<std::int64_t> ForEachContactChangedSince(
+      std::int64_t after_seq, const std::function<bool(const Contact&)>& visit) override {
+    if (after_seq < 0) return InvalidArgument("after_seq", "must not be negative");
+    return Read([&](Connection& db) -> Result<std::int64_t> {
+      ReadTransaction txn(db);
+      CRIER_RETURN_IF_ERROR(txn.Begin());
+      std::int64_t seq = 0;
+      {
+        STORE_PREPARE(st, db, kSelectChangeSeq);
+        STORE_ASSIGN_OR_RETURN(bool row, st.Step());
+        if (!row) return Internal("the contact change sequence is missing");
+        seq = st.Int(0);
+      }
+      // Nothing can be newer than the snapshot's counter: skip the scans.
+      if (after_seq >= seq) return seq;
+      const bool all = after_seq == 0;
+      STORE_PREPARE(contacts, db, all ? kAllContacts : kChangedContacts);
+      STORE_PREPARE(tags, db, all ? kAllContactTags : kChangedContactTags);
+      STORE_PREPARE(identities, db, all ? kAllIdentities : kChangedIdentities);
+      if (!all) {
+        contacts.Bind(1, after_seq);
+        tags.Bind(1, after_seq);
+        identities.Bind(1, after_seq);
+      }
+      STORE_ASSIGN_OR_RETURN(bool tag_row, tags.Step());
+      STORE_ASSIGN_OR_RETURN(bool identity_row, identities.Step());
+      // One contact object reused for every visit: its strings and vectors keep their
+      // capacity.
+      Contact c;
+      while (true) {
+        STORE_ASSIGN_OR_RETURN(bool more, contacts.Step());
+        if (!more) return seq;
+        CRIER_RETURN_IF_ERROR(ReadContactRowInto(contacts, c));
+        // Rows of contacts before this one cannot exist (same filter, same order); skipping
+        // keeps the merge correct even so.
+        size_t n_tags = 0;
+        while (tag_row && tags.Int(0) < c.id) {
+          STORE_ASSIGN_OR_RETURN(tag_row, tags.Step());
+        }
+        while (tag_row && tags.Int(0) == c.id) {
+          if (n_tags == c.tags.size()) c.tags.emplace_back();
+          c.tags[n_tags++] = tags.Text(1);
+          STORE_ASSIGN_OR_RETURN(tag_row, tags.Step());
+        }
+        c.tags.resize(n_tags);
+        size_t n_identities = 0;
+        while (identity_row && identities.Int(0) < c.id) {
+          STORE_ASSIGN_OR_RETURN(identity_row, identities.Step());
+        }
+        while (identity_row && identities.Int(0) == c.id) {
+          if (n_identities == c.identities.size()) c.identities.emplace_back();
+          CRIER_RETURN_IF_ERROR(ReadIdentityInto(identities, 1, c.identities[n_identities]));
+          ++n_identities;
+          STORE_ASSIGN_OR_RETURN(identity_row, identities.Step());
+        }
+        c.identities.resize(n_identities);
+        if (!visit(c)) return seq;
       }
     });
   }
@@ -1719,7 +1877,8 @@ class SqliteStore final : public Store {
 
   // Creates or updates the contact behind (account, platform_user_id); returns its id.
   static Result<Id> UpsertOne(Connection& db, const ContactInput& row, size_t index, Time now,
-                              UpsertSummary& summary, std::unordered_set<std::string>& known_tags) {
+                              std::int64_t change_seq, UpsertSummary& summary,
+                              std::unordered_set<std::string>& known_tags) {
     std::optional<Id> existing;
     {
       STORE_PREPARE(st, db, kFindIdentity);
@@ -1749,6 +1908,7 @@ class SqliteStore final : public Store {
       if (attributes) st.BindStaticText(8, *attributes);
       if (conversation) st.BindStaticText(9, *conversation);
       st.BindStaticText(10, row.assignee);
+      st.Bind(11, change_seq);
       CRIER_RETURN_IF_ERROR(st.Run());
       if (attributes) {
         // Stored keys plus new ones may pass the limit even when the row alone does not.
@@ -1799,6 +1959,7 @@ class SqliteStore final : public Store {
       }
       if (conversation) st.BindStaticText(9, *conversation);
       st.BindStaticText(10, row.assignee);
+      st.Bind(11, change_seq);
       CRIER_RETURN_IF_ERROR(st.Run());
       contact_id = db.LastInsertId();
 
