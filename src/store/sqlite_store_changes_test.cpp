@@ -4,6 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
 #include <set>
 #include <string>
 #include <thread>
@@ -460,6 +464,81 @@ TEST_F(ContactChangesTest, ConcurrentWriterNeverShowsAHalfWrittenTransaction) {
   }
   writer.join();
   EXPECT_EQ(ChangedSince(0).seq, kWrites + 1);
+}
+
+// Streaming speed of the scan the audience index is built from. Disabled by default (it prints
+// timings, asserts none); run in a release build with
+//   crier_store_tests --gtest_also_run_disabled_tests --gtest_filter='*ChangesThroughput*'
+// CRIER_PERF_ROWS sets the number of contacts (default 1,000,000).
+TEST(ContactChangesPerf, DISABLED_ChangesThroughput) {
+  const char* env = std::getenv("CRIER_PERF_ROWS");
+  const int n = env != nullptr ? std::atoi(env) : 1'000'000;
+  ASSERT_GT(n, 0);
+  testing::TempDir dir;
+  SqliteOptions options;
+  options.path = dir.File("perf.db");
+  auto opened = OpenSqliteStore(options);
+  ASSERT_TRUE(opened.ok()) << opened.error().ToString();
+  Store& store = **opened;
+  NewChannelAccount account_in;
+  account_in.name = "Perf";
+  account_in.external_id = "1";
+  account_in.access_token = "t";
+  account_in.api_base_url = "http://127.0.0.1:1";
+  auto account = store.CreateChannelAccount(account_in, kT0);
+  ASSERT_TRUE(account.ok());
+
+  // Each contact: 2 tags, 3 attributes (string, number, boolean), 1 identity.
+  constexpr int kBatch = 10'000;
+  std::vector<ContactInput> rows;
+  for (int i = 0; i < n; ++i) {
+    ContactInput row;
+    row.channel_account_id = account->id;
+    row.platform_user_id = std::to_string(24'000'000'000'000'000LL + i);
+    row.name = "Contact " + std::to_string(i);
+    row.last_inbound_at = kT0;
+    row.tags =
+        std::vector<std::string>{i % 10 == 0 ? "vip" : "regular", "t" + std::to_string(i % 50)};
+    row.attributes = {{"city", std::string(i % 2 == 0 ? "Taipei" : "Tainan")},
+                      {"spend", static_cast<double>(i % 1000) / 10},
+                      {"member", i % 3 == 0}};
+    rows.push_back(std::move(row));
+    if (static_cast<int>(rows.size()) == kBatch || i == n - 1) {
+      ASSERT_TRUE(store.UpsertContacts(rows, kT0).ok());
+      rows.clear();
+    }
+  }
+
+  auto measure = [&](const char* what, std::int64_t after_seq) {
+    const auto start = std::chrono::steady_clock::now();
+    const std::clock_t cpu_start = std::clock();
+    std::int64_t visited = 0;
+    std::size_t tags = 0;
+    auto seq = store.ForEachContactChangedSince(after_seq, [&](const Contact& c) {
+      ++visited;
+      tags += c.tags.size() + c.attributes.size() + c.identities.size();
+      return true;
+    });
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double cpu = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
+    EXPECT_TRUE(seq.ok());
+    std::printf("%-44s %8lld contacts: wall %8.4f s = %8.0f/s, cpu %8.4f s = %8.0f/s (%zu)\n", what,
+                static_cast<long long>(visited), wall, visited / wall, cpu, visited / cpu, tags);
+    return seq.ok() ? *seq : 0;
+  };
+  const std::int64_t seq = measure("ForEachContactChangedSince(0)", 0);
+  measure("ForEachContactChangedSince(0) again", 0);
+
+  // Then one batch in ten changes: the incremental path through contacts_by_change_seq.
+  std::vector<Id> tenth;
+  for (Id id = 1; id <= n; id += 10) tenth.push_back(id);
+  ASSERT_TRUE(store.AddTagToContacts("changed", tenth, kT0).ok());
+  const std::int64_t after_tenth = measure("ForEachContactChangedSince(seq), 10% changed", seq);
+  // The usual case: the index catching up after one small write.
+  ASSERT_TRUE(store.AddTagToContacts("one", std::vector<Id>{n / 2}, kT0).ok());
+  measure("ForEachContactChangedSince(seq), 1 changed", after_tenth);
+  measure("ForEachContactChangedSince(seq), 1 changed, again", after_tenth);
 }
 
 }  // namespace

@@ -363,25 +363,29 @@ constexpr std::string_view kCountContacts = "SELECT count(*) FROM contacts";
 // ForEachContactChangedSince: three cursors in contact-id order, merged in memory, so the
 // scan streams whole contacts without a query per contact. From sequence 0 every row is
 // wanted: plain scans in primary-key (or index) order, no sort. Otherwise the changed
-// contacts are found through contacts_by_change_seq and their tags and identities joined.
+// contacts are found through contacts_by_change_seq and their tags and identities joined;
+// INDEXED BY because without statistics the planner prefers scanning every contact to
+// sorting a few, and a few is the usual case (the index catching up after a write).
 #define STORE_CHANGED_CONTACT_COLUMNS                                                      \
   "SELECT id, name, first_name, locale, time_zone, subscription, subscription_changed_at," \
   " created_at, updated_at, attributes, conversation_state, assignee FROM contacts"
 constexpr std::string_view kAllContacts = STORE_CHANGED_CONTACT_COLUMNS " ORDER BY id";
-constexpr std::string_view kChangedContacts =
-    STORE_CHANGED_CONTACT_COLUMNS " WHERE change_seq > ?1 ORDER BY id";
+constexpr std::string_view kChangedContacts = STORE_CHANGED_CONTACT_COLUMNS
+    " INDEXED BY contacts_by_change_seq WHERE change_seq > ?1 ORDER BY id";
 #undef STORE_CHANGED_CONTACT_COLUMNS
 constexpr std::string_view kAllContactTags =
     "SELECT contact_id, tag FROM contact_tags ORDER BY contact_id, tag";
 constexpr std::string_view kChangedContactTags =
-    "SELECT t.contact_id, t.tag FROM contacts c JOIN contact_tags t ON t.contact_id = c.id"
+    "SELECT t.contact_id, t.tag FROM contacts c INDEXED BY contacts_by_change_seq"
+    " JOIN contact_tags t ON t.contact_id = c.id"
     " WHERE c.change_seq > ?1 ORDER BY c.id, t.tag";
 constexpr std::string_view kAllIdentities =
     "SELECT contact_id, channel_account_id, platform_user_id, last_inbound_at, window_opener,"
     " blocked FROM identities ORDER BY contact_id, id";
 constexpr std::string_view kChangedIdentities =
     "SELECT i.contact_id, i.channel_account_id, i.platform_user_id, i.last_inbound_at,"
-    " i.window_opener, i.blocked FROM contacts c JOIN identities i ON i.contact_id = c.id"
+    " i.window_opener, i.blocked FROM contacts c INDEXED BY contacts_by_change_seq"
+    " JOIN identities i ON i.contact_id = c.id"
     " WHERE c.change_seq > ?1 ORDER BY c.id, i.id";
 constexpr std::string_view kCountAccountContacts =
     "SELECT count(DISTINCT contact_id) FROM identities WHERE channel_account_id = ?1";
