@@ -33,6 +33,13 @@ class FakeEngine final : public engine::Engine {
   void Stop(Duration) override {}
   void Notify() override { ++notify_calls; }
   engine::Metrics& metrics() override { return metrics_; }
+  Result<std::int64_t> CountAudience(const filter::Node&) override { return audience_count; }
+  Result<std::vector<Id>> ListAudience(const filter::Node&, Id, int) override {
+    return audience_ids;
+  }
+
+  Result<std::int64_t> audience_count = std::int64_t{0};
+  Result<std::vector<Id>> audience_ids = std::vector<Id>{};
 
   Result<engine::PreviewResult> preview = engine::PreviewResult{};
   Result<engine::SendNowResult> send = engine::SendNowResult{};

@@ -6,6 +6,7 @@
 
 #include "api/contact_input.h"
 #include "api/fields.h"
+#include "api/filter_json.h"
 #include "api/limits.h"
 #include "api/requests.h"
 #include "api/response.h"
@@ -346,6 +347,31 @@ Result<std::string> TagNameBody(const net::Request& request) {
   return std::move(*name);
 }
 
+// POST /v1/contacts/count {"filter": ...}: how many contacts match now (C3's live count).
+net::Response CountContacts(RequestContext& c) {
+  if (c.request.body.size() > kMaxJsonBodyBytes) return TooLarge();
+  auto body = JsonBody(c.request);
+  if (!body.ok()) return ErrorResponse(body.error());
+  if (!body->is_object()) {
+    return ErrorResponse(InvalidArgument(std::string(kBodyField), std::string(kMsgWantObject)));
+  }
+  ObjectReader r(body->get_object(), "");
+  if (const Status s = r.RejectUnknown({"filter"}); !s.ok()) return ErrorResponse(s.error());
+  filter::Node node = filter::Node::All();
+  if (const boost::json::value* f = body->get_object().if_contains("filter");
+      f != nullptr && !f->is_null()) {
+    auto parsed = FilterFromJson(*f, "filter");
+    if (!parsed.ok()) return ErrorResponse(parsed.error());
+    node = std::move(*parsed);
+  }
+  auto count = c.engine.CountAudience(node);
+  if (!count.ok()) return ErrorResponse(count.error());
+  Json out;
+  out["count"] = *count;
+  out["filter"] = filter::ToText(node);
+  return Ok(200, out);
+}
+
 net::Response ListTags(RequestContext& c) {
   auto tags = c.store.ListTags();
   if (!tags.ok()) return ErrorResponse(tags.error());
@@ -530,6 +556,7 @@ constexpr std::array kRoutes = {
     ApiRoute{"GET", "/v1/contacts", &ListContacts},
     ApiRoute{"GET", "/v1/contacts/{id}", &GetContact},
     ApiRoute{"POST", "/v1/contacts/import", &ImportContacts},
+    ApiRoute{"POST", "/v1/contacts/count", &CountContacts},
     ApiRoute{"GET", "/v1/tags", &ListTags},
     ApiRoute{"POST", "/v1/tags", &CreateTag},
     ApiRoute{"PATCH", "/v1/tags/{name}", &RenameTag},

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "api/fields.h"
+#include "api/filter_json.h"
 #include "api/limits.h"
 #include "api/utf8.h"
 
@@ -236,7 +237,14 @@ Result<NewBroadcast> ParseNewBroadcast(const boost::json::value& body) {
   if (!audience.ok()) return audience.error();
   if (*audience != nullptr) {
     ObjectReader a(**audience, "audience");
-    CRIER_RETURN_IF_ERROR(a.RejectUnknown({"any_tags"}));
+    CRIER_RETURN_IF_ERROR(a.RejectUnknown({"any_tags", "filter"}));
+    if (const boost::json::value* filter = (**audience).if_contains("filter");
+        filter != nullptr && !filter->is_null()) {
+      // The JSON form or the text form (a string); stored in the canonical text form.
+      auto node = FilterFromJson(*filter, "audience.filter");
+      if (!node.ok()) return node.error();
+      in.audience.filter = filter::ToText(*node);
+    }
     auto tags = a.OptArray("any_tags");
     if (!tags.ok()) return tags.error();
     if (*tags != nullptr) {

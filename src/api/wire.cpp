@@ -100,6 +100,7 @@ boost::json::object ToJson(const Broadcast& broadcast) {
   for (const std::string& tag : broadcast.audience.any_tags) any_tags.emplace_back(tag);
   boost::json::object audience;
   audience["any_tags"] = std::move(any_tags);
+  if (!broadcast.audience.filter.empty()) audience["filter"] = broadcast.audience.filter;
   boost::json::array messages;
   for (const Message& m : broadcast.messages) {
     boost::json::object message;

@@ -21,6 +21,7 @@ struct CreateArgs {
   std::vector<std::string> texts;
   std::string purpose = "promotional";
   std::vector<std::string> tags;
+  std::string filter;  // text form, e.g. tag:vip and interacted < 24h
 };
 
 int CreateBroadcast(CommandEnv& env, const CreateArgs& a) {
@@ -36,7 +37,10 @@ int CreateBroadcast(CommandEnv& env, const CreateArgs& a) {
                            {"channel_account_id", a.account},
                            {"purpose", a.purpose},
                            {"messages", std::move(messages)}};
-  if (!tags.empty()) body["audience"] = boost::json::object{{"any_tags", std::move(tags)}};
+  boost::json::object audience;
+  if (!tags.empty()) audience["any_tags"] = std::move(tags);
+  if (!a.filter.empty()) audience["filter"] = a.filter;  // the server parses and reports errors
+  if (!audience.empty()) body["audience"] = std::move(audience);
   auto created = client->Post("/v1/broadcasts", body);
   if (!created.ok()) return PrintError(env.ctx, created.error());
   env.ctx.out << (env.flags.json ? client->last_body() : TextOf(*created, "id")) << '\n';
@@ -225,6 +229,8 @@ void AddBroadcastCommands(CLI::App& app, CommandEnv& env) {
   create->add_option("--purpose", create_args->purpose, "promotional | non_promotional")
       ->capture_default_str();
   create->add_option("--tag", create_args->tags, "send to contacts with any of these tags");
+  create->add_option("--filter", create_args->filter,
+                     "audience filter, e.g. 'tag:vip and interacted < 24h and not tag:churned'");
   create->callback([&env, create_args] {
     env.action = [&env, create_args] { return CreateBroadcast(env, *create_args); };
   });

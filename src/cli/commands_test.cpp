@@ -112,6 +112,19 @@ TEST_F(CommandsTest, CreateBroadcastSendsTheContractBodyAndPrintsTheId) {
   EXPECT_EQ(body.at("messages").as_array().size(), 2u);
   EXPECT_EQ(body.at("messages").as_array()[1].at("text").as_string(), "two");
   EXPECT_EQ(body.at("audience").at("any_tags").as_array()[0].as_string(), "vip");
+  EXPECT_FALSE(body.at("audience").as_object().contains("filter"));
+}
+
+TEST_F(CommandsTest, CreateBroadcastPassesTheFilterAsText) {
+  responder_ = [](const net::Request&) {
+    return net::Response::Json(201, R"({"id":7,"name":"n"})");
+  };
+  ASSERT_EQ(Run({"broadcast", "create", "--name", "VIP", "--account", "3", "--text", "hi",
+                 "--filter", "tag:vip and interacted < 24h"}),
+            0);
+  const auto body = boost::json::parse(Requests().at(0).body);
+  EXPECT_EQ(body.at("audience").at("filter").as_string(), "tag:vip and interacted < 24h");
+  EXPECT_FALSE(body.at("audience").as_object().contains("any_tags"));
 }
 
 TEST_F(CommandsTest, JsonFlagPrintsTheRawAnswerEvenAfterTheSubcommand) {

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <thread>
 
+#include "engine/audience_service.h"
 #include "engine/dispatcher.h"
 #include "engine/planner.h"
 
@@ -26,7 +27,8 @@ class EngineImpl final : public Engine {
         clock_(clock),
         transport_(std::move(transport)),
         options_(options),
-        dispatcher_(store, clock, *transport_, metrics_, options) {}
+        dispatcher_(store, clock, *transport_, metrics_, options),
+        audience_(store, clock) {}
 
   ~EngineImpl() override { Stop(Duration(0)); }
 
@@ -38,7 +40,8 @@ class EngineImpl final : public Engine {
     PreviewResult out;
     std::map<std::string, std::int64_t> routes, skips;
     std::map<std::string, std::string> explanations;
-    CRIER_RETURN_IF_ERROR(ForEachDecision(store_, *broadcast, clock_.Now(), options_.policy,
+    CRIER_RETURN_IF_ERROR(ForEachDecision(store_, audience_, *broadcast, clock_.Now(),
+                                          options_.policy,
                                           [&](const RecipientRow&, const Decision& d) {
                                             ++out.matched;
                                             const std::string code(d.code());
@@ -75,7 +78,8 @@ class EngineImpl final : public Engine {
     const Time now = clock_.Now();
     auto run = store_.CreateRun(broadcast_id, now);
     if (!run.ok()) return run.error();
-    auto counts = PlanRun(store_, *broadcast, run->id, now, options_.policy, options_.plan_batch);
+    auto counts =
+        PlanRun(store_, audience_, *broadcast, run->id, now, options_.policy, options_.plan_batch);
     if (!counts.ok()) {
       // Nothing of a run that failed to plan is ever claimed: only sending runs are.
       (void)store_.SetRunStatus(run->id, RunStatus::kCancelled, clock_.Now());
@@ -127,6 +131,15 @@ class EngineImpl final : public Engine {
 
   Metrics& metrics() override { return metrics_; }
 
+  Result<std::int64_t> CountAudience(const filter::Node& filter) override {
+    return audience_.Count(filter);
+  }
+
+  Result<std::vector<Id>> ListAudience(const filter::Node& filter, Id after_id,
+                                       int limit) override {
+    return audience_.List(filter, after_id, limit);
+  }
+
  private:
   void Loop() {
     for (;;) {
@@ -166,6 +179,7 @@ class EngineImpl final : public Engine {
   EngineOptions options_;
   Metrics metrics_;
   Dispatcher dispatcher_;
+  AudienceService audience_;
   std::mutex send_mu_;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -13,6 +13,7 @@
 
 #include "channels/transport.h"
 #include "core/clock.h"
+#include "core/filter.h"
 #include "core/route.h"
 #include "engine/metrics.h"
 #include "store/store.h"
@@ -64,6 +65,12 @@ class Engine {
   virtual void Stop(Duration drain) = 0;
   // Wakes the dispatcher (new work was planned).
   virtual void Notify() = 0;
+
+  // How many contacts match `filter` now, from the audience index kept in step with the store.
+  virtual Result<std::int64_t> CountAudience(const filter::Node& filter) = 0;
+  // Matching contact ids after `after_id`, ascending, at most `limit` (keyset paging).
+  virtual Result<std::vector<Id>> ListAudience(const filter::Node& filter, Id after_id,
+                                               int limit) = 0;
 
   virtual Metrics& metrics() = 0;
 };

@@ -39,11 +39,13 @@ class EngineTest : public ::testing::Test {
     options_.policy.safety_margin = 0s;
   }
 
-  void AddContact(const std::string& psid, std::optional<Duration> ago) {
+  void AddContact(const std::string& psid, std::optional<Duration> ago,
+                  std::optional<std::vector<std::string>> tags = std::nullopt) {
     ContactInput in;
     in.channel_account_id = account_id_;
     in.platform_user_id = psid;
     in.name = "Name " + psid;
+    in.tags = std::move(tags);
     if (ago) in.last_inbound_at = clock_.Now() - *ago;
     ASSERT_TRUE(store_->UpsertContacts(std::span(&in, 1), clock_.Now()).ok());
   }
@@ -396,6 +398,48 @@ TEST_F(EngineTest, ASlowAccountClaimsOnlyWhatItWillSendSoon) {
   d.RunOnce(0ms);
   EXPECT_LE(States(sent->run.id)["sending"], 7) << "a crash now may cost at most these";
   EXPECT_GE(States(sent->run.id)["planned"], 93);
+}
+
+TEST_F(EngineTest, AudienceFilterSelectsThroughTheIndexAndFollowsLaterWrites) {
+  for (int i = 0; i < 10; ++i) {
+    AddContact("p" + std::to_string(i), 1h,
+               i % 2 == 1 ? std::vector<std::string>{"vip"} : std::vector<std::string>{});
+  }
+  NewBroadcast nb;
+  nb.name = "VIP only";
+  nb.channel_account_id = account_id_;
+  nb.audience.filter = "tag:vip";
+  nb.messages = {{MessageKind::kText, "hi"}};
+  const Id b = store_->CreateBroadcast(nb, clock_.Now())->id;
+  auto engine = Planner();
+  auto preview = engine->Preview(b);
+  ASSERT_TRUE(preview.ok()) << preview.error().ToString();
+  EXPECT_EQ(preview->matched, 5);
+
+  AddContact("p0", 1h, std::vector<std::string>{"vip"});  // written after the index was built
+  EXPECT_EQ(engine->Preview(b)->matched, 6);
+  auto vip = filter::ParseText("tag:vip and interacted < 2h");
+  ASSERT_TRUE(vip.ok());
+  EXPECT_EQ(*engine->CountAudience(*vip), 6);
+  clock_.Advance(90min);  // relative times resolve on the clock at each count
+  EXPECT_EQ(*engine->CountAudience(*vip), 0);
+
+  auto sent = engine->SendNow(b);
+  ASSERT_TRUE(sent.ok()) << sent.error().ToString();
+  EXPECT_EQ(sent->planned, 6);
+}
+
+TEST_F(EngineTest, AStoredFilterThatNoLongerParsesIsRefusedNamingIt) {
+  AddContact("p1", 1h);
+  NewBroadcast nb;
+  nb.name = "Broken";
+  nb.channel_account_id = account_id_;
+  nb.audience.filter = "tag:vip and (";
+  nb.messages = {{MessageKind::kText, "hi"}};
+  const Id b = store_->CreateBroadcast(nb, clock_.Now())->id;
+  auto preview = Planner()->Preview(b);
+  ASSERT_FALSE(preview.ok());
+  EXPECT_EQ(preview.error().field, "audience.filter");
 }
 
 }  // namespace

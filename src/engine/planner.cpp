@@ -3,20 +3,74 @@
 #include <vector>
 
 namespace crier::engine {
+namespace {
 
-Status ForEachDecision(Store& store, const Broadcast& broadcast, Time now,
-                       const PolicyOptions& policy,
+// The filter's matches, read from the index a page at a time and asked in ascending contact
+// id order (the order of the recipient scan), so memory stays one page whatever the audience.
+class MatchCursor {
+ public:
+  MatchCursor(AudienceService& audience, const filter::Node& filter)
+      : audience_(audience), filter_(filter) {}
+
+  Result<bool> Contains(Id id) {
+    for (;;) {
+      while (pos_ < page_.size() && page_[pos_] < id) ++pos_;
+      if (pos_ < page_.size()) return page_[pos_] == id;
+      if (exhausted_) return false;
+      auto next = audience_.List(filter_, after_, kPageSize);
+      if (!next.ok()) return next.error();
+      exhausted_ = static_cast<int>(next->size()) < kPageSize;
+      if (!next->empty()) after_ = next->back();
+      page_ = std::move(*next);
+      pos_ = 0;
+    }
+  }
+
+ private:
+  static constexpr int kPageSize = 10000;
+  AudienceService& audience_;
+  const filter::Node& filter_;
+  std::vector<Id> page_;
+  size_t pos_ = 0;
+  Id after_ = 0;
+  bool exhausted_ = false;
+};
+
+}  // namespace
+
+Status ForEachDecision(Store& store, AudienceService& audience, const Broadcast& broadcast,
+                       Time now, const PolicyOptions& policy,
                        const std::function<void(const RecipientRow&, const Decision&)>& visit) {
   const BroadcastFacts facts{broadcast.purpose};
-  return store.ForEachRecipient(broadcast.channel_account_id, broadcast.audience,
-                                [&](const RecipientRow& row) {
-                                  visit(row, DecideRoute(row.facts, facts, now, policy));
-                                  return true;
-                                });
+  std::optional<filter::Node> filter;
+  if (!broadcast.audience.filter.empty()) {
+    auto parsed = filter::ParseText(broadcast.audience.filter);
+    if (!parsed.ok()) {
+      return InvalidArgument("audience.filter", parsed.error().message);
+    }
+    filter = std::move(*parsed);
+  }
+  std::optional<MatchCursor> matches;
+  if (filter) matches.emplace(audience, *filter);
+  Status cursor_status;
+  CRIER_RETURN_IF_ERROR(store.ForEachRecipient(
+      broadcast.channel_account_id, broadcast.audience, [&](const RecipientRow& row) {
+        if (matches) {
+          auto in = matches->Contains(row.contact_id);
+          if (!in.ok()) {
+            cursor_status = in.error();
+            return false;
+          }
+          if (!*in) return true;
+        }
+        visit(row, DecideRoute(row.facts, facts, now, policy));
+        return true;
+      }));
+  return cursor_status;
 }
 
-Result<PlanCounts> PlanRun(Store& store, const Broadcast& broadcast, Id run_id, Time now,
-                           const PolicyOptions& policy, int batch) {
+Result<PlanCounts> PlanRun(Store& store, AudienceService& audience, const Broadcast& broadcast,
+                           Id run_id, Time now, const PolicyOptions& policy, int batch) {
   PlanCounts counts;
   std::vector<PlannedDelivery> pending;
   pending.reserve(static_cast<size_t>(batch));
@@ -27,7 +81,7 @@ Result<PlanCounts> PlanRun(Store& store, const Broadcast& broadcast, Id run_id, 
     pending.clear();
   };
   CRIER_RETURN_IF_ERROR(ForEachDecision(
-      store, broadcast, now, policy, [&](const RecipientRow& row, const Decision& d) {
+      store, audience, broadcast, now, policy, [&](const RecipientRow& row, const Decision& d) {
         ++counts.matched;
         ++(d.sends() ? counts.planned : counts.skipped);
         pending.push_back({row.contact_id, row.platform_user_id, d});

@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "core/route.h"
+#include "engine/audience_service.h"
 #include "store/store.h"
 
 namespace crier::engine {
@@ -16,14 +17,15 @@ struct PlanCounts {
 };
 
 // Decides every recipient of `broadcast`'s audience as of `now` and hands each decision to
-// `visit`. Pure with respect to the store: reads only.
-Status ForEachDecision(Store& store, const Broadcast& broadcast, Time now,
-                       const PolicyOptions& policy,
+// `visit`. Reads only. The audience's filter, when set, is evaluated by `audience` (the
+// index); kInvalidArgument naming "audience.filter" if the stored filter does not parse.
+Status ForEachDecision(Store& store, AudienceService& audience, const Broadcast& broadcast,
+                       Time now, const PolicyOptions& policy,
                        const std::function<void(const RecipientRow&, const Decision&)>& visit);
 
 // Plans `run_id`: appends one delivery per recipient in batches of `batch` rows, each batch
 // one transaction. Memory stays bounded by one batch whatever the audience size.
-Result<PlanCounts> PlanRun(Store& store, const Broadcast& broadcast, Id run_id, Time now,
-                           const PolicyOptions& policy, int batch);
+Result<PlanCounts> PlanRun(Store& store, AudienceService& audience, const Broadcast& broadcast,
+                           Id run_id, Time now, const PolicyOptions& policy, int batch);
 
 }  // namespace crier::engine

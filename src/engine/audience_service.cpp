@@ -1,0 +1,27 @@
+#include "engine/audience_service.h"
+
+namespace crier::engine {
+
+Status AudienceService::Refresh() {
+  std::lock_guard lock(refresh_mu_);
+  auto seq = store_.ForEachContactChangedSince(seen_seq_, [&](const Contact& contact) {
+    index_.Upsert(contact);
+    return true;
+  });
+  if (!seq.ok()) return seq.error();
+  seen_seq_ = *seq;
+  return Status::Ok();
+}
+
+Result<std::int64_t> AudienceService::Count(const filter::Node& filter) {
+  CRIER_RETURN_IF_ERROR(Refresh());
+  return index_.Count(filter, clock_.Now());
+}
+
+Result<std::vector<Id>> AudienceService::List(const filter::Node& filter, Id after_id, int limit) {
+  if (limit <= 0) return InvalidArgument("limit", "must be positive");
+  CRIER_RETURN_IF_ERROR(Refresh());
+  return index_.List(filter, clock_.Now(), after_id, limit);
+}
+
+}  // namespace crier::engine
