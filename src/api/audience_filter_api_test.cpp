@@ -69,5 +69,36 @@ TEST_F(AudienceFilterApiTest, CountAsksTheEngineAndEchoesTheCanonicalFilter) {
   EXPECT_EQ(Call("POST", "/v1/contacts/count", R"({})").status, 200) << "no filter: everyone";
 }
 
+TEST_F(AudienceFilterApiTest, TagsCanBeAddedToEveryoneAFilterSelects) {
+  const Id account = CreateAccount();
+  std::vector<Id> contacts;
+  for (int i = 0; i < 3; ++i) {
+    const net::Response r =
+        Call("POST", "/v1/contacts",
+             json::serialize(json::object{{"channel_account_id", account},
+                                          {"platform_user_id", "u" + std::to_string(i)}}));
+    ASSERT_EQ(r.status, 201) << r.body;
+    contacts.push_back(Json(r).at("id").as_int64());
+  }
+  engine_.audience_ids = std::vector<Id>{contacts[0], contacts[2]};  // what the index selects
+  const net::Response r = Call("POST", "/v1/tags/picked/contacts", R"({"filter": "tag:vip"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json(r).at("matched").as_int64(), 2);
+  EXPECT_EQ(Json(r).at("changed").as_int64(), 2);
+  const auto tags_of = [&](Id id) {
+    return Json(Call("GET", "/v1/contacts/" + std::to_string(id))).at("tags");
+  };
+  EXPECT_EQ(tags_of(contacts[0]), json::array{"picked"});
+  EXPECT_EQ(tags_of(contacts[1]), json::array{});
+  EXPECT_EQ(tags_of(contacts[2]), json::array{"picked"});
+
+  EXPECT_EQ(
+      Call("POST", "/v1/tags/picked/contacts", R"({"filter": "tag:", "contact_ids": [1]})").status,
+      400);
+  const net::Response bad = Call("POST", "/v1/tags/picked/contacts", R"({"filter": "tag:"})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(Json(bad).at("error").at("field"), "filter");
+}
+
 }  // namespace
 }  // namespace crier::api::testing

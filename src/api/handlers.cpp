@@ -420,14 +420,32 @@ net::Response DeleteTag(RequestContext& c) {
   return Ok(200, body);
 }
 
-Result<std::vector<Id>> ContactIdsBody(const net::Request& request) {
+// The contacts a bulk tag change applies to: an explicit list, or everyone a filter selects.
+struct TagSelection {
+  std::vector<Id> ids;
+  std::optional<filter::Node> filter;
+};
+
+Result<TagSelection> TagSelectionBody(const net::Request& request) {
   auto body = ObjectBody(request);
   if (!body.ok()) return body.error();
   ObjectReader r(*body, "");
-  CRIER_RETURN_IF_ERROR(r.RejectUnknown({"contact_ids"}));
+  CRIER_RETURN_IF_ERROR(r.RejectUnknown({"contact_ids", "filter"}));
+  const boost::json::value* filter = body->if_contains("filter");
+  const bool has_ids = body->contains("contact_ids");
+  if (filter != nullptr && has_ids) {
+    return InvalidArgument("filter", "give either contact_ids or filter, not both");
+  }
+  if (filter != nullptr) {
+    auto node = FilterFromJson(*filter, "filter");
+    if (!node.ok()) return node.error();
+    return TagSelection{{}, std::move(*node)};
+  }
   auto array = r.OptArray("contact_ids");
   if (!array.ok()) return array.error();
-  if (*array == nullptr) return InvalidArgument("contact_ids", std::string(kMsgRequired));
+  if (*array == nullptr) {
+    return InvalidArgument("contact_ids", std::string(kMsgRequired) + " (or a filter)");
+  }
   if ((*array)->size() > kMaxTagContactIds) {
     return InvalidArgument("contact_ids", "has " + std::to_string((*array)->size()) +
                                               " ids, at most " + std::to_string(kMaxTagContactIds) +
@@ -442,7 +460,7 @@ Result<std::vector<Id>> ContactIdsBody(const net::Request& request) {
     }
     ids.push_back(v.get_int64());
   }
-  return ids;
+  return TagSelection{std::move(ids), std::nullopt};
 }
 
 net::Response ChangeTagMembership(RequestContext& c, bool add) {
@@ -451,16 +469,40 @@ net::Response ChangeTagMembership(RequestContext& c, bool add) {
   if (add) {
     if (auto s = CheckText("name", tag, kMaxTagChars); !s.ok()) return ErrorResponse(s.error());
   }
-  auto ids = ContactIdsBody(c.request);
-  if (!ids.ok()) return ErrorResponse(ids.error());
-  auto changed = add ? c.store.AddTagToContacts(tag, *ids, c.clock.Now())
-                     : c.store.RemoveTagFromContacts(tag, *ids, c.clock.Now());
-  if (!changed.ok()) return ErrorResponse(changed.error());
+  auto selection = TagSelectionBody(c.request);
+  if (!selection.ok()) return ErrorResponse(selection.error());
+  const auto apply = [&](const std::vector<Id>& ids) {
+    return add ? c.store.AddTagToContacts(tag, ids, c.clock.Now())
+               : c.store.RemoveTagFromContacts(tag, ids, c.clock.Now());
+  };
+  std::int64_t changed = 0;
+  std::int64_t matched = 0;
   boost::json::array unknown;
-  for (Id id : changed->unknown_contact_ids) unknown.emplace_back(id);
+  if (!selection->filter) {
+    auto result = apply(selection->ids);
+    if (!result.ok()) return ErrorResponse(result.error());
+    changed = result->changed;
+    for (Id id : result->unknown_contact_ids) unknown.emplace_back(id);
+  } else {
+    // Everyone the filter selects, in pages of ascending ids, each page one transaction.
+    Id after = 0;
+    for (;;) {
+      auto page =
+          c.engine.ListAudience(*selection->filter, after, static_cast<int>(kMaxTagContactIds));
+      if (!page.ok()) return ErrorResponse(page.error());
+      if (page->empty()) break;
+      matched += static_cast<std::int64_t>(page->size());
+      auto result = apply(*page);
+      if (!result.ok()) return ErrorResponse(result.error());
+      changed += result->changed;
+      after = page->back();
+      if (page->size() < kMaxTagContactIds) break;
+    }
+  }
   Json body;
   body["tag"] = tag;
-  body["changed"] = changed->changed;
+  body["changed"] = changed;
+  if (selection->filter) body["matched"] = matched;
   body["unknown_contact_ids"] = std::move(unknown);
   return Ok(200, body);
 }
