@@ -93,9 +93,9 @@ struct IdsPred {
   std::vector<Id> contact_ids;  // an explicit selection (C2), sorted and unique
 };
 
-using Predicate = std::variant<TagPred, SubscriptionPred, SubscribedAtPred, InteractedPred,
-                               AttrPred, LocalePred, TimeZonePred, ConversationPred,
-                               AssigneePred, AccountPred, IdsPred>;
+using Predicate =
+    std::variant<TagPred, SubscriptionPred, SubscribedAtPred, InteractedPred, AttrPred, LocalePred,
+                 TimeZonePred, ConversationPred, AssigneePred, AccountPred, IdsPred>;
 
 // A node of the expression tree. kAnd / kOr have two or more children, kNot exactly one, and
 // kPredicate none. An empty filter (matches everyone) is a kAnd with no children.

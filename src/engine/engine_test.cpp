@@ -50,6 +50,19 @@ class EngineTest : public ::testing::Test {
     ASSERT_TRUE(store_->UpsertContacts(std::span(&in, 1), clock_.Now()).ok());
   }
 
+  // Switches the test to a fresh account with its own pacing.
+  void UseNewAccount(const std::string& page_id, Pacing pacing) {
+    NewChannelAccount account;
+    account.name = page_id;
+    account.external_id = page_id;
+    account.access_token = "t";
+    account.api_base_url = "http://127.0.0.1:9";
+    account.pacing = pacing;
+    auto created = store_->CreateChannelAccount(account, clock_.Now());
+    ASSERT_TRUE(created.ok()) << created.error().ToString();
+    account_id_ = created->id;
+  }
+
   Id AddBroadcast(int messages = 1) {
     NewBroadcast b;
     b.name = "Sale";
@@ -226,13 +239,7 @@ TEST_F(EngineTest, PolicyRefusalIsFinalAndRecordedWithItsCode) {
 }
 
 TEST_F(EngineTest, PacingAllowsOnlyTheBurstUntilTimeMoves) {
-  NewChannelAccount slow;
-  slow.name = "Slow";
-  slow.external_id = "PAGE2";
-  slow.access_token = "t";
-  slow.api_base_url = "http://127.0.0.1:9";
-  slow.pacing = {20, 64};  // burst = 1
-  account_id_ = store_->CreateChannelAccount(slow, clock_.Now())->id;
+  UseNewAccount("PAGE2", {20, 64});  // burst = 1
   for (int i = 0; i < 5; ++i) AddContact("p" + std::to_string(i), 1h);
   ASSERT_TRUE(Planner()->SendNow(AddBroadcast()).ok());
   FakeTransport transport([](auto&) { return testing::Ok(R"({"message_id":"m"})"); });
@@ -253,13 +260,7 @@ TEST_F(EngineTest, PacingAllowsOnlyTheBurstUntilTimeMoves) {
 }
 
 TEST_F(EngineTest, StopAndCrashNeverSendTwice) {
-  NewChannelAccount narrow;
-  narrow.name = "Narrow";
-  narrow.external_id = "PAGE3";
-  narrow.access_token = "t";
-  narrow.api_base_url = "http://127.0.0.1:9";
-  narrow.pacing = {100000, 2};  // two in flight at most
-  account_id_ = store_->CreateChannelAccount(narrow, clock_.Now())->id;
+  UseNewAccount("PAGE3", {100000, 2});  // two in flight at most
   for (int i = 0; i < 10; ++i) AddContact("p" + std::to_string(i), 1h);
   auto sent = Planner()->SendNow(AddBroadcast());
   ASSERT_TRUE(sent.ok());
@@ -382,13 +383,7 @@ TEST_F(EngineTest, LaterMessagesAreNotSentAfterTheWindowClosed) {
 }
 
 TEST_F(EngineTest, ASlowAccountClaimsOnlyWhatItWillSendSoon) {
-  NewChannelAccount slow;
-  slow.name = "Slow";
-  slow.external_id = "PAGE4";
-  slow.access_token = "t";
-  slow.api_base_url = "http://127.0.0.1:9";
-  slow.pacing = {20, 2};  // 20/s, 2 in flight: 2 + 20 x 0.25 s = 7 claimed at a time
-  account_id_ = store_->CreateChannelAccount(slow, clock_.Now())->id;
+  UseNewAccount("PAGE4", {20, 2});  // 20/s, 2 in flight: 2 + 20 x 0.25 s = 7 claimed at a time
   for (int i = 0; i < 100; ++i) AddContact("p" + std::to_string(i), 1h);
   auto sent = Planner()->SendNow(AddBroadcast());
   ASSERT_TRUE(sent.ok());
