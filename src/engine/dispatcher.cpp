@@ -27,6 +27,9 @@ constexpr int kDrainFlushAttempts = 20;
 constexpr char kWindowClosedMessage[] =
     "the messaging window closed after part of this delivery's messages were sent; the rest "
     "are not sent";
+constexpr char kPausedMessage[] =
+    "the account was paused after an authentication or restriction error, after part of this "
+    "delivery's messages were sent; the rest are not sent";
 constexpr char kStoppedMessage[] =
     "crier stopped after sending part of this delivery's messages; the rest are not sent";
 
@@ -198,7 +201,7 @@ int Dispatcher::StartSends() {
         ReleaseQueued(run);
         for (Flight& f : run.continuations) {
           Finish(FailedOutcome(f.delivery.delivery_id, f.route_code, f.message_ids,
-                               "channel_halted", "account_paused", kStoppedMessage, clock_.Now()));
+                               "channel_halted", "account_paused", kPausedMessage, clock_.Now()));
         }
         run.continuations.clear();
         continue;

@@ -437,5 +437,39 @@ TEST_F(EngineTest, AStoredFilterThatNoLongerParsesIsRefusedNamingIt) {
   EXPECT_EQ(preview.error().field, "audience.filter");
 }
 
+TEST_F(EngineTest, APauseInTheMiddleOfMultiMessageDeliveriesStartsNothingMore) {
+  UseNewAccount("PAGE5", {100000, 2});  // two requests in flight at most
+  for (int i = 0; i < 3; ++i) AddContact("p" + std::to_string(i), 1h);
+  auto sent = Planner()->SendNow(AddBroadcast(2));
+  ASSERT_TRUE(sent.ok());
+  int calls = 0;
+  // p0 and p1 get their first message; their second messages (in flight together) are refused
+  // for a bad token, which pauses the account.
+  FakeTransport transport([&](auto&) {
+    return ++calls <= 2 ? testing::Ok(R"({"message_id":"m"})") : testing::GraphError(400, 190, 0);
+  });
+  Dispatcher d(*store_, clock_, transport, metrics_, options_);
+  RunUntilIdle(d);
+  clock_.Advance(10s);
+  RunUntilIdle(d);
+  EXPECT_EQ(transport.requests.size(), 4u) << "nothing starts after the pause";
+  const auto page = store_->ListDeliveries(sent->run.id, {});
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->items.size(), 3u);
+  int failed = 0, planned = 0;
+  for (const auto& item : page->items) {
+    if (item.state == DeliveryState::kFailed) {
+      ++failed;
+      EXPECT_EQ(item.error_code, "190");
+      EXPECT_EQ(item.platform_message_id, "m") << "the first message is on record";
+    } else {
+      ++planned;
+      EXPECT_EQ(item.state, DeliveryState::kPlanned) << "waits for the account to resume";
+    }
+  }
+  EXPECT_EQ(failed, 2);
+  EXPECT_EQ(planned, 1);
+}
+
 }  // namespace
 }  // namespace crier::engine
