@@ -37,6 +37,7 @@ bool Same(const AccountPred& a, const AccountPred& b) {
   return a.channel_account_id == b.channel_account_id;
 }
 bool Same(const IdsPred& a, const IdsPred& b) { return a.contact_ids == b.contact_ids; }
+bool Same(const SegmentPred& a, const SegmentPred& b) { return a.name == b.name; }
 
 bool Same(const Predicate& a, const Predicate& b) {
   if (a.index() != b.index()) return false;
@@ -183,6 +184,8 @@ bool MatchesPredicate(const Predicate& predicate, const Contact& c, Time now) {
     bool operator()(const IdsPred& p) const {
       return std::binary_search(p.contact_ids.begin(), p.contact_ids.end(), c.id);
     }
+    // Unexpanded, a reference has no meaning of its own (see ExpandSegments).
+    bool operator()(const SegmentPred&) const { return false; }
   };
   return std::visit(Visitor{c, now}, predicate);
 }
@@ -419,7 +422,7 @@ std::string FormatNumber(double d) {
 
 constexpr std::string_view kPredicates =
     "a predicate (tag, subscribed, unsubscribed, subscribed_at, interacted, attr, locale, "
-    "timezone, state, assignee, account, ids, all)";
+    "timezone, state, assignee, account, ids, segment, all)";
 constexpr std::string_view kTimeValue = "a duration like 24h or a time like 2026-11-01T00:00:00Z";
 constexpr std::string_view kAttrValue =
     "a value (\"text\", a number, true, false or a time like 2026-11-01T00:00:00Z)";
@@ -585,12 +588,18 @@ class Parser {
       return Node::Leaf(AccountPred{*id});
     }
     if (word == "ids") return ParseIds();
+    if (word == "segment") {
+      CRIER_RETURN_IF_ERROR(ExpectChar(':', "\":\" and a segment name after segment"));
+      auto name = ParseName("a segment name");
+      if (!name.ok()) return name.error();
+      return Node::Leaf(SegmentPred{std::move(name).value()});
+    }
     return Fail(start, kPredicates);
   }
 
   Result<Node> ParseTag() {
     if (ConsumeChar(':')) {
-      auto name = ParseTagName();
+      auto name = ParseName("a tag name");
       if (!name.ok()) return name.error();
       return Node::Leaf(TagPred{TagMatch::kAnyOf, {std::move(name).value()}});
     }
@@ -607,7 +616,7 @@ class Parser {
     CRIER_RETURN_IF_ERROR(ExpectChar('(', "\"(\""));
     Names tags;
     do {
-      auto name = ParseTagName();
+      auto name = ParseName("a tag name");
       if (!name.ok()) return name.error();
       tags.push_back(std::move(name).value());
     } while (ConsumeChar(','));
@@ -615,17 +624,18 @@ class Parser {
     return Node::Leaf(TagPred{match, std::move(tags)});
   }
 
-  Result<std::string> ParseTagName() {
+  // A tag or segment name, bare or quoted; `what` names it in errors.
+  Result<std::string> ParseName(std::string_view what) {
     SkipSpace();
     const std::size_t start = pos_;
     if (Peek() == '"') {
       auto s = ParseString();
       if (!s.ok()) return s;
-      if (s->empty()) return Fail(start, "a tag name");
+      if (s->empty()) return Fail(start, what);
       return s;
     }
     while (!AtEnd() && IsBareTagChar(text_[pos_])) ++pos_;
-    if (pos_ == start) return Fail(start, "a tag name");
+    if (pos_ == start) return Fail(start, what);
     return std::string(text_.substr(start, pos_ - start));
   }
 
@@ -909,6 +919,7 @@ class Parser {
   int depth_ = 0;
 };
 
+// A tag or segment name: bare when it can be, else quoted.
 void AppendTag(std::string& out, const std::string& tag) {
   const bool bare = !tag.empty() && std::all_of(tag.begin(), tag.end(), IsBareTagChar);
   if (bare) {
@@ -1033,6 +1044,10 @@ void AppendPredicate(std::string& out, const Predicate& predicate) {
         out += std::to_string(p.contact_ids[i]);
       }
       out += ')';
+    }
+    void operator()(const SegmentPred& p) const {
+      out += "segment:";
+      AppendTag(out, p.name);
     }
   };
   std::visit(Visitor{out}, predicate);

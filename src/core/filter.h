@@ -8,10 +8,13 @@
 // every time it is used. Pure: no IO.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -93,9 +96,16 @@ struct IdsPred {
   std::vector<Id> contact_ids;  // an explicit selection (C2), sorted and unique
 };
 
+// A saved segment, by name (C1: "filters can be saved as segments and reused"). Stored filters
+// keep the reference, not the segment's definition, so whoever uses a segment sees what it
+// means at each evaluation (C4); ExpandSegments replaces references before anything evaluates.
+struct SegmentPred {
+  std::string name;  // non-empty
+};
+
 using Predicate =
     std::variant<TagPred, SubscriptionPred, SubscribedAtPred, InteractedPred, AttrPred, LocalePred,
-                 TimeZonePred, ConversationPred, AssigneePred, AccountPred, IdsPred>;
+                 TimeZonePred, ConversationPred, AssigneePred, AccountPred, IdsPred, SegmentPred>;
 
 // A node of the expression tree. kAnd / kOr have two or more children, kNot exactly one, and
 // kPredicate none. An empty filter (matches everyone) is a kAnd with no children.
@@ -126,8 +136,9 @@ struct Node {
 //             | attr.KEY CMP VALUE | attr.KEY contains "text" | attr.KEY exists
 //             | locale = "zh_TW" | locale in ("zh_TW", ...)      (timezone likewise)
 //             | state = open|in_progress|closed | assignee = "alice" | assignee = none
-//             | account = ID | ids(ID, ...)
-//   NAME     := [A-Za-z0-9_.-] and UTF-8 letters bare, anything else "quoted"
+//             | account = ID | ids(ID, ...) | segment:NAME
+//   NAME     := [A-Za-z0-9_.-] and UTF-8 letters bare, anything else "quoted" (tag and
+//               segment names alike)
 //   CMP      := = | != | < | <= | > | >=
 //   TIMEVAL  := a duration (an age: `interacted < 24h` = less than 24 h ago) or a bare
 //               RFC 3339 time (`subscribed_at >= 2026-11-01T00:00:00Z`)
@@ -150,6 +161,37 @@ bool operator==(const Node& a, const Node& b);
 
 // Evaluates `node` for one contact with relative times resolved against `now`: the plain
 // full-scan reference that the fast index (engine/audience_index.h) must agree with.
+// A segment reference matches nobody here: evaluation sees expanded trees only.
 bool Matches(const Node& node, const Contact& contact, Time now);
+
+// ---- segment references -------------------------------------------------------------------
+
+// Segments nested in segments, at most this deep (a -> b -> c is 3): deeper is surely a
+// mistake, and the bound keeps expansion cheap.
+inline constexpr int kMaxSegmentDepth = 8;
+// An expanded tree has at most this many nodes: a segment used many times in each of several
+// nested segments would otherwise grow exponentially.
+inline constexpr std::size_t kMaxExpandedNodes = 100000;
+
+// What a segment name stands for: the segment's filter (which may itself reference segments),
+// nullopt when no segment has the name, or an error of the lookup itself (a store failure).
+using SegmentLookup = std::function<Result<std::optional<Node>>(const std::string& name)>;
+
+// Replaces every segment reference in `node`, recursively, by the filter the segment names,
+// so that the result holds no SegmentPred. `lookup` is asked once per distinct name. Errors
+// (Error::field is `field`):
+//  - kInvalidArgument: a name no segment has ("no segment named \"vip\""), segments nested
+//    deeper than kMaxSegmentDepth, or an expansion of more than kMaxExpandedNodes nodes;
+//  - kFailedPrecondition: a segment that reaches itself, the cycle spelled out in order
+//    ("segments refer to each other in a cycle: a -> b -> a");
+//  - whatever `lookup` fails with.
+Result<Node> ExpandSegments(const Node& node, const SegmentLookup& lookup,
+                            std::string_view field = "filter");
+
+// The segment names `node` references directly (not through other segments), sorted, unique.
+std::vector<std::string> SegmentReferences(const Node& node);
+
+// `node` with every reference to segment `from` made a reference to `to`; the rest unchanged.
+Node RenameSegmentReferences(Node node, std::string_view from, std::string_view to);
 
 }  // namespace crier::filter

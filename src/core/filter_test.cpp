@@ -22,7 +22,7 @@ const Time kNow = At("2026-11-21T12:00:00Z");
 
 constexpr const char* kPredicatesForTest =
     "a predicate (tag, subscribed, unsubscribed, subscribed_at, interacted, attr, locale, "
-    "timezone, state, assignee, account, ids, all)";
+    "timezone, state, assignee, account, ids, segment, all)";
 
 Node Leaf(Predicate p) { return Node::Leaf(std::move(p)); }
 Node And(std::vector<Node> c) { return Node{Node::Kind::kAnd, std::move(c), std::nullopt}; }
@@ -786,7 +786,7 @@ Node RandomTree(std::mt19937& rng, int depth) {
     for (int i = 0, n = 2 + pick(3); i < n; ++i) children.push_back(RandomTree(rng, depth - 1));
     return kind == 0 ? And(std::move(children)) : Or(std::move(children));
   }
-  switch (pick(11)) {
+  switch (pick(12)) {
     case 0:
       return Leaf(TagPred{static_cast<TagMatch>(pick(3)), {name(), name()}});
     case 1:
@@ -820,6 +820,8 @@ Node RandomTree(std::mt19937& rng, int depth) {
       return Leaf(AssigneePred{pick(2) ? std::optional<std::string>(name()) : std::nullopt});
     case 9:
       return Leaf(AccountPred{1 + pick(1000)});
+    case 10:
+      return Leaf(SegmentPred{name()});
     default:
       return Leaf(IdsPred{{1, 2 + pick(10)}});
   }
