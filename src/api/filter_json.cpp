@@ -344,7 +344,7 @@ Result<filter::Predicate> ReadAttr(const json::value& v, std::string_view path) 
 
 constexpr std::string_view kNodeKeys =
     "an object with one key: and, or, not, tag, subscription, subscribed_at, interacted, attr, "
-    "locale, time_zone, state, assignee, account or ids (or the text form as a string)";
+    "locale, time_zone, state, assignee, account, ids or segment (or the text form as a string)";
 
 Result<Node> Read(const json::value& v, std::string_view path, int depth);
 
@@ -427,6 +427,11 @@ Result<filter::Predicate> ReadPredicate(std::string_view name, const json::value
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
     return filter::Predicate(filter::IdsPred{std::move(ids)});
+  }
+  if (name == "segment") {
+    auto s = NonEmptyString(v, path, "a segment name");
+    if (!s.ok()) return s.error();
+    return filter::Predicate(filter::SegmentPred{std::move(s).value()});
   }
   return ExpectedFound(path, kNodeKeys, "an unknown key");
 }
@@ -536,6 +541,7 @@ json::value PredicateJson(const filter::Predicate& predicate) {
       for (Id id : p.contact_ids) ids.emplace_back(id);
       return {{"ids", std::move(ids)}};
     }
+    json::object operator()(const filter::SegmentPred& p) const { return {{"segment", p.name}}; }
   };
   return std::visit(Visitor{}, predicate);
 }

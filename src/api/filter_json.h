@@ -18,6 +18,8 @@
 //   {"assignee": "alice"}                    or null for "assigned to nobody"
 //   {"account": 12}                          has an identity on channel account 12
 //   {"ids": [1, 2, 3]}                       an explicit selection
+//   {"segment": "vip"}                       the saved segment named "vip", as it is defined
+//                                            whenever the filter is evaluated
 //   "tag:vip and interacted < 24h"           a string is read as the text form
 //
 // WHEN compares the contact's time with a point, an age ("24h": 24 h before now, resolved

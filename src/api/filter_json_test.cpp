@@ -75,6 +75,9 @@ TEST(FilterJsonTest, EveryNodeShape) {
   EXPECT_EQ(FromJson(R"({"assignee":null})"), FromText("assignee = none"));
   EXPECT_EQ(FromJson(R"({"account":12})"), FromText("account = 12"));
   EXPECT_EQ(FromJson(R"({"ids":[3,1,2,1]})"), FromText("ids(1, 2, 3)"));
+  EXPECT_EQ(FromJson(R"({"segment":"big spenders"})"), FromText("segment:\"big spenders\""));
+  EXPECT_EQ(FromJson(R"({"and":[{"segment":"vip"},"not segment:churned"]})"),
+            FromText("segment:vip and not segment:churned"));
   EXPECT_EQ(FromJson(R"({"and":[]})"), Node::All());
   EXPECT_EQ(FromJson(R"({"or":[{"account":1}]})"), FromText("account = 1"));
   EXPECT_EQ(FromJson(R"("tag:vip and interacted < 24h")"),
@@ -99,6 +102,12 @@ TEST(FilterJsonTest, ErrorsNameThePathAndWhatWasExpected) {
   e = JsonError(R"("tag:vip and")");
   EXPECT_EQ(e.field, "filter");
   EXPECT_EQ(e.message.rfind("at 11: expected a predicate", 0), 0u) << e.message;
+  e = JsonError(R"({"or":[{"account":1},{"segment":""}]})");
+  EXPECT_EQ(e.field, "filter.or[1].segment");
+  EXPECT_EQ(e.message, "expected a segment name, found an empty string");
+  e = JsonError(R"({"segment":["vip"]})");
+  EXPECT_EQ(e.field, "filter.segment");
+  EXPECT_EQ(e.message, "expected a segment name, found an array");
   auto custom = FilterFromJson(J(R"({"ids":[]})"), "audience.filter");
   ASSERT_FALSE(custom.ok());
   EXPECT_EQ(custom.error().field, "audience.filter.ids");
@@ -225,6 +234,8 @@ TEST(FilterJsonTest, CanonicalShapes) {
   EXPECT_EQ(boost::json::serialize(FilterToJson(FromText("assignee = none"))),
             R"({"assignee":null})");
   EXPECT_EQ(boost::json::serialize(FilterToJson(Node::All())), R"({"and":[]})");
+  EXPECT_EQ(boost::json::serialize(FilterToJson(FromText("segment:\"a b\""))),
+            R"({"segment":"a b"})");
   EXPECT_EQ(boost::json::serialize(FilterToJson(FromText("not (tag:a or tag none(b))"))),
             R"({"not":{"or":[{"tag":{"any":["a"]}},{"tag":{"none":["b"]}}]}})");
 }
@@ -247,6 +258,7 @@ TEST(FilterJsonTest, RoundTripsTextToNodeToJsonToNode) {
            "account = 12 and ids(1, 2, 9223372036854775807)",
            "not (tag:a and (tag:b or not tag:c)) or ((tag:d or tag:e) and tag:f)",
            "not not tag:a",
+           "segment:vip and not segment:\"big spenders\" or segment:會員",
        }) {
     SCOPED_TRACE(text);
     const Node node = FromText(text);

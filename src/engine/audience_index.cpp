@@ -543,6 +543,10 @@ struct AudienceIndex::State {
     return out;
   }
 
+  // Callers expand references first (AudienceService refuses a tree that still holds one);
+  // unexpanded, a reference matches nobody, as in filter::Matches.
+  Words EvalPred(const filter::SegmentPred&, Time) const { return Empty(); }
+
   // The filter's matches among live rows.
   Words Matches(const filter::Node& node, Time now) const {
     Words m = Eval(node, now);
