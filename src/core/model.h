@@ -116,6 +116,17 @@ struct Audience {
   std::string filter;
 };
 
+// A saved filter (C1), reused by name: other filters say `segment:NAME` and see the segment's
+// definition as it is whenever they are evaluated.
+struct Segment {
+  Id id = 0;
+  std::string name;    // unique, compared exactly
+  std::string filter;  // canonical text form (core/filter.h); its own references unexpanded
+  std::string description;
+  Time created_at{};
+  Time updated_at{};
+};
+
 enum class BroadcastStatus { kDraft, kSending, kCompleted, kCancelled };
 std::string_view ToString(BroadcastStatus s);
 std::optional<BroadcastStatus> ParseBroadcastStatus(std::string_view s);

@@ -13,13 +13,25 @@ Status AudienceService::Refresh() {
   return Status::Ok();
 }
 
+namespace {
+
+// The index cannot know what a segment means; callers expand first (ExpandWithStore).
+Status CheckExpanded(const filter::Node& filter) {
+  if (filter::SegmentReferences(filter).empty()) return Status::Ok();
+  return Internal("a filter reached the audience index with its segment references unexpanded");
+}
+
+}  // namespace
+
 Result<std::int64_t> AudienceService::Count(const filter::Node& filter) {
+  CRIER_RETURN_IF_ERROR(CheckExpanded(filter));
   CRIER_RETURN_IF_ERROR(Refresh());
   return index_.Count(filter, clock_.Now());
 }
 
 Result<std::vector<Id>> AudienceService::List(const filter::Node& filter, Id after_id, int limit) {
   if (limit <= 0) return InvalidArgument("limit", "must be positive");
+  CRIER_RETURN_IF_ERROR(CheckExpanded(filter));
   CRIER_RETURN_IF_ERROR(Refresh());
   return index_.List(filter, clock_.Now(), after_id, limit);
 }

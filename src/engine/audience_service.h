@@ -26,7 +26,8 @@ class AudienceService {
 
   // Brings the index up to date with the store.
   Status Refresh();
-  // How many contacts match `filter` now (relative times resolved on the clock).
+  // How many contacts match `filter` now (relative times resolved on the clock). `filter` must
+  // hold no segment references (engine/segment_expansion.h): kInternal otherwise.
   Result<std::int64_t> Count(const filter::Node& filter);
   // Matching contact ids after `after_id`, ascending, at most `limit`.
   Result<std::vector<Id>> List(const filter::Node& filter, Id after_id, int limit);

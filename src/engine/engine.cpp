@@ -10,6 +10,7 @@
 #include "engine/audience_service.h"
 #include "engine/dispatcher.h"
 #include "engine/planner.h"
+#include "engine/segment_expansion.h"
 
 namespace crier::engine {
 namespace {
@@ -132,12 +133,16 @@ class EngineImpl final : public Engine {
   Metrics& metrics() override { return metrics_; }
 
   Result<std::int64_t> CountAudience(const filter::Node& filter) override {
-    return audience_.Count(filter);
+    auto expanded = ExpandWithStore(store_, filter, "filter");
+    if (!expanded.ok()) return expanded.error();
+    return audience_.Count(*expanded);
   }
 
   Result<std::vector<Id>> ListAudience(const filter::Node& filter, Id after_id,
                                        int limit) override {
-    return audience_.List(filter, after_id, limit);
+    auto expanded = ExpandWithStore(store_, filter, "filter");
+    if (!expanded.ok()) return expanded.error();
+    return audience_.List(*expanded, after_id, limit);
   }
 
  private:

@@ -67,8 +67,12 @@ class Engine {
   virtual void Notify() = 0;
 
   // How many contacts match `filter` now, from the audience index kept in step with the store.
+  // Segment references are expanded with their current definitions first; an unknown one is
+  // kInvalidArgument naming it (field "filter"), a cycle kFailedPrecondition. Preview and
+  // SendNow expand the broadcast's stored filter the same way (field "audience.filter").
   virtual Result<std::int64_t> CountAudience(const filter::Node& filter) = 0;
-  // Matching contact ids after `after_id`, ascending, at most `limit` (keyset paging).
+  // Matching contact ids after `after_id`, ascending, at most `limit` (keyset paging); segment
+  // references as for CountAudience, expanded at each call.
   virtual Result<std::vector<Id>> ListAudience(const filter::Node& filter, Id after_id,
                                                int limit) = 0;
 

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <set>
 
+#include "engine/audience_service.h"
 #include "engine/dispatcher.h"
 #include "engine/engine.h"
 #include "store/sqlite/sqlite_store.h"
@@ -424,17 +425,55 @@ TEST_F(EngineTest, AudienceFilterSelectsThroughTheIndexAndFollowsLaterWrites) {
   EXPECT_EQ(sent->planned, 6);
 }
 
-TEST_F(EngineTest, AStoredFilterThatNoLongerParsesIsRefusedNamingIt) {
-  AddContact("p1", 1h);
+TEST_F(EngineTest, SegmentsAreEvaluatedWithTheirDefinitionAtEachUse) {
+  for (int i = 0; i < 6; ++i) {
+    AddContact("p" + std::to_string(i), 1h,
+               std::vector<std::string>{i < 2 ? "gold" : (i < 5 ? "vip" : "other")});
+  }
+  auto vip = store_->CreateSegment({"vip", "tag:vip", ""}, clock_.Now());
+  ASSERT_TRUE(vip.ok()) << vip.error().ToString();
+  ASSERT_TRUE(store_->CreateSegment({"best", "segment:vip or tag:other", ""}, clock_.Now()).ok());
   NewBroadcast nb;
-  nb.name = "Broken";
+  nb.name = "Best";
   nb.channel_account_id = account_id_;
-  nb.audience.filter = "tag:vip and (";
+  nb.audience.filter = "segment:best";
   nb.messages = {{MessageKind::kText, "hi"}};
-  const Id b = store_->CreateBroadcast(nb, clock_.Now())->id;
-  auto preview = Planner()->Preview(b);
-  ASSERT_FALSE(preview.ok());
-  EXPECT_EQ(preview.error().field, "audience.filter");
+  auto b = store_->CreateBroadcast(nb, clock_.Now());
+  ASSERT_TRUE(b.ok()) << b.error().ToString();
+  auto engine = Planner();
+  auto preview = engine->Preview(b->id);
+  ASSERT_TRUE(preview.ok()) << preview.error().ToString();
+  EXPECT_EQ(preview->matched, 4);
+  auto ref = filter::ParseText("segment:vip");
+  ASSERT_TRUE(ref.ok());
+  EXPECT_EQ(*engine->CountAudience(*ref), 3);
+  EXPECT_EQ(engine->ListAudience(*ref, 0, 10)->size(), 3u);
+
+  // The nested segment changes; the broadcast that names the outer one follows.
+  ASSERT_TRUE(store_->UpdateSegment(vip->id, {.filter = "tag:gold"}, clock_.Now()).ok());
+  EXPECT_EQ(engine->Preview(b->id)->matched, 3);
+  EXPECT_EQ(*engine->CountAudience(*ref), 2);
+  auto sent = engine->SendNow(b->id);
+  ASSERT_TRUE(sent.ok()) << sent.error().ToString();
+  EXPECT_EQ(sent->planned, 3);
+
+  auto ghost = filter::ParseText("tag:vip or segment:ghost");
+  ASSERT_TRUE(ghost.ok());
+  auto unknown = engine->CountAudience(*ghost);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(unknown.error().field, "filter");
+  EXPECT_EQ(unknown.error().message, "no segment named \"ghost\"");
+  EXPECT_EQ(engine->ListAudience(*ghost, 0, 10).error().field, "filter");
+}
+
+TEST_F(EngineTest, TheAudienceIndexRefusesUnexpandedReferences) {
+  AddContact("p1", 1h);
+  AudienceService audience(*store_, clock_);
+  const filter::Node ref = filter::Node::Leaf(filter::SegmentPred{"vip"});
+  EXPECT_EQ(audience.Count(ref).error().code, ErrorCode::kInternal);
+  EXPECT_EQ(audience.List(ref, 0, 10).error().code, ErrorCode::kInternal);
+  EXPECT_EQ(*audience.Count(filter::Node::All()), 1);
 }
 
 TEST_F(EngineTest, APauseInTheMiddleOfMultiMessageDeliveriesStartsNothingMore) {

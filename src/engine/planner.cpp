@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "engine/segment_expansion.h"
+
 namespace crier::engine {
 namespace {
 
@@ -48,7 +50,10 @@ Status ForEachDecision(Store& store, AudienceService& audience, const Broadcast&
     if (!parsed.ok()) {
       return InvalidArgument("audience.filter", parsed.error().message);
     }
-    filter = std::move(*parsed);
+    // Once per preview or run: every page of the run selects with the same definitions.
+    auto expanded = ExpandWithStore(store, *parsed, "audience.filter");
+    if (!expanded.ok()) return expanded.error();
+    filter = std::move(*expanded);
   }
   std::optional<MatchCursor> matches;
   if (filter) matches.emplace(audience, *filter);

@@ -18,7 +18,8 @@ struct PlanCounts {
 
 // Decides every recipient of `broadcast`'s audience as of `now` and hands each decision to
 // `visit`. Reads only. The audience's filter, when set, is evaluated by `audience` (the
-// index); kInvalidArgument naming "audience.filter" if the stored filter does not parse.
+// index) with its segment references expanded as the store defines them now; errors name
+// "audience.filter" (a stored filter that does not parse, a segment that cannot be expanded).
 Status ForEachDecision(Store& store, AudienceService& audience, const Broadcast& broadcast,
                        Time now, const PolicyOptions& policy,
                        const std::function<void(const RecipientRow&, const Decision&)>& visit);

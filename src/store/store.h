@@ -96,6 +96,19 @@ struct NewBroadcast {
   std::vector<Message> messages;
 };
 
+struct NewSegment {
+  std::string name;
+  std::string filter;  // text form; stored canonical
+  std::string description;
+};
+
+// What to change of a segment; unset members stay as they are.
+struct SegmentUpdate {
+  std::optional<std::string> name;  // a rename: every reference to the segment follows it
+  std::optional<std::string> filter;
+  std::optional<std::string> description;
+};
+
 // Keyset paging: pass the last id of the previous page as `after_id`.
 struct PageRequest {
   Id after_id = 0;
@@ -244,7 +257,33 @@ class Store {
   virtual Result<std::int64_t> ForEachContactChangedSince(
       std::int64_t after_seq, const std::function<bool(const Contact&)>& visit) = 0;
 
-  // Broadcasts.
+  // Segments: saved filters, referenced by name (`segment:NAME`) from other segments and from
+  // broadcast audience filters. The store keeps the references whole, in every write:
+  //  - a filter may only name segments that exist, and no segment may reach itself through
+  //    references; filters must stay within filter::kMaxSegmentDepth and kMaxExpandedNodes
+  //    once expanded. A filter that breaks this is refused: kInvalidArgument naming the
+  //    unknown segment (field "filter", "audience.filter" for broadcasts) or the bound,
+  //    kFailedPrecondition spelling out the cycle;
+  //  - renaming a segment rewrites every reference to it, in segments and broadcasts, in the
+  //    same transaction;
+  //  - deleting a segment that another segment uses, or that a broadcast which can still be
+  //    sent uses (any status but cancelled: completed broadcasts can be sent again), is
+  //    refused with kFailedPrecondition naming them.
+  // A filter that does not parse is kInvalidArgument (field "filter"). Names are non-empty
+  // (field "name") and unique: kAlreadyExists (field "name") when taken.
+  virtual Result<Segment> CreateSegment(const NewSegment& in, Time now) = 0;
+  virtual Result<Segment> GetSegment(Id id) = 0;
+  virtual Result<Segment> GetSegmentByName(const std::string& name) = 0;    // kNotFound
+  virtual Result<Page<Segment>> ListSegments(const PageRequest& page) = 0;  // by id
+  // kNotFound when `id` names no segment. updated_at becomes `now`.
+  virtual Result<Segment> UpdateSegment(Id id, const SegmentUpdate& update, Time now) = 0;
+  virtual Status DeleteSegment(Id id) = 0;
+  // The segments named in `names` and every segment they reference in turn, from one
+  // snapshot: all that expanding a filter needs. Names no segment has are left out.
+  virtual Result<std::vector<Segment>> ResolveSegments(std::span<const std::string> names) = 0;
+
+  // Broadcasts. The audience filter's segment references are checked and kept as for
+  // segments (field "audience.filter").
   virtual Result<Broadcast> CreateBroadcast(const NewBroadcast& in, Time now) = 0;
   virtual Result<Broadcast> GetBroadcast(Id id) = 0;
   virtual Result<Page<Broadcast>> ListBroadcasts(const PageRequest& page) = 0;

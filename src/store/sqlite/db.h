@@ -142,3 +142,16 @@ class ReadTransaction {
 };
 
 }  // namespace crier::sqlite
+
+#define STORE_CONCAT_INNER_(a, b) a##b
+#define STORE_CONCAT_(a, b) STORE_CONCAT_INNER_(a, b)
+#define STORE_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
+  auto tmp = (expr);                                 \
+  if (!tmp.ok()) return tmp.error();                 \
+  lhs = std::move(tmp).value()
+// Evaluates `expr` (a Result), returns its error, or assigns its value to `lhs`.
+#define STORE_ASSIGN_OR_RETURN(lhs, expr) \
+  STORE_ASSIGN_OR_RETURN_IMPL_(STORE_CONCAT_(store_result_, __LINE__), lhs, expr)
+// Declares `var`, the cached statement for `sql` on `conn`, or returns the error.
+#define STORE_PREPARE(var, conn, sql) \
+  STORE_ASSIGN_OR_RETURN(::crier::sqlite::Statement var, (conn).Prepare(sql))

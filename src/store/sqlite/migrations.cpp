@@ -157,7 +157,34 @@ INSERT INTO contact_change_seq(id, value)
   VALUES (1, CASE WHEN EXISTS (SELECT 1 FROM contacts) THEN 1 ELSE 0 END);
 )sql";
 
-constexpr std::array<std::string_view, 3> kMigrations = {kV1, kV2, kV3};
+// Saved segments (C1). Filters reference segments by name; segment_refs (which segment a
+// segment's filter names) and broadcast_segments (which segments a broadcast's audience filter
+// names) record the references by id, so that deletes can name who still uses a segment,
+// renames can rewrite every reference, and expansion can read a segment's whole closure in
+// one query. Broadcasts written before this version cannot reference segments.
+constexpr std::string_view kV4 = R"sql(
+CREATE TABLE segments (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  filter TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE segment_refs (
+  segment_id INTEGER NOT NULL REFERENCES segments(id),
+  referrer_id INTEGER NOT NULL REFERENCES segments(id) ON DELETE CASCADE,
+  PRIMARY KEY (segment_id, referrer_id)
+) WITHOUT ROWID;
+CREATE INDEX segment_refs_by_referrer ON segment_refs(referrer_id, segment_id);
+CREATE TABLE broadcast_segments (
+  segment_id INTEGER NOT NULL REFERENCES segments(id),
+  broadcast_id INTEGER NOT NULL REFERENCES broadcasts(id),
+  PRIMARY KEY (segment_id, broadcast_id)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<std::string_view, 4> kMigrations = {kV1, kV2, kV3, kV4};
 
 constexpr std::string_view kCreateMigrationsTable =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("

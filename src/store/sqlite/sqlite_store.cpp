@@ -16,6 +16,7 @@
 #include "store/sqlite/db.h"
 #include "store/sqlite/messages.h"
 #include "store/sqlite/migrations.h"
+#include "store/sqlite/segments.h"
 
 namespace crier {
 namespace {
@@ -25,18 +26,6 @@ using sqlite::ConnectionOptions;
 using sqlite::ReadTransaction;
 using sqlite::Statement;
 using sqlite::WriteTransaction;
-
-#define STORE_CONCAT_INNER_(a, b) a##b
-#define STORE_CONCAT_(a, b) STORE_CONCAT_INNER_(a, b)
-#define STORE_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
-  auto tmp = (expr);                                 \
-  if (!tmp.ok()) return tmp.error();                 \
-  lhs = std::move(tmp).value()
-// Evaluates `expr` (a Result), returns its error, or assigns its value to `lhs`.
-#define STORE_ASSIGN_OR_RETURN(lhs, expr) \
-  STORE_ASSIGN_OR_RETURN_IMPL_(STORE_CONCAT_(store_result_, __LINE__), lhs, expr)
-// Declares `var`, the cached statement for `sql` on `conn`, or returns the error.
-#define STORE_PREPARE(var, conn, sql) STORE_ASSIGN_OR_RETURN(Statement var, (conn).Prepare(sql))
 
 // deliveries.state values; see the schema.
 constexpr std::int64_t kStatePlanned = 0;
@@ -1277,6 +1266,37 @@ class SqliteStore final : public Store {
     });
   }
 
+  // Segments (the SQL and the reference rules live in sqlite/segments.cpp).
+
+  Result<Segment> CreateSegment(const NewSegment& in, Time now) override {
+    return Write([&](Connection& db) { return sqlite::InsertSegment(db, in, now); });
+  }
+
+  Result<Segment> GetSegment(Id id) override {
+    return Read([&](Connection& db) { return sqlite::SelectSegment(db, id); });
+  }
+
+  Result<Segment> GetSegmentByName(const std::string& name) override {
+    return Read([&](Connection& db) { return sqlite::SelectSegmentByName(db, name); });
+  }
+
+  Result<Page<Segment>> ListSegments(const PageRequest& page) override {
+    CRIER_RETURN_IF_ERROR(CheckPage(page));
+    return Read([&](Connection& db) { return sqlite::SelectSegmentsPage(db, page); });
+  }
+
+  Result<Segment> UpdateSegment(Id id, const SegmentUpdate& update, Time now) override {
+    return Write([&](Connection& db) { return sqlite::ApplySegmentUpdate(db, id, update, now); });
+  }
+
+  Status DeleteSegment(Id id) override {
+    return Write([&](Connection& db) { return sqlite::RemoveSegment(db, id); });
+  }
+
+  Result<std::vector<Segment>> ResolveSegments(std::span<const std::string> names) override {
+    return Read([&](Connection& db) { return sqlite::SelectSegmentClosure(db, names); });
+  }
+
   // Broadcasts.
 
   Result<Broadcast> CreateBroadcast(const NewBroadcast& in, Time now) override {
@@ -1297,6 +1317,8 @@ class SqliteStore final : public Store {
       CRIER_RETURN_IF_ERROR(st.Run());
       Broadcast b;
       b.id = db.LastInsertId();
+      CRIER_RETURN_IF_ERROR(
+          sqlite::LinkBroadcastSegments(db, b.id, in.audience.filter, "audience.filter"));
       b.name = in.name;
       b.channel_account_id = in.channel_account_id;
       b.purpose = in.purpose;
