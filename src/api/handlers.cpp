@@ -11,6 +11,7 @@
 #include "api/requests.h"
 #include "api/response.h"
 #include "api/routes.h"
+#include "api/segment_handlers.h"
 #include "api/wire.h"
 
 namespace crier::api {
@@ -605,6 +606,12 @@ constexpr std::array kRoutes = {
     ApiRoute{"DELETE", "/v1/tags/{name}", &DeleteTag},
     ApiRoute{"POST", "/v1/tags/{name}/contacts", &AddTagContacts},
     ApiRoute{"DELETE", "/v1/tags/{name}/contacts", &RemoveTagContacts},
+    ApiRoute{"POST", "/v1/segments", &CreateSegment},
+    ApiRoute{"GET", "/v1/segments", &ListSegments},
+    ApiRoute{"GET", "/v1/segments/{id}", &GetSegment},
+    ApiRoute{"PATCH", "/v1/segments/{id}", &UpdateSegment},
+    ApiRoute{"DELETE", "/v1/segments/{id}", &DeleteSegment},
+    ApiRoute{"POST", "/v1/segments/{id}/count", &CountSegment},
     ApiRoute{"POST", "/v1/broadcasts", &CreateBroadcast},
     ApiRoute{"GET", "/v1/broadcasts", &ListBroadcasts},
     ApiRoute{"GET", "/v1/broadcasts/{id}", &GetBroadcast},
