@@ -99,6 +99,15 @@ Result<boost::json::value> ApiClient::PostRaw(const std::string& path, const std
   return Call("POST", path, body, content_type);
 }
 
+Result<boost::json::value> ApiClient::Patch(const std::string& path,
+                                            const boost::json::value& body) {
+  return Call("PATCH", path, boost::json::serialize(body), "application/json");
+}
+
+Result<boost::json::value> ApiClient::Delete(const std::string& path) {
+  return Call("DELETE", path, {}, {});
+}
+
 Result<boost::json::value> ApiClient::Call(std::string_view method, const std::string& path,
                                            const std::string& body, std::string_view content_type) {
   net::Headers headers{{"Authorization", "Bearer " + config_.api_key},

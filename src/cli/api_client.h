@@ -29,6 +29,8 @@ class ApiClient {
   Result<boost::json::value> Post(const std::string& path, const boost::json::value& body);
   Result<boost::json::value> PostRaw(const std::string& path, const std::string& body,
                                      std::string_view content_type);
+  Result<boost::json::value> Patch(const std::string& path, const boost::json::value& body);
+  Result<boost::json::value> Delete(const std::string& path);
 
   // The raw body of the last answer, printed as is by --json.
   const std::string& last_body() const { return last_body_; }

@@ -21,8 +21,17 @@ struct CreateArgs {
   std::vector<std::string> texts;
   std::string purpose = "promotional";
   std::vector<std::string> tags;
-  std::string filter;  // text form, e.g. tag:vip and interacted < 24h
+  std::string filter;   // text form, e.g. tag:vip and interacted < 24h
+  std::string segment;  // a saved segment's name
 };
+
+// The audience filter: --filter as text, --segment as {"segment": name}, both ANDed.
+boost::json::value AudienceFilter(const CreateArgs& a) {
+  if (a.segment.empty()) return boost::json::value(a.filter);
+  boost::json::object segment{{"segment", a.segment}};
+  if (a.filter.empty()) return segment;
+  return boost::json::object{{"and", boost::json::array{segment, boost::json::value(a.filter)}}};
+}
 
 int CreateBroadcast(CommandEnv& env, const CreateArgs& a) {
   auto client = Connect(env);
@@ -39,7 +48,8 @@ int CreateBroadcast(CommandEnv& env, const CreateArgs& a) {
                            {"messages", std::move(messages)}};
   boost::json::object audience;
   if (!tags.empty()) audience["any_tags"] = std::move(tags);
-  if (!a.filter.empty()) audience["filter"] = a.filter;  // the server parses and reports errors
+  // The server parses the filter and reports errors (and unknown segments).
+  if (!a.filter.empty() || !a.segment.empty()) audience["filter"] = AudienceFilter(a);
   if (!audience.empty()) body["audience"] = std::move(audience);
   auto created = client->Post("/v1/broadcasts", body);
   if (!created.ok()) return PrintError(env.ctx, created.error());
@@ -231,6 +241,9 @@ void AddBroadcastCommands(CLI::App& app, CommandEnv& env) {
   create->add_option("--tag", create_args->tags, "send to contacts with any of these tags");
   create->add_option("--filter", create_args->filter,
                      "audience filter, e.g. 'tag:vip and interacted < 24h and not tag:churned'");
+  create->add_option("--segment", create_args->segment,
+                     "send to a saved segment (as it is defined when sending); with --filter, "
+                     "to those in both");
   create->callback([&env, create_args] {
     env.action = [&env, create_args] { return CreateBroadcast(env, *create_args); };
   });

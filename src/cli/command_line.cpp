@@ -58,6 +58,7 @@ int RunCommandLine(const std::vector<std::string>& args, CliContext& ctx,
   AddAccountsCommands(app, env);
   AddContactsCommands(app, env);
   AddBroadcastCommands(app, env);
+  AddSegmentsCommands(app, env);
   AddDemoCommands(app, env);
 
   if (args.empty()) {

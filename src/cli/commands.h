@@ -60,6 +60,7 @@ int RunCommandLine(const std::vector<std::string>& args, CliContext& ctx,
 void AddAccountsCommands(CLI::App& app, CommandEnv& env);
 void AddContactsCommands(CLI::App& app, CommandEnv& env);
 void AddBroadcastCommands(CLI::App& app, CommandEnv& env);
+void AddSegmentsCommands(CLI::App& app, CommandEnv& env);
 void AddDemoCommands(CLI::App& app, CommandEnv& env);
 
 // Resolves url + key and builds a client, or prints why not.

@@ -288,5 +288,121 @@ TEST_F(CommandsTest, ConfigFileSuppliesUrlAndKey) {
   EXPECT_THAT(out_.str(), HasSubstr("no channel accounts yet"));
 }
 
+constexpr char kSegmentJson[] =
+    R"({"id":4,"name":"big spenders","description":"","filter":{"tag":{"any":["vip"]}},)"
+    R"("filter_text":"tag:vip","created_at":"2026-11-21T09:00:00.000Z",)"
+    R"("updated_at":"2026-11-21T09:00:00.000Z"})";
+
+// Answers GET /v1/segments?name=... with the segment above (or nothing) and `then` otherwise.
+std::function<net::Response(const net::Request&)> SegmentsApi(
+    bool found, std::function<net::Response(const net::Request&)> then) {
+  return [found, then](const net::Request& r) {
+    if (r.method == "GET" && r.path == "/v1/segments" && r.query_param("name")) {
+      return net::Response::Json(200, std::string(R"({"items":[)") + (found ? kSegmentJson : "") +
+                                          R"(],"next_after":null})");
+    }
+    return then(r);
+  };
+}
+
+TEST_F(CommandsTest, SegmentsCreateSendsTheTextFilterAndShowsTheSegment) {
+  responder_ = [](const net::Request&) { return net::Response::Json(201, kSegmentJson); };
+  ASSERT_EQ(Run({"segments", "create", "big spenders", "--filter", "tag:vip", "--description",
+                 "over 1000"}),
+            0)
+      << err_.str();
+  const auto reqs = Requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].method, "POST");
+  EXPECT_EQ(reqs[0].path, "/v1/segments");
+  EXPECT_EQ(boost::json::parse(reqs[0].body),
+            boost::json::parse(
+                R"({"name":"big spenders","filter_text":"tag:vip","description":"over 1000"})"));
+  EXPECT_THAT(out_.str(), HasSubstr("segment       big spenders\n"));
+  EXPECT_THAT(out_.str(), HasSubstr("filter:       tag:vip\n"));
+}
+
+TEST_F(CommandsTest, SegmentsUpdateFindsTheSegmentByNameThenPatchesIt) {
+  responder_ =
+      SegmentsApi(true, [](const net::Request&) { return net::Response::Json(200, kSegmentJson); });
+  ASSERT_EQ(Run({"segments", "update", "big spenders", "--rename", "top", "--filter", "tag:top"}),
+            0)
+      << err_.str();
+  const auto reqs = Requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[0].target, "/v1/segments?name=big%20spenders");
+  EXPECT_EQ(reqs[1].method, "PATCH");
+  EXPECT_EQ(reqs[1].path, "/v1/segments/4");
+  EXPECT_EQ(boost::json::parse(reqs[1].body),
+            boost::json::parse(R"({"filter_text":"tag:top","name":"top"})"));
+}
+
+TEST_F(CommandsTest, SegmentsUpdateWithNothingToChangeIsRefusedBeforeAnyRequest) {
+  EXPECT_EQ(Run({"segments", "update", "vip"}), 1);
+  EXPECT_THAT(err_.str(), HasSubstr("error: --filter: give --filter, --rename or --description"));
+  EXPECT_TRUE(Requests().empty());
+}
+
+TEST_F(CommandsTest, SegmentsOfAnUnknownNameSaySo) {
+  responder_ = SegmentsApi(false, [](const net::Request&) {
+    return net::Response::Json(500, R"({"error":{"code":"internal","message":"unexpected"}})");
+  });
+  for (const char* command : {"show", "delete", "count"}) {
+    EXPECT_EQ(Run({"segments", command, "ghost"}), 1) << command;
+    EXPECT_EQ(err_.str(), "error: no segment named \"ghost\" (see `crier segments list`)\n");
+  }
+  EXPECT_EQ(Requests().size(), 3u) << "one lookup each, nothing else";
+}
+
+TEST_F(CommandsTest, SegmentsDeleteThatIsRefusedSaysWhoUsesIt) {
+  responder_ = SegmentsApi(true, [](const net::Request& r) {
+    EXPECT_EQ(r.method, "DELETE");
+    EXPECT_EQ(r.path, "/v1/segments/4");
+    return net::Response::Json(
+        409,
+        R"({"error":{"code":"failed_precondition","message":"segment \"big spenders\" is still used by broadcast 7 (\"Sale\", draft); change or cancel them first"}})");
+  });
+  EXPECT_EQ(Run({"segments", "delete", "big spenders"}), 1);
+  EXPECT_THAT(err_.str(), HasSubstr("still used by broadcast 7"));
+}
+
+TEST_F(CommandsTest, SegmentsCountPrintsTheNumber) {
+  responder_ = SegmentsApi(true, [](const net::Request& r) {
+    EXPECT_EQ(r.path, "/v1/segments/4/count");
+    return net::Response::Json(
+        200, R"({"id":4,"name":"big spenders","count":1234,"filter_text":"tag:vip"})");
+  });
+  ASSERT_EQ(Run({"segments", "count", "big spenders"}), 0) << err_.str();
+  EXPECT_EQ(out_.str(), "1234\n");
+}
+
+TEST_F(CommandsTest, SegmentsListPrintsATableAndWhereToGoOn) {
+  responder_ = [](const net::Request& r) {
+    EXPECT_EQ(r.target, "/v1/segments?limit=1");
+    return net::Response::Json(
+        200, std::string(R"({"items":[)") + kSegmentJson + R"(],"next_after":4})");
+  };
+  ASSERT_EQ(Run({"segments", "list", "--limit", "1"}), 0) << err_.str();
+  EXPECT_THAT(out_.str(), HasSubstr("NAME          ID  FILTER   DESCRIPTION\n"));
+  EXPECT_THAT(out_.str(), HasSubstr("big spenders  4   tag:vip"));
+  EXPECT_THAT(out_.str(), HasSubstr("more: crier segments list --after 4\n"));
+}
+
+TEST_F(CommandsTest, CreateBroadcastForASegment) {
+  responder_ = [](const net::Request&) {
+    return net::Response::Json(201, R"({"id":7,"name":"n"})");
+  };
+  ASSERT_EQ(Run({"broadcast", "create", "--name", "VIP", "--account", "3", "--text", "hi",
+                 "--segment", "big spenders"}),
+            0);
+  EXPECT_EQ(boost::json::parse(Requests().at(0).body).at("audience").at("filter"),
+            boost::json::parse(R"({"segment":"big spenders"})"));
+  ASSERT_EQ(Run({"broadcast", "create", "--name", "VIP", "--account", "3", "--text", "hi",
+                 "--segment", "vip", "--filter", "interacted < 24h"}),
+            0);
+  EXPECT_EQ(boost::json::parse(Requests().at(1).body).at("audience").at("filter"),
+            boost::json::parse(R"({"and":[{"segment":"vip"},"interacted < 24h"]})"));
+}
+
 }  // namespace
 }  // namespace crier::cli
