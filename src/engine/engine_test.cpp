@@ -1,8 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <set>
 
+#include "engine/audience_service.h"
 #include "engine/dispatcher.h"
 #include "engine/engine.h"
 #include "store/sqlite/sqlite_store.h"
@@ -422,6 +424,20 @@ TEST_F(EngineTest, AudienceFilterSelectsThroughTheIndexAndFollowsLaterWrites) {
   auto sent = engine->SendNow(b);
   ASSERT_TRUE(sent.ok()) << sent.error().ToString();
   EXPECT_EQ(sent->planned, 6);
+}
+
+TEST_F(EngineTest, AStoppedIndexRefreshForgetsNothingAndTheNextOneFinishesIt) {
+  for (int i = 0; i < 4; ++i) AddContact("p" + std::to_string(i), 1h, {{"vip"}});
+  AudienceService audience(*store_, clock_);
+  const std::atomic<bool> stopped{true};
+  const Status cancelled = audience.Refresh(&stopped);
+  ASSERT_FALSE(cancelled.ok());
+  EXPECT_EQ(cancelled.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(audience.size(), 0);
+  auto vip = filter::ParseText("tag:vip");
+  ASSERT_TRUE(vip.ok());
+  EXPECT_EQ(*audience.Count(*vip), 4) << "the next refresh reads everything again";
+  EXPECT_EQ(audience.size(), 4);
 }
 
 TEST_F(EngineTest, AStoredFilterThatNoLongerParsesIsRefusedNamingIt) {
