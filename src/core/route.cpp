@@ -259,6 +259,14 @@ Status ValidateOutsideWindow(Platform platform, Purpose purpose, const OutsideWi
   return Status::Ok();
 }
 
+BroadcastFacts FactsOf(const Broadcast& broadcast, const AccountCapabilities& account) {
+  BroadcastFacts facts;
+  facts.purpose = broadcast.purpose;
+  facts.outside_window = broadcast.outside_window;
+  facts.account = account;
+  return facts;
+}
+
 namespace {
 
 bool WindowOpen(const RecipientFacts& recipient, Time now, const PolicyOptions& options) {

@@ -125,6 +125,10 @@ struct BroadcastFacts {
   AccountCapabilities account;
 };
 
+// The broadcast-side facts of a decision: its purpose and outside-window plan, with the
+// capabilities of the account it goes from.
+BroadcastFacts FactsOf(const Broadcast& broadcast, const AccountCapabilities& account);
+
 struct PolicyOptions {
   // A copy is sent inside the window only if the window is still open this long after the
   // decision (A9), so that it never lands after the window closed.

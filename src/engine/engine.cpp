@@ -49,6 +49,9 @@ class EngineImpl final : public Engine {
                                             if (d.sends()) {
                                               ++out.sendable;
                                               ++routes[code];
+                                              if (account->platform == Platform::kLine) {
+                                                ++out.line_quota_cost;
+                                              }
                                             } else {
                                               ++skips[code];
                                             }
@@ -61,6 +64,13 @@ class EngineImpl final : public Engine {
     const double requests =
         static_cast<double>(out.sendable) * static_cast<double>(broadcast->messages.size());
     out.estimated_seconds = requests / account->pacing.messages_per_second;
+    const Time now = clock_.Now();
+    const Time end = now + std::chrono::duration_cast<Duration>(
+                               std::chrono::duration<double>(out.estimated_seconds));
+    for (const RuleChange& change :
+         RuleTimeline::Default().ChangesBetween(account->platform, now, end)) {
+      out.rule_changes.push_back(change.Describe());
+    }
     return out;
   }
 

@@ -122,6 +122,26 @@ TEST_F(EngineTest, PreviewSplitsOnBothSidesOfTheWindow) {
   EXPECT_EQ(skips["never_interacted"], 1);
 }
 
+TEST_F(EngineTest, PreviewWarnsOfARuleChangeTheRunWouldCross) {
+  Time evening;
+  ASSERT_TRUE(ParseRfc3339("2026-04-26T20:00:00Z", &evening));
+  clock_.Set(evening);
+  UseNewAccount("SLOW", Pacing{0.0001, 1});  // two copies take 20,000 s: past midnight
+  AddContact("a", 1h);
+  AddContact("b", 1h);
+  auto preview = Planner()->Preview(AddBroadcast());
+  ASSERT_TRUE(preview.ok()) << preview.error().ToString();
+  ASSERT_EQ(preview->rule_changes.size(), 1u);
+  EXPECT_EQ(preview->rule_changes[0].substr(0, 35), "2026-04-27: messenger.message_tags ");
+
+  UseNewAccount("FAST", Pacing{1000, 16});  // done in milliseconds: nothing crossed
+  AddContact("c", 1h);
+  preview = Planner()->Preview(AddBroadcast());
+  ASSERT_TRUE(preview.ok()) << preview.error().ToString();
+  EXPECT_TRUE(preview->rule_changes.empty());
+  EXPECT_EQ(preview->line_quota_cost, 0) << "not a LINE account";
+}
+
 TEST_F(EngineTest, SafetyMarginSkipsWindowsThatCloseBeforeTheCopyWouldLand) {
   options_.policy.safety_margin = 60s;
   AddContact("closes-in-61s", 24h - 61s);
