@@ -7,6 +7,7 @@
 #include "api/contact_input.h"
 #include "api/fields.h"
 #include "api/filter_json.h"
+#include "api/guard_handlers.h"
 #include "api/limits.h"
 #include "api/requests.h"
 #include "api/response.h"
@@ -554,6 +555,7 @@ net::Response CreateBroadcast(RequestContext& c) {
   if (!account.ok()) return ErrorResponse(account.error());
   const Status fits = CheckMessagesFor(account->platform, in->messages);
   if (!fits.ok()) return ErrorResponse(fits.error());
+  if (auto refused = RefusePromotionalContent(c, *in)) return std::move(*refused);
   auto broadcast = c.store.CreateBroadcast(*in, c.clock.Now());
   if (!broadcast.ok()) return ErrorResponse(broadcast.error());
   return Ok(201, ToJson(*broadcast));
@@ -644,6 +646,7 @@ constexpr std::array kRoutes = {
     ApiRoute{"POST", "/v1/broadcasts/{id}/send", &SendBroadcast},
     ApiRoute{"GET", "/v1/broadcasts/{id}/report", &BroadcastReport},
     ApiRoute{"GET", "/v1/runs/{id}/deliveries", &RunDeliveries},
+    ApiRoute{"POST", "/v1/guard/check", &GuardCheck},
 };
 
 }  // namespace

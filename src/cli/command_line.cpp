@@ -59,6 +59,7 @@ int RunCommandLine(const std::vector<std::string>& args, CliContext& ctx,
   AddContactsCommands(app, env);
   AddBroadcastCommands(app, env);
   AddDemoCommands(app, env);
+  AddGuardCommands(app, env);
 
   if (args.empty()) {
     ctx.err << app.help();

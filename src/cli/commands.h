@@ -61,6 +61,7 @@ void AddAccountsCommands(CLI::App& app, CommandEnv& env);
 void AddContactsCommands(CLI::App& app, CommandEnv& env);
 void AddBroadcastCommands(CLI::App& app, CommandEnv& env);
 void AddDemoCommands(CLI::App& app, CommandEnv& env);
+void AddGuardCommands(CLI::App& app, CommandEnv& env);
 
 // Resolves url + key and builds a client, or prints why not.
 std::optional<ApiClient> Connect(CommandEnv& env);
