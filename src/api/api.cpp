@@ -121,7 +121,11 @@ Result<std::vector<std::pair<std::string_view, Id>>> ReadIds(const RouteMatch& m
 }  // namespace
 
 Api::Api(Store& store, engine::Engine& engine, const Clock& clock)
-    : store_(store), engine_(engine), clock_(clock) {}
+    : Api(store, engine, clock, guard::AccountGuards::BuiltIn()) {}
+
+Api::Api(Store& store, engine::Engine& engine, const Clock& clock,
+         const guard::AccountGuards& guards)
+    : store_(store), engine_(engine), clock_(clock), guards_(guards) {}
 
 std::optional<net::Response> Api::Admit(const net::Request& head) {
   try {
@@ -166,7 +170,8 @@ net::Response Api::Handle(const net::Request& request) {
     if (!ids.ok()) return ErrorResponse(ids.error());
     auto names = ReadNames(match);
     if (!names.ok()) return ErrorResponse(names.error());
-    RequestContext context{store_, engine_, clock_, request, std::move(*ids), std::move(*names)};
+    RequestContext context{store_,          engine_,           clock_, request,
+                           std::move(*ids), std::move(*names), guards_};
     return ApiRoutes()[match.index].handler(context);
   } catch (const std::exception&) {
     // Nothing may escape into the server; the message is generic so no secret can leak.

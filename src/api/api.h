@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/clock.h"
+#include "core/promo_guard.h"
 #include "core/result.h"
 #include "engine/engine.h"
 #include "net/http.h"
@@ -18,7 +19,10 @@ namespace crier::api {
 
 class Api {
  public:
+  // Checks non-promotional broadcasts with the built-in guard rules.
   Api(Store& store, engine::Engine& engine, const Clock& clock);
+  // Checks them with `guards` (built-in rules plus the operator's), which must outlive the Api.
+  Api(Store& store, engine::Engine& engine, const Clock& clock, const guard::AccountGuards& guards);
   net::Response Handle(const net::Request& request);
   // Called with the request line and headers only, before the body is read: refuses a
   // request without a valid key at once, so that nobody unauthenticated can make the server
@@ -29,6 +33,7 @@ class Api {
   Store& store_;
   engine::Engine& engine_;
   const Clock& clock_;
+  const guard::AccountGuards& guards_;
 };
 
 // SHA-256 of the key, lower-case hex: the only form in which keys are stored.

@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "api/api.h"
@@ -34,12 +35,21 @@ class FakeEngine final : public engine::Engine {
   void Notify() override { ++notify_calls; }
   engine::Metrics& metrics() override { return metrics_; }
   Result<std::int64_t> CountAudience(const filter::Node&) override { return audience_count; }
-  Result<std::vector<Id>> ListAudience(const filter::Node&, Id, int) override {
-    return audience_ids;
+  // Keyset paging over `audience_ids` (kept ascending by the test), as the real index pages.
+  Result<std::vector<Id>> ListAudience(const filter::Node& filter, Id after_id,
+                                       int limit) override {
+    last_filter = filter;
+    if (!audience_ids.ok()) return audience_ids.error();
+    std::vector<Id> page;
+    for (const Id id : *audience_ids) {
+      if (id > after_id && static_cast<int>(page.size()) < limit) page.push_back(id);
+    }
+    return page;
   }
 
   Result<std::int64_t> audience_count = std::int64_t{0};
   Result<std::vector<Id>> audience_ids = std::vector<Id>{};
+  std::optional<filter::Node> last_filter;
 
   Result<engine::PreviewResult> preview = engine::PreviewResult{};
   Result<engine::SendNowResult> send = engine::SendNowResult{};
@@ -74,21 +84,7 @@ class ApiTest : public ::testing::Test {
   static net::Request MakeRequest(std::string method, std::string target, std::string body) {
     net::Request r;
     r.method = std::move(method);
-    r.target = target;
-    const std::size_t q = target.find('?');
-    r.path = target.substr(0, q);
-    if (q != std::string::npos) {
-      std::string_view query = std::string_view(target).substr(q + 1);
-      while (!query.empty()) {
-        const std::size_t amp = query.find('&');
-        const std::string_view pair = query.substr(0, amp);
-        const std::size_t eq = pair.find('=');
-        r.query.emplace_back(std::string(pair.substr(0, eq)),
-                             eq == std::string_view::npos ? "" : std::string(pair.substr(eq + 1)));
-        if (amp == std::string_view::npos) break;
-        query.remove_prefix(amp + 1);
-      }
-    }
+    r.SetTarget(std::move(target));
     r.body = std::move(body);
     r.remote_address = "127.0.0.1";
     return r;

@@ -100,5 +100,52 @@ TEST_F(AudienceFilterApiTest, TagsCanBeAddedToEveryoneAFilterSelects) {
   EXPECT_EQ(Json(bad).at("error").at("field"), "filter");
 }
 
+TEST_F(AudienceFilterApiTest, ContactListTakesAFilterAndPagesInIdOrder) {
+  const Id account = CreateAccount();
+  std::vector<Id> contacts;
+  for (int i = 0; i < 4; ++i) {
+    const net::Response r =
+        Call("POST", "/v1/contacts",
+             json::serialize(json::object{{"channel_account_id", account},
+                                          {"platform_user_id", "u" + std::to_string(i)}}));
+    ASSERT_EQ(r.status, 201) << r.body;
+    contacts.push_back(Json(r).at("id").as_int64());
+  }
+  engine_.audience_ids = std::vector<Id>{contacts[0], contacts[2], contacts[3]};
+  const auto ids_of = [](const json::value& page) {
+    std::vector<Id> ids;
+    for (const json::value& item : page.at("items").as_array())
+      ids.push_back(item.at("id").as_int64());
+    return ids;
+  };
+
+  net::Response r = Call("GET", "/v1/contacts?filter=tag%3Avip+and+not+tag%3Achurned&limit=2");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(ids_of(Json(r)), (std::vector<Id>{contacts[0], contacts[2]}));
+  ASSERT_TRUE(engine_.last_filter.has_value());
+  EXPECT_EQ(filter::ToText(*engine_.last_filter), "tag:vip and not tag:churned");
+  const Id next = Json(r).at("next_after").as_int64();
+  EXPECT_EQ(next, contacts[2]);
+
+  r = Call("GET", "/v1/contacts?filter=tag%3Avip+and+not+tag%3Achurned&limit=2&after=" +
+                      std::to_string(next));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(ids_of(Json(r)), (std::vector<Id>{contacts[3]}));
+  EXPECT_TRUE(Json(r).at("next_after").is_null()) << "the last page says so";
+
+  // With channel_account_id the filter is narrowed to the account, not replaced.
+  r = Call("GET", "/v1/contacts?filter=tag%3Avip&channel_account_id=" + std::to_string(account));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(filter::ToText(*engine_.last_filter),
+            "account = " + std::to_string(account) + " and tag:vip");
+
+  r = Call("GET", "/v1/contacts?filter=tag%3Avip+and");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(Json(r).at("error").at("field"), "filter");
+  EXPECT_NE(std::string(Json(r).at("error").at("message").as_string()).find("at 11"),
+            std::string::npos)
+      << r.body;
+}
+
 }  // namespace
 }  // namespace crier::api::testing

@@ -262,6 +262,14 @@ Result<NewBroadcast> ParseNewBroadcast(const boost::json::value& body) {
     }
   }
 
+  auto messages = ParseMessagesField(**object);
+  if (!messages.ok()) return messages.error();
+  in.messages = std::move(*messages);
+  return in;
+}
+
+Result<std::vector<Message>> ParseMessagesField(const boost::json::object& body) {
+  ObjectReader r(body, "");
   auto messages = r.OptArray("messages");
   if (!messages.ok()) return messages.error();
   if (*messages == nullptr) return InvalidArgument("messages", std::string(kMsgRequired));
@@ -270,12 +278,13 @@ Result<NewBroadcast> ParseNewBroadcast(const boost::json::value& body) {
     return InvalidArgument("messages",
                            "must hold 1 to 5 messages (got " + std::to_string(list.size()) + ")");
   }
+  std::vector<Message> out;
   for (std::size_t i = 0; i < list.size(); ++i) {
     auto message = ReadMessage(list[i], ElementPath("messages", i));
     if (!message.ok()) return message.error();
-    in.messages.push_back(std::move(*message));
+    out.push_back(std::move(*message));
   }
-  return in;
+  return out;
 }
 
 Status CheckMessagesFor(Platform platform, std::span<const Message> messages) {

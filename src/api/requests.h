@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 #include <span>
+#include <vector>
 
 #include "core/model.h"
 #include "core/result.h"
@@ -17,6 +18,10 @@ Result<NewChannelAccount> ParseNewChannelAccount(const boost::json::value& body)
 // POST /v1/broadcasts: the checks that need no stored state. Text limits depend on the
 // account's platform and are checked by CheckMessagesFor once the account is known.
 Result<NewBroadcast> ParseNewBroadcast(const boost::json::value& body);
+
+// The "messages" member of a request body: 1 to 5 messages, each read as POST /v1/broadcasts
+// reads them. Failures name "messages" or "messages[i].<field>".
+Result<std::vector<Message>> ParseMessagesField(const boost::json::object& body);
 
 // The platform's limits on message content: Messenger text < 2000 code points, Instagram text
 // <= 1000 bytes of UTF-8. Failures name "messages[i].text".

@@ -21,9 +21,16 @@ net::Response ErrorResponse(const Error& error) {
 }
 
 net::Response ErrorResponse(int status, std::string_view code, std::string_view message) {
+  return ErrorResponse(status, code, message, {}, {});
+}
+
+net::Response ErrorResponse(int status, std::string_view code, std::string_view message,
+                            std::string_view field, boost::json::object details) {
   boost::json::object inner;
   inner["code"] = code;
   inner["message"] = message;
+  if (!field.empty()) inner["field"] = field;
+  for (auto& [key, value] : details) inner[key] = std::move(value);
   boost::json::object body;
   body["error"] = std::move(inner);
   return JsonResponse(status, body);

@@ -19,4 +19,9 @@ net::Response ErrorResponse(const Error& error);
 // "method_not_allowed"), for conditions of the protocol rather than of the domain.
 net::Response ErrorResponse(int status, std::string_view code, std::string_view message);
 
+// The same with a field and further members of the error object, for refusals that carry
+// details (the guard's 422 adds "hits").
+net::Response ErrorResponse(int status, std::string_view code, std::string_view message,
+                            std::string_view field, boost::json::object details);
+
 }  // namespace crier::api

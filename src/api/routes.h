@@ -11,6 +11,7 @@
 
 #include "core/clock.h"
 #include "core/model.h"
+#include "core/promo_guard.h"
 #include "engine/engine.h"
 #include "net/http.h"
 #include "store/store.h"
@@ -27,6 +28,8 @@ struct RequestContext {
   std::vector<std::pair<std::string_view, Id>> ids;
   // Text path parameters (only `{name}`, a tag name), percent-decoded.
   std::vector<std::pair<std::string_view, std::string>> names;
+  // The promotional-content guard of each channel account (B1).
+  const guard::AccountGuards& guards;
 
   Id PathId(std::string_view name) const;
   const std::string& PathName(std::string_view name) const;

@@ -160,6 +160,10 @@ boost::json::object ToJson(const engine::PreviewResult& preview) {
   out["by_skip_reason"] = Counts(preview.by_skip_reason);
   out["explanations"] = std::move(explanations);
   out["estimated_seconds"] = preview.estimated_seconds;
+  out["line_quota_cost"] = preview.line_quota_cost;
+  boost::json::array changes;
+  for (const std::string& change : preview.rule_changes) changes.emplace_back(change);
+  out["rule_changes"] = std::move(changes);
   return out;
 }
 

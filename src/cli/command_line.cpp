@@ -60,6 +60,7 @@ int RunCommandLine(const std::vector<std::string>& args, CliContext& ctx,
   AddBroadcastCommands(app, env);
   AddSegmentsCommands(app, env);
   AddDemoCommands(app, env);
+  AddGuardCommands(app, env);
 
   if (args.empty()) {
     ctx.err << app.help();

@@ -62,6 +62,7 @@ void AddContactsCommands(CLI::App& app, CommandEnv& env);
 void AddBroadcastCommands(CLI::App& app, CommandEnv& env);
 void AddSegmentsCommands(CLI::App& app, CommandEnv& env);
 void AddDemoCommands(CLI::App& app, CommandEnv& env);
+void AddGuardCommands(CLI::App& app, CommandEnv& env);
 
 // Resolves url + key and builds a client, or prints why not.
 std::optional<ApiClient> Connect(CommandEnv& env);

@@ -127,6 +127,42 @@ TEST_F(CommandsTest, CreateBroadcastPassesTheFilterAsText) {
   EXPECT_FALSE(body.at("audience").as_object().contains("any_tags"));
 }
 
+TEST_F(CommandsTest, ContactsListSendsTheFilterEncodedAndPrintsHowToGoOn) {
+  responder_ = [](const net::Request&) {
+    return net::Response::Json(
+        200, R"({"items":[{"id":5,"name":"Mei","tags":["vip"],"identities":[]}],"next_after":5})");
+  };
+  ASSERT_EQ(Run({"contacts", "list", "--limit", "1", "--filter",
+                 "tag:vip and attr.city = \"Taipei\" and not tag:o'neil"}),
+            0);
+  const auto reqs = Requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].path, "/v1/contacts");
+  EXPECT_EQ(reqs[0].query_param("filter"), "tag:vip and attr.city = \"Taipei\" and not tag:o'neil");
+  EXPECT_EQ(reqs[0].query_param("limit"), "1");
+  EXPECT_THAT(out_.str(), HasSubstr("Mei"));
+  EXPECT_THAT(out_.str(),
+              HasSubstr("more: crier contacts list --after 5 --filter 'tag:vip and attr.city = "
+                        "\"Taipei\" and not tag:o'\\''neil'\n"));
+}
+
+TEST_F(CommandsTest, ContactsCountPostsTheFilterAndPrintsTheCanonicalForm) {
+  responder_ = [](const net::Request&) {
+    return net::Response::Json(200, R"({"count":1234,"filter":"tag:vip and not tag:churned"})");
+  };
+  ASSERT_EQ(Run({"contacts", "count", "--filter", "tag:vip AND NOT tag:churned"}), 0);
+  const auto reqs = Requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].method, "POST");
+  EXPECT_EQ(reqs[0].path, "/v1/contacts/count");
+  EXPECT_EQ(boost::json::parse(reqs[0].body),
+            boost::json::parse(R"({"filter":"tag:vip AND NOT tag:churned"})"));
+  EXPECT_EQ(out_.str(), "1234 contacts match: tag:vip and not tag:churned\n");
+
+  ASSERT_EQ(Run({"contacts", "count"}), 0);
+  EXPECT_EQ(boost::json::parse(Requests().at(1).body), boost::json::parse("{}")) << "everyone";
+}
+
 TEST_F(CommandsTest, JsonFlagPrintsTheRawAnswerEvenAfterTheSubcommand) {
   const std::string raw = R"({"items":[{"id":1,"platform":"messenger"}]})";
   responder_ = [&](const net::Request&) { return net::Response::Json(200, raw); };

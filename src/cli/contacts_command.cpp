@@ -1,7 +1,9 @@
-// crier contacts import | list | get
+// crier contacts import | list | count | get
 #include <fmt/format.h>
 
 #include <boost/json.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 #include <fstream>
 #include <memory>
 #include <ostream>
@@ -73,7 +75,12 @@ struct ListArgs {
   std::optional<Id> account;
   int limit = 100;
   std::optional<Id> after;
+  std::string filter;  // text form; empty: everyone
 };
+
+std::string QueryValue(std::string_view text) {
+  return boost::urls::encode(text, boost::urls::unreserved_chars);
+}
 
 std::string IdentityLastInbound(const boost::json::value& identity) {
   const std::string at = TextOf(identity, "last_inbound_at");
@@ -103,6 +110,7 @@ int ListContacts(CommandEnv& env, const ListArgs& a) {
   std::string path = fmt::format("/v1/contacts?limit={}", a.limit);
   if (a.account) path += fmt::format("&channel_account_id={}", *a.account);
   if (a.after) path += fmt::format("&after={}", *a.after);
+  if (!a.filter.empty()) path += "&filter=" + QueryValue(a.filter);
   auto page = client->Get(path);
   if (!page.ok()) return PrintError(env.ctx, page.error());
   if (env.flags.json) {
@@ -121,8 +129,32 @@ int ListContacts(CommandEnv& env, const ListArgs& a) {
   }
   PrintTable(env.ctx.out, {"ID", "NAME", "TAGS", "SUBSCRIPTION", "LAST INBOUND"}, rows);
   if (const std::string next = TextOf(*page, "next_after"); !next.empty()) {
-    env.ctx.out << "more: crier contacts list --after " << next << '\n';
+    env.ctx.out << "more: crier contacts list --after " << next;
+    if (a.account) env.ctx.out << " --account " << *a.account;
+    if (!a.filter.empty()) env.ctx.out << " --filter " << ShellQuote(a.filter);
+    env.ctx.out << '\n';
   }
+  return 0;
+}
+
+// How many contacts a filter selects now; the server echoes the filter in canonical form, so
+// the user sees how their text was read.
+int CountContacts(CommandEnv& env, const std::string& filter) {
+  auto client = Connect(env);
+  if (!client) return 1;
+  boost::json::object body;
+  if (!filter.empty()) body["filter"] = filter;
+  auto counted = client->Post("/v1/contacts/count", body);
+  if (!counted.ok()) return PrintError(env.ctx, counted.error());
+  if (env.flags.json) {
+    env.ctx.out << client->last_body() << '\n';
+    return 0;
+  }
+  env.ctx.out << TextOf(*counted, "count") << " contacts match";
+  if (const std::string canonical = TextOf(*counted, "filter"); !canonical.empty()) {
+    env.ctx.out << ": " << canonical;
+  }
+  env.ctx.out << '\n';
   return 0;
 }
 
@@ -245,8 +277,18 @@ auto* list = contacts->add_subcommand("list", "list contacts");
 list->add_option("--account", list_args->account, "only contacts on this channel account");
 list->add_option("--limit", list_args->limit, "at most this many (1..1000)")->capture_default_str();
 list->add_option("--after", list_args->after, "start after this contact id");
+list->add_option("--filter", list_args->filter,
+                 "only contacts this filter selects, e.g. 'tag:vip and interacted < 24h'");
 list->callback([&env, list_args] {
   env.action = [&env, list_args] { return ListContacts(env, *list_args); };
+});
+
+auto count_filter = std::make_shared<std::string>();
+auto* count = contacts->add_subcommand("count", "count the contacts a filter selects");
+count->add_option("--filter", *count_filter,
+                  "audience filter, e.g. 'tag:vip and not tag:churned' (default: everyone)");
+count->callback([&env, count_filter] {
+  env.action = [&env, count_filter] { return CountContacts(env, *count_filter); };
 });
 
 auto get_id = std::make_shared<Id>(0);

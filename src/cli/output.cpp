@@ -129,6 +129,19 @@ void PrintTable(std::ostream& out, const std::vector<std::string>& headers,
   for (const auto& row : rows) print(row);
 }
 
+std::string ShellQuote(std::string_view text) {
+  std::string out = "'";
+  for (const char c : text) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  out += '\'';
+  return out;
+}
+
 std::string FormatSeconds(double seconds) {
   if (!(seconds > 0)) return "0s";
   if (seconds < 1) return fmt::format("{}ms", static_cast<long>(std::lround(seconds * 1000)));

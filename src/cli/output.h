@@ -33,6 +33,10 @@ std::size_t DisplayWidth(std::string_view utf8);
 void PrintTable(std::ostream& out, const std::vector<std::string>& headers,
                 const std::vector<std::vector<std::string>>& rows);
 
+// `text` as one POSIX shell word ('single-quoted', quotes inside written '\''), so a command
+// printed for the user can be pasted back as it is.
+std::string ShellQuote(std::string_view text);
+
 // "3m25s", "1h02m", "850ms" for an estimate in seconds.
 std::string FormatSeconds(double seconds);
 

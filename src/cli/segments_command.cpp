@@ -2,6 +2,8 @@
 #include <fmt/format.h>
 
 #include <boost/json.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -12,28 +14,10 @@
 namespace crier::cli {
 namespace {
 
-// Percent-encodes everything but RFC 3986's unreserved characters, for a query value.
-std::string QueryEscape(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                            (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
-    if (unreserved) {
-      out += c;
-    } else {
-      out += '%';
-      out += kHex[u >> 4];
-      out += kHex[u & 0xf];
-    }
-  }
-  return out;
-}
-
 // The API addresses segments by id; people by name.
 Result<boost::json::value> FindSegment(ApiClient& client, const std::string& name) {
-  auto page = client.Get("/v1/segments?name=" + QueryEscape(name));
+  auto page =
+      client.Get("/v1/segments?name=" + boost::urls::encode(name, boost::urls::unreserved_chars));
   if (!page.ok()) return page.error();
   const auto& items = ArrayOf(*page, "items");
   if (items.empty()) {

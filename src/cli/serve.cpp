@@ -13,6 +13,7 @@
 
 #include "api/api.h"
 #include "channels/transport.h"
+#include "cli/guard_dir.h"
 #include "cli/redact.h"
 #include "engine/engine.h"
 #include "net/server.h"
@@ -73,6 +74,17 @@ int RunServe(const ServeOptions& o, CliContext& ctx) {
   if (o.threads < 1) return PrintError(ctx, InvalidArgument("--threads", "must be at least 1"));
   Clock& clock = SystemClock::Instance();
 
+  // Read before anything else starts, so that a bad rule file stops start-up at once.
+  std::optional<guard::AccountGuards> guards;
+  if (!o.guard_dir.empty()) {
+    std::size_t files = 0;
+    auto loaded = LoadGuardDir(o.guard_dir, &files);
+    if (!loaded.ok()) return PrintError(ctx, loaded.error());
+    guards.emplace(std::move(*loaded));
+    spdlog::info("event=guard_rules_loaded dir={} files={} accounts_with_own_rules={}",
+                 LogValue(o.guard_dir), files, guards->accounts_with_rules().size());
+  }
+
   // One sending process per database: a second one would resolve the first one's in-flight
   // deliveries as interrupted and claim alongside it. The lock dies with the process.
   const std::string lock_path = o.db + ".lock";
@@ -107,7 +119,7 @@ int RunServe(const ServeOptions& o, CliContext& ctx) {
     return PrintError(ctx, WithContext(engine.error(), "cannot create the engine", ""));
   }
   std::optional<api::Api> api;
-  api.emplace(**store, **engine, clock);
+  api.emplace(**store, **engine, clock, guards ? *guards : guard::AccountGuards::BuiltIn());
 
   auto server =
       net::HttpServer::Create({.host = o.host,
@@ -165,6 +177,9 @@ void AddServeCommand(CLI::App& app, CommandEnv& env) {
   serve->add_option("--cli-config", options->cli_config,
                     "CLI config file to write (default: $CRIER_CONFIG, "
                     "~/.config/crier/config.json)");
+  serve->add_option("--guard-dir", options->guard_dir,
+                    "promotional-content guard rules: DIR/*.txt for every account, "
+                    "DIR/account-<ID>/*.txt for one (on top of the built-in rules)");
   serve
       ->add_option("--log-level", options->log_level,
                    "trace, debug, info, warn, error, critical, off")

@@ -20,13 +20,16 @@ struct ServeOptions {
   int threads = 4;
   std::string cli_config;  // empty: DefaultConfigPath
   std::string log_level = "info";
+  // The operator's promotional-content guard rules (see cli/guard_dir.h); empty: built-in only.
+  std::string guard_dir;
 };
 
 // Grace period for in-flight sends at shutdown.
 inline constexpr Duration kShutdownDrain{10'000};
 
 // Runs the server until a signal. Returns 0 after a clean shutdown, 1 when the store cannot
-// be opened, the port cannot be bound or another start-up step fails (the reason is printed
+// be opened, a guard rule file is bad (its path and line are printed), the port cannot be
+// bound or another start-up step fails (the reason is printed
 // on `err`). Blocks SIGINT and SIGTERM in the calling thread (and so in every thread it
 // starts); call it from the main thread before any other thread exists.
 int RunServe(const ServeOptions& options, CliContext& ctx);

@@ -18,6 +18,10 @@ constexpr Names<SubscriptionStatus, 2> kSubscriptions{
      {SubscriptionStatus::kUnsubscribed, "unsubscribed"}}};
 constexpr Names<WindowOpener, 2> kOpeners{
     {{WindowOpener::kOrganic, "organic"}, {WindowOpener::kAd, "ad"}}};
+constexpr Names<TemplateCategory, 3> kTemplateCategories{
+    {{TemplateCategory::kMarketing, "marketing"},
+     {TemplateCategory::kUtility, "utility"},
+     {TemplateCategory::kAuthentication, "authentication"}}};
 constexpr Names<Purpose, 2> kPurposes{
     {{Purpose::kPromotional, "promotional"}, {Purpose::kNonPromotional, "non_promotional"}}};
 constexpr Names<MessageKind, 1> kMessageKinds{{{MessageKind::kText, "text"}}};
@@ -50,6 +54,10 @@ std::optional<SubscriptionStatus> ParseSubscriptionStatus(std::string_view s) {
 }
 std::string_view ToString(WindowOpener o) { return NameOf(kOpeners, o); }
 std::optional<WindowOpener> ParseWindowOpener(std::string_view s) { return ValueOf(kOpeners, s); }
+std::string_view ToString(TemplateCategory c) { return NameOf(kTemplateCategories, c); }
+std::optional<TemplateCategory> ParseTemplateCategory(std::string_view s) {
+  return ValueOf(kTemplateCategories, s);
+}
 std::string_view ToString(Purpose p) { return NameOf(kPurposes, p); }
 std::optional<Purpose> ParsePurpose(std::string_view s) { return ValueOf(kPurposes, s); }
 std::string_view ToString(MessageKind k) { return NameOf(kMessageKinds, k); }

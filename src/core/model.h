@@ -27,6 +27,15 @@ struct Pacing {
   int max_concurrency = 16;         // requests in flight at once
 };
 
+// What a channel account is set up for beyond plain sending; each opens a route (A1, A3).
+struct AccountCapabilities {
+  bool utility_messaging = false;      // Messenger: page_utility_messaging granted
+  bool marketing_message_api = false;  // Messenger: an ad account set up for the paid MM API
+  std::string business_region;         // ISO 3166-1 alpha-2 of the business (MM API gate)
+  std::string waba_id;                 // WhatsApp: the WABA the phone number belongs to
+  friend bool operator==(const AccountCapabilities&, const AccountCapabilities&) = default;
+};
+
 // One sending identity on one platform (a Facebook Page, an IG account, a WhatsApp number,
 // a LINE channel). `external_id` is the platform's id (Page id, phone-number id, ...).
 struct ChannelAccount {
@@ -39,6 +48,7 @@ struct ChannelAccount {
   std::string api_version = "v25.0";
   std::string time_zone = "UTC";  // the "bot time zone"
   Pacing pacing;
+  AccountCapabilities capabilities;
   Time created_at{};
 };
 
@@ -98,6 +108,21 @@ enum class Purpose { kPromotional, kNonPromotional };
 std::string_view ToString(Purpose p);
 std::optional<Purpose> ParsePurpose(std::string_view s);
 
+// What a broadcast may use once a recipient's window has closed (A1, A2). Each is checked
+// against the rule timeline when the broadcast is saved and again at every send.
+struct OutsideWindow {
+  std::string message_tag;             // Messenger tag (non-promotional; retired 2026-04-27)
+  bool utility_template = false;       // Messenger: the content is an approved utility template
+  bool marketing_tokens = false;       // Messenger/IG marketing tokens (retired 2026-02-10)
+  bool marketing_message_api = false;  // Messenger: the paid Marketing Message API
+  friend bool operator==(const OutsideWindow&, const OutsideWindow&) = default;
+};
+
+// WhatsApp template categories (A3): marketing templates have extra gates (STOP, +1).
+enum class TemplateCategory { kMarketing, kUtility, kAuthentication };
+std::string_view ToString(TemplateCategory c);
+std::optional<TemplateCategory> ParseTemplateCategory(std::string_view s);
+
 enum class MessageKind { kText };
 std::string_view ToString(MessageKind k);
 std::optional<MessageKind> ParseMessageKind(std::string_view s);
@@ -138,6 +163,7 @@ struct Broadcast {
   Purpose purpose = Purpose::kPromotional;
   Audience audience;
   std::vector<Message> messages;  // 1..5
+  OutsideWindow outside_window;
   BroadcastStatus status = BroadcastStatus::kDraft;
   Time created_at{};
   Time updated_at{};

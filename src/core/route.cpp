@@ -1,5 +1,9 @@
 #include "core/route.h"
 
+#include <algorithm>
+#include <array>
+#include <cctype>
+
 #include "core/enum_names.h"
 
 namespace crier {
@@ -16,14 +20,46 @@ constexpr internal::Names<RouteKind, 8> kRouteNames{{
     {RouteKind::kLineMulticast, "line_multicast"},
 }};
 
-constexpr internal::Names<SkipReason, 6> kSkipNames{{
+constexpr internal::Names<SkipReason, 15> kSkipNames{{
     {SkipReason::kNoIdentity, "no_identity"},
     {SkipReason::kUnsubscribed, "unsubscribed"},
     {SkipReason::kBlocked, "blocked"},
     {SkipReason::kNeverInteracted, "never_interacted"},
     {SkipReason::kOutsideWindow, "outside_window"},
-    {SkipReason::kUnsupportedChannel, "unsupported_channel"},
+    {SkipReason::kRouteRetired, "route_retired"},
+    {SkipReason::kSuppressed, "suppressed"},
+    {SkipReason::kNoOptIn, "no_opt_in"},
+    {SkipReason::kMarketingOptedOut, "marketing_opted_out"},
+    {SkipReason::kUsMarketingBlocked, "us_marketing_blocked"},
+    {SkipReason::kRegionExcluded, "region_excluded"},
+    {SkipReason::kRegionUnknown, "region_unknown"},
+    {SkipReason::kNoToken, "no_token"},
+    {SkipReason::kTokenExpired, "token_expired"},
+    {SkipReason::kTokenCooldown, "token_cooldown"},
 }};
+
+constexpr std::array<std::string_view, 3> kRetirableTags = {
+    "CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE", "ACCOUNT_UPDATE"};
+
+// Business regions the Marketing Message API serves, and recipient regions it excludes
+// (the EU's members, Japan, South Korea, Australia, the UK): platforms.md 2.3.
+constexpr std::array<std::string_view, 20> kMarketingApiBusinessRegions = {
+    "AU", "BR", "CL", "CO", "HK", "IN", "ID", "IL", "MY", "MX",
+    "NZ", "PE", "PH", "SA", "SG", "TW", "TH", "AE", "US", "VN"};
+constexpr std::array<std::string_view, 31> kMarketingApiExcludedRecipients = {
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV",
+    "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "JP", "KR", "AU", "GB"};
+
+template <std::size_t N>
+bool Contains(const std::array<std::string_view, N>& list, std::string_view v) {
+  return std::find(list.begin(), list.end(), v) != list.end();
+}
+
+std::string RetiredLine(const DatedRule& rule) {
+  std::string out = std::string(rule.code) + " ended on " + FormatRuleDate(*rule.until);
+  if (!rule.replacement.empty()) out += "; use " + std::string(rule.replacement) + " instead";
+  return out;
+}
 
 }  // namespace
 
@@ -41,18 +77,23 @@ std::string_view Decision::code() const {
 }
 
 std::string Decision::Explain() const {
+  const RuleTimeline& rules = RuleTimeline::Default();
   if (sends()) {
     switch (route_.kind) {
       case RouteKind::kStandardWindow:
         return "inside the standard messaging window: any content may be sent";
       case RouteKind::kMessageTag:
-        return "outside the window, sent with message tag " + std::string(route_.tag);
+        return "outside the window, sent with message tag " + std::string(route_.tag) +
+               " (allowed until " +
+               FormatRuleDate(*rules.Get(RuleId::kMessengerMessageTags).until) + ")";
       case RouteKind::kUtilityTemplate:
-        return "outside the window, sent as an approved utility template";
+        return "outside the window, sent as an approved Messenger utility template";
       case RouteKind::kMarketingMessageApi:
         return "outside the window, sent through the paid Marketing Message API";
       case RouteKind::kMarketingToken:
-        return "outside the window, sent on the person's marketing-messages token";
+        return "outside the window, sent on the person's marketing-messages token (allowed "
+               "until " +
+               FormatRuleDate(*rules.Get(RuleId::kMarketingTokens).until) + ")";
       case RouteKind::kWhatsAppTemplate:
         return "sent as an approved WhatsApp template";
       case RouteKind::kLinePush:
@@ -72,8 +113,31 @@ std::string Decision::Explain() const {
       return "skipped: the person never wrote to the account, so no window is open";
     case SkipReason::kOutsideWindow:
       return "skipped: the messaging window has closed and no other route is allowed";
-    case SkipReason::kUnsupportedChannel:
-      return "skipped: this channel has no route in this version";
+    case SkipReason::kRouteRetired:
+      return "skipped: the route this broadcast names was retired (" +
+             (rule_ ? RetiredLine(rules.Get(*rule_)) : std::string("see the rule timeline")) + ")";
+    case SkipReason::kSuppressed:
+      return "skipped: the platform said this person cannot be reached; waiting for them to "
+             "write again";
+    case SkipReason::kNoOptIn:
+      return "skipped: no recorded WhatsApp opt-in for business-initiated messages";
+    case SkipReason::kMarketingOptedOut:
+      return "skipped: the person stopped marketing messages";
+    case SkipReason::kUsMarketingBlocked:
+      return "skipped: WhatsApp does not deliver marketing templates to +1 (US) numbers since " +
+             FormatRuleDate(*rules.Get(RuleId::kWhatsAppUsMarketingBlock).from);
+    case SkipReason::kRegionExcluded:
+      return "skipped: the Marketing Message API does not reach this region (EU, JP, KR, AU, "
+             "UK) or the business's region is not served";
+    case SkipReason::kRegionUnknown:
+      return "skipped: the person's region is unknown, so the Marketing Message API's region "
+             "rules cannot be checked";
+    case SkipReason::kNoToken:
+      return "skipped: outside the window and no marketing-messages token";
+    case SkipReason::kTokenExpired:
+      return "skipped: the person's marketing-messages token has expired";
+    case SkipReason::kTokenCooldown:
+      return "skipped: the token already carried a message within its cool-down";
   }
   return "unknown";
 }
@@ -87,23 +151,246 @@ Duration WindowLength(Platform platform, WindowOpener opener) {
   return kStandardWindow;
 }
 
-Decision DecideRoute(const RecipientFacts& recipient, const BroadcastFacts& broadcast, Time now,
-                     const PolicyOptions& options) {
-  (void)broadcast;  // purpose decides the outside-window routes, which arrive with the timeline
-  if (!recipient.has_identity) return Decision::Skip(SkipReason::kNoIdentity);
-  if (recipient.platform != Platform::kMessenger && recipient.platform != Platform::kInstagram) {
-    return Decision::Skip(SkipReason::kUnsupportedChannel);
+bool IsRetirableMessageTag(std::string_view tag) { return Contains(kRetirableTags, tag); }
+
+bool IsUsWhatsAppId(std::string_view id) {
+  if (id.starts_with("US.")) return true;  // business-scoped user id carries its country
+  if (id.starts_with('+')) id.remove_prefix(1);
+  return !id.empty() && id.front() == '1' &&
+         std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool IsMarketingApiBusinessRegion(std::string_view region) {
+  return Contains(kMarketingApiBusinessRegions, region);
+}
+bool IsMarketingApiExcludedRecipientRegion(std::string_view region) {
+  return Contains(kMarketingApiExcludedRecipients, region);
+}
+
+std::string RegionOfLocale(std::string_view locale) {
+  const std::size_t sep = locale.find_first_of("_-");
+  if (sep == std::string_view::npos || locale.size() - sep - 1 != 2) return {};
+  std::string region(locale.substr(sep + 1));
+  for (char& c : region) {
+    if (!std::isalpha(static_cast<unsigned char>(c))) return {};
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
+  return region;
+}
+
+Status ValidateOutsideWindow(Platform platform, Purpose purpose, const OutsideWindow& plan,
+                             const AccountCapabilities& account, Time at) {
+  const RuleTimeline& rules = RuleTimeline::Default();
+  const auto retired = [&](std::string field, RuleId id, std::string what) -> Status {
+    return InvalidArgument(std::move(field), what + ": " + RetiredLine(rules.Get(id)));
+  };
+  if (!plan.message_tag.empty()) {
+    const std::string field = "outside_window.message_tag";
+    if (plan.message_tag == "HUMAN_AGENT") {
+      return InvalidArgument(field,
+                             "HUMAN_AGENT is for replies a person types, never for a "
+                             "broadcast");
+    }
+    if (plan.message_tag == "CUSTOMER_FEEDBACK") {
+      return InvalidArgument(field,
+                             "CUSTOMER_FEEDBACK goes only with the customer feedback "
+                             "template, never with a broadcast");
+    }
+    if (!IsRetirableMessageTag(plan.message_tag)) {
+      return InvalidArgument(field, "unknown message tag \"" + plan.message_tag + "\"");
+    }
+    if (platform != Platform::kMessenger) {
+      return InvalidArgument(field, "message tags exist on Messenger only");
+    }
+    if (purpose == Purpose::kPromotional) {
+      return InvalidArgument(field,
+                             "message tags may not carry promotional content; use the "
+                             "Marketing Message API for promotions");
+    }
+    if (!rules.InForce(RuleId::kMessengerMessageTags, at)) {
+      return retired(field, RuleId::kMessengerMessageTags, "message tag " + plan.message_tag);
+    }
+  }
+  if (plan.utility_template) {
+    const std::string field = "outside_window.utility_template";
+    if (platform != Platform::kMessenger) {
+      return InvalidArgument(field, "utility templates are a Messenger route");
+    }
+    if (purpose == Purpose::kPromotional) {
+      return InvalidArgument(field, "utility templates may not carry promotional content");
+    }
+    if (!account.utility_messaging) {
+      return InvalidArgument(field,
+                             "the channel account has no utility messaging permission "
+                             "(page_utility_messaging)");
+    }
+  }
+  if (plan.marketing_tokens) {
+    const std::string field = "outside_window.marketing_tokens";
+    if (platform != Platform::kMessenger && platform != Platform::kInstagram) {
+      return InvalidArgument(field,
+                             "marketing-messages tokens were a Messenger and Instagram "
+                             "route");
+    }
+    if (!rules.InForce(RuleId::kMarketingTokens, at)) {
+      return retired(field, RuleId::kMarketingTokens, "marketing-messages tokens");
+    }
+  }
+  if (plan.marketing_message_api) {
+    const std::string field = "outside_window.marketing_message_api";
+    if (platform != Platform::kMessenger) {
+      return InvalidArgument(field, "the Marketing Message API is a Messenger route");
+    }
+    const DatedRule& api = rules.Get(RuleId::kMarketingMessageApi);
+    if (!api.InForce(at)) {
+      return InvalidArgument(field,
+                             "the Marketing Message API opens on " + FormatRuleDate(*api.from));
+    }
+    if (!account.marketing_message_api) {
+      return InvalidArgument(field,
+                             "the channel account is not set up for the Marketing "
+                             "Message API (ad account)");
+    }
+    if (!IsMarketingApiBusinessRegion(account.business_region)) {
+      return InvalidArgument(field, "the Marketing Message API does not serve businesses in \"" +
+                                        account.business_region + "\"");
+    }
+  }
+  return Status::Ok();
+}
+
+BroadcastFacts FactsOf(const Broadcast& broadcast, const AccountCapabilities& account) {
+  BroadcastFacts facts;
+  facts.purpose = broadcast.purpose;
+  facts.outside_window = broadcast.outside_window;
+  facts.account = account;
+  return facts;
+}
+
+namespace {
+
+bool WindowOpen(const RecipientFacts& recipient, Time now, const PolicyOptions& options) {
+  if (!recipient.last_inbound_at) return false;
+  const Time closes_at =
+      *recipient.last_inbound_at + WindowLength(recipient.platform, recipient.window_opener);
+  return now + options.safety_margin < closes_at;
+}
+
+Decision DecideWhatsApp(const RecipientFacts& recipient, const BroadcastFacts& broadcast, Time now,
+                        const PolicyOptions& options, const RuleTimeline& rules) {
+  if (broadcast.whatsapp_template) {
+    // Templates may go at any time, but only to people who opted in (A3, platforms.md 8.3).
+    if (!recipient.opted_in) return Decision::Skip(SkipReason::kNoOptIn);
+    if (*broadcast.whatsapp_template == TemplateCategory::kMarketing) {
+      if (recipient.marketing_opted_out) return Decision::Skip(SkipReason::kMarketingOptedOut);
+      if (recipient.us_number && rules.InForce(RuleId::kWhatsAppUsMarketingBlock, now)) {
+        return Decision::Skip(SkipReason::kUsMarketingBlocked, RuleId::kWhatsAppUsMarketingBlock);
+      }
+    }
+    return Decision::Send({RouteKind::kWhatsAppTemplate, {}, {}});
+  }
+  if (!recipient.last_inbound_at) return Decision::Skip(SkipReason::kNeverInteracted);
+  if (WindowOpen(recipient, now, options))
+    return Decision::Send({RouteKind::kStandardWindow, {}, {}});
+  return Decision::Skip(SkipReason::kOutsideWindow);
+}
+
+// Promotional content outside the window (A1, A2): the token while that programme lived,
+// then the paid Marketing Message API where the account has it.
+std::optional<Decision> MarketingRoute(const RecipientFacts& recipient,
+                                       const BroadcastFacts& broadcast, Time now,
+                                       const RuleTimeline& rules) {
+  const OutsideWindow& plan = broadcast.outside_window;
+  std::optional<Decision> refusal;
+  if (plan.marketing_tokens) {
+    if (!rules.InForce(RuleId::kMarketingTokens, now)) {
+      refusal = Decision::Skip(SkipReason::kRouteRetired, RuleId::kMarketingTokens);
+    } else if (!recipient.marketing_token) {
+      refusal = Decision::Skip(SkipReason::kNoToken);
+    } else if (recipient.marketing_token->stopped) {
+      refusal = Decision::Skip(SkipReason::kMarketingOptedOut);
+    } else if (now >= recipient.marketing_token->expires_at) {
+      refusal = Decision::Skip(SkipReason::kTokenExpired);
+    } else {
+      const Duration cooldown = rules.InForce(RuleId::kMarketingTokenCooldown48h, now)
+                                    ? std::chrono::hours(48)
+                                    : std::chrono::hours(24);
+      const auto& last = recipient.marketing_token->last_sent_at;
+      if (!last || now >= *last + cooldown)
+        return Decision::Send({RouteKind::kMarketingToken, {}, {}});
+      refusal = Decision::Skip(SkipReason::kTokenCooldown);
+    }
+  }
+  if (plan.marketing_message_api && recipient.platform == Platform::kMessenger &&
+      rules.InForce(RuleId::kMarketingMessageApi, now) && broadcast.account.marketing_message_api &&
+      IsMarketingApiBusinessRegion(broadcast.account.business_region)) {
+    if (recipient.region.empty()) return Decision::Skip(SkipReason::kRegionUnknown);
+    if (IsMarketingApiExcludedRecipientRegion(recipient.region)) {
+      return Decision::Skip(SkipReason::kRegionExcluded);
+    }
+    return Decision::Send({RouteKind::kMarketingMessageApi, {}, {}});
+  }
+  return refusal;
+}
+
+// Non-promotional content outside the window on Messenger: the tag while tags lived, then a
+// utility template.
+std::optional<Decision> TransactionalRoute(const RecipientFacts& recipient,
+                                           const BroadcastFacts& broadcast, Time now,
+                                           const RuleTimeline& rules) {
+  if (recipient.platform != Platform::kMessenger) return std::nullopt;
+  const OutsideWindow& plan = broadcast.outside_window;
+  std::optional<Decision> refusal;
+  if (!plan.message_tag.empty() && IsRetirableMessageTag(plan.message_tag)) {
+    if (rules.InForce(RuleId::kMessengerMessageTags, now)) {
+      // The tag's text lives in the static table, so the route's view outlives the call.
+      const auto tag = std::find(kRetirableTags.begin(), kRetirableTags.end(), plan.message_tag);
+      return Decision::Send({RouteKind::kMessageTag, "MESSAGE_TAG", *tag});
+    }
+    refusal = Decision::Skip(SkipReason::kRouteRetired, RuleId::kMessengerMessageTags);
+  }
+  if (plan.utility_template && broadcast.account.utility_messaging) {
+    return Decision::Send({RouteKind::kUtilityTemplate, {}, {}});
+  }
+  return refusal;
+}
+
+}  // namespace
+
+Decision DecideRoute(const RecipientFacts& recipient, const BroadcastFacts& broadcast, Time now,
+                     const PolicyOptions& options, const RuleTimeline& rules) {
+  if (!recipient.has_identity) return Decision::Skip(SkipReason::kNoIdentity);
   if (recipient.blocked) return Decision::Skip(SkipReason::kBlocked);
   if (recipient.subscription == SubscriptionStatus::kUnsubscribed) {
     return Decision::Skip(SkipReason::kUnsubscribed);
   }
-  if (!recipient.last_inbound_at) return Decision::Skip(SkipReason::kNeverInteracted);
-  const Time closes_at =
-      *recipient.last_inbound_at + WindowLength(recipient.platform, recipient.window_opener);
-  if (now + options.safety_margin < closes_at) {
+  if (recipient.suppressed) return Decision::Skip(SkipReason::kSuppressed);
+  switch (recipient.platform) {
+    case Platform::kLine:
+      // A LINE contact exists because they followed; blocked covers unfollowing (A4).
+      return Decision::Send(
+          {broadcast.personalised ? RouteKind::kLinePush : RouteKind::kLineMulticast, {}, {}});
+    case Platform::kWhatsApp:
+      return DecideWhatsApp(recipient, broadcast, now, options, rules);
+    case Platform::kMessenger:
+    case Platform::kInstagram:
+      break;
+  }
+  if (WindowOpen(recipient, now, options)) {
     return Decision::Send({RouteKind::kStandardWindow, "UPDATE", {}});
   }
+  // Non-promotional content may also use the marketing routes; promotional content never
+  // the transactional ones (B1).
+  std::optional<Decision> outside;
+  if (broadcast.purpose == Purpose::kNonPromotional) {
+    outside = TransactionalRoute(recipient, broadcast, now, rules);
+  }
+  if (!outside || !outside->sends()) {
+    std::optional<Decision> marketing = MarketingRoute(recipient, broadcast, now, rules);
+    if (marketing && (marketing->sends() || !outside)) outside = std::move(marketing);
+  }
+  if (outside) return *outside;
+  if (!recipient.last_inbound_at) return Decision::Skip(SkipReason::kNeverInteracted);
   return Decision::Skip(SkipReason::kOutsideWindow);
 }
 

@@ -12,12 +12,12 @@
 
 #include "core/clock.h"
 #include "core/model.h"
+#include "core/policy_rules.h"
+#include "core/result.h"
 
 namespace crier {
 
-// Every way a copy can reach a recipient. Only some are produced today; the rest are part of
-// the decision's shape so that later rules (dated tags, templates, tokens) slot in without
-// changing callers.
+// Every way a copy can reach a recipient.
 enum class RouteKind {
   kStandardWindow,       // inside the 24 h (or 7-day ad) window; anything may be sent
   kMessageTag,           // Messenger message tag (retired 2026-04-27 for broadcasts)
@@ -38,7 +38,16 @@ enum class SkipReason {
   kBlocked,             // the person blocked the account (or unfollowed, on LINE)
   kNeverInteracted,     // no inbound interaction known: no window was ever opened
   kOutsideWindow,       // the window has closed (or closes within the safety margin)
-  kUnsupportedChannel,  // this build has no route for the account's platform yet
+  kRouteRetired,        // the outside-window route the broadcast names was retired by then
+  kSuppressed,          // the platform said the person cannot be reached; until they write
+  kNoOptIn,             // WhatsApp: a business-initiated template needs a recorded opt-in
+  kMarketingOptedOut,   // the person stopped marketing messages (WhatsApp STOP, token STOP)
+  kUsMarketingBlocked,  // WhatsApp marketing template to a +1 number (from 2025-04-01)
+  kRegionExcluded,      // Marketing Message API: the recipient's region is excluded
+  kRegionUnknown,       // Marketing Message API: the recipient's region is not known
+  kNoToken,             // no marketing-messages token for this person
+  kTokenExpired,        // the person's marketing-messages token has expired
+  kTokenCooldown,       // the token carried a message within its cool-down (24 h, later 48 h)
 };
 std::string_view ToString(SkipReason r);
 std::optional<SkipReason> ParseSkipReason(std::string_view s);
@@ -46,31 +55,46 @@ std::optional<SkipReason> ParseSkipReason(std::string_view s);
 struct Route {
   RouteKind kind = RouteKind::kStandardWindow;
   // Messenger/Instagram `messaging_type` for this route: "UPDATE" for a proactive send
-  // inside the window, "MESSAGE_TAG" with `tag` outside it.
+  // inside the window, "MESSAGE_TAG" with `tag` outside it; empty where it does not apply.
   std::string_view messaging_type;
   std::string_view tag;  // empty unless kind == kMessageTag
+  friend bool operator==(const Route&, const Route&) = default;
 };
 
 class Decision {
  public:
-  static Decision Send(Route route) { return Decision(route, {}); }
-  static Decision Skip(SkipReason reason) { return Decision({}, reason); }
+  static Decision Send(Route route) { return Decision(route, {}, {}); }
+  // `rule`: the dated rule behind the skip, when one is (route_retired, us_marketing_blocked).
+  static Decision Skip(SkipReason reason, std::optional<RuleId> rule = std::nullopt) {
+    return Decision({}, reason, rule);
+  }
 
   bool sends() const { return !skip_.has_value(); }
   const Route& route() const { return route_; }  // meaningful only when sends()
   SkipReason skip_reason() const { return *skip_; }
+  std::optional<RuleId> rule() const { return rule_; }
 
   // The stable code: the route kind when sending, else the skip reason.
   std::string_view code() const;
-  // One line for people, used by preview and reports.
+  // One line for people, used by preview and reports; names the dated rule when there is one.
   std::string Explain() const;
 
   friend bool operator==(const Decision&, const Decision&) = default;
 
  private:
-  Decision(Route route, std::optional<SkipReason> skip) : route_(route), skip_(skip) {}
+  Decision(Route route, std::optional<SkipReason> skip, std::optional<RuleId> rule)
+      : route_(route), skip_(skip), rule_(rule) {}
   Route route_;
   std::optional<SkipReason> skip_;
+  std::optional<RuleId> rule_;
+};
+
+// A person's Messenger/Instagram marketing-messages token (section I of PRODUCT.md).
+struct MarketingToken {
+  Time expires_at{};
+  bool stopped = false;              // "Stop these messages" (STOP_NOTIFICATIONS)
+  std::optional<Time> last_sent_at;  // the last marketing message sent on it
+  friend bool operator==(const MarketingToken&, const MarketingToken&) = default;
 };
 
 // What is known about the recipient, read at the moment of deciding.
@@ -81,11 +105,29 @@ struct RecipientFacts {
   WindowOpener window_opener = WindowOpener::kOrganic;
   SubscriptionStatus subscription = SubscriptionStatus::kSubscribed;
   bool blocked = false;
+  bool suppressed = false;  // unreachable by the platform's word, until they write again
+  std::string region;       // ISO 3166-1 alpha-2 when known ("TW"); Marketing Message API
+  // WhatsApp.
+  bool opted_in = false;             // business-initiated messages allowed (A3)
+  bool marketing_opted_out = false;  // stopped "offers and announcements" (131050)
+  bool us_number = false;            // a +1 phone number (see IsUsWhatsAppId)
+  // Messenger / Instagram.
+  std::optional<MarketingToken> marketing_token;
 };
 
 struct BroadcastFacts {
   Purpose purpose = Purpose::kPromotional;
+  OutsideWindow outside_window;
+  // WhatsApp: set when the content is a template, with the template's category.
+  std::optional<TemplateCategory> whatsapp_template;
+  // LINE: the same content for every recipient (multicast) or per-recipient (push).
+  bool personalised = false;
+  AccountCapabilities account;
 };
+
+// The broadcast-side facts of a decision: its purpose and outside-window plan, with the
+// capabilities of the account it goes from.
+BroadcastFacts FactsOf(const Broadcast& broadcast, const AccountCapabilities& account);
 
 struct PolicyOptions {
   // A copy is sent inside the window only if the window is still open this long after the
@@ -96,10 +138,30 @@ struct PolicyOptions {
 inline constexpr Duration kStandardWindow = std::chrono::hours(24);
 inline constexpr Duration kAdReferralWindow = std::chrono::hours(24 * 7);
 
+// The Messenger tags a broadcast could name while they lived (platforms.md 1.3).
+bool IsRetirableMessageTag(std::string_view tag);
+// Whether a WhatsApp recipient id is a +1 number: a phone-based id starting with 1, or a
+// business-scoped user id of the US ("US.1349...").
+bool IsUsWhatsAppId(std::string_view id);
+// The Marketing Message API's gates (platforms.md 2.3).
+bool IsMarketingApiBusinessRegion(std::string_view region);
+bool IsMarketingApiExcludedRecipientRegion(std::string_view region);
+// The region of a locale such as "zh_TW" or "en-GB" ("TW", "GB"), or "" when it has none.
+std::string RegionOfLocale(std::string_view locale);
+
+// A broadcast's outside-window plan checked against the rules in force at `at` (its
+// creation, or its scheduled start): a retired route is refused naming the rule, its date
+// and what replaced it; a route the platform never offered, or one the purpose forbids, is
+// refused too. Error::field is "outside_window.<member>".
+Status ValidateOutsideWindow(Platform platform, Purpose purpose, const OutsideWindow& plan,
+                             const AccountCapabilities& account, Time at);
+
 // Length of the standard messaging window opened the way `opener` says.
 Duration WindowLength(Platform platform, WindowOpener opener);
 
+// The decision for one recipient at `now`, by the rules in force at `now` (A7).
 Decision DecideRoute(const RecipientFacts& recipient, const BroadcastFacts& broadcast, Time now,
-                     const PolicyOptions& options);
+                     const PolicyOptions& options,
+                     const RuleTimeline& rules = RuleTimeline::Default());
 
 }  // namespace crier

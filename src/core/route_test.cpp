@@ -77,9 +77,323 @@ TEST(RouteTest, UnreachableContactsAreSkippedWithTheirOwnReasons) {
   EXPECT_EQ(Decide(none).skip_reason(), SkipReason::kNoIdentity);
 }
 
-TEST(RouteTest, PlatformsWithoutARouteYetAreSkippedNotGuessed) {
-  EXPECT_EQ(Decide(Facts(1h, Platform::kWhatsApp)).skip_reason(), SkipReason::kUnsupportedChannel);
-  EXPECT_EQ(Decide(Facts(1h, Platform::kLine)).skip_reason(), SkipReason::kUnsupportedChannel);
+// ---- the dated rule timeline (A7): each change decided on both sides ---------------------
+
+Time At(const char* rfc3339) {
+  Time t;
+  EXPECT_TRUE(ParseRfc3339(rfc3339, &t)) << rfc3339;
+  return t;
+}
+
+BroadcastFacts Transactional(OutsideWindow plan) {
+  BroadcastFacts b;
+  b.purpose = Purpose::kNonPromotional;
+  b.outside_window = std::move(plan);
+  return b;
+}
+
+BroadcastFacts Promotional(OutsideWindow plan) {
+  BroadcastFacts b;
+  b.purpose = Purpose::kPromotional;
+  b.outside_window = std::move(plan);
+  return b;
+}
+
+// A Messenger recipient whose window closed two days before `now`.
+RecipientFacts Lapsed(Time now, Platform platform = Platform::kMessenger) {
+  RecipientFacts f;
+  f.platform = platform;
+  f.last_inbound_at = now - 48h;
+  return f;
+}
+
+TEST(RouteTimelineTest, MessageTagsGoUntilTheEndOf26AprilAndAreRetiredFrom27April) {
+  const BroadcastFacts b = Transactional({.message_tag = "POST_PURCHASE_UPDATE"});
+  const Time before = At("2026-04-26T23:59:00Z");
+  const Time after = At("2026-04-27T00:01:00Z");
+  const Decision d_before = DecideRoute(Lapsed(before), b, before, {});
+  ASSERT_TRUE(d_before.sends()) << d_before.Explain();
+  EXPECT_EQ(d_before.route().kind, RouteKind::kMessageTag);
+  EXPECT_EQ(d_before.route().messaging_type, "MESSAGE_TAG");
+  EXPECT_EQ(d_before.route().tag, "POST_PURCHASE_UPDATE");
+
+  const Decision d_after = DecideRoute(Lapsed(after), b, after, {});
+  ASSERT_FALSE(d_after.sends());
+  EXPECT_EQ(d_after.skip_reason(), SkipReason::kRouteRetired);
+  EXPECT_EQ(d_after.rule(), RuleId::kMessengerMessageTags);
+  EXPECT_NE(d_after.Explain().find("2026-04-27"), std::string::npos) << d_after.Explain();
+  EXPECT_NE(d_after.Explain().find("utility templates"), std::string::npos) << d_after.Explain();
+}
+
+TEST(RouteTimelineTest, AfterTheTagsAUtilityTemplateCarriesTheSameBroadcast) {
+  BroadcastFacts b = Transactional({.message_tag = "ACCOUNT_UPDATE", .utility_template = true});
+  b.account.utility_messaging = true;
+  const Time before = At("2026-04-26T23:59:00Z");
+  const Time after = At("2026-04-27T00:01:00Z");
+  EXPECT_EQ(DecideRoute(Lapsed(before), b, before, {}).route().kind, RouteKind::kMessageTag);
+  EXPECT_EQ(DecideRoute(Lapsed(after), b, after, {}).route().kind, RouteKind::kUtilityTemplate);
+  // Without the permission the template route is not there.
+  b.account.utility_messaging = false;
+  EXPECT_EQ(DecideRoute(Lapsed(after), b, after, {}).skip_reason(), SkipReason::kRouteRetired);
+}
+
+TEST(RouteTimelineTest, PromotionsNeverGoByTagOrUtilityTemplate) {
+  BroadcastFacts b = Promotional({.message_tag = "POST_PURCHASE_UPDATE", .utility_template = true});
+  b.account.utility_messaging = true;
+  const Time t = At("2026-01-15T12:00:00Z");
+  EXPECT_EQ(DecideRoute(Lapsed(t), b, t, {}).skip_reason(), SkipReason::kOutsideWindow);
+}
+
+TEST(RouteTimelineTest, MarketingTokensLiveUntil10FebruaryThenTheMarketingMessageApi) {
+  BroadcastFacts b = Promotional({.marketing_tokens = true, .marketing_message_api = true});
+  b.account.marketing_message_api = true;
+  b.account.business_region = "TW";
+  const Time before = At("2026-02-09T23:59:00Z");
+  const Time after = At("2026-02-10T00:01:00Z");
+  RecipientFacts r = Lapsed(before);
+  r.region = "TW";
+  r.marketing_token = MarketingToken{.expires_at = At("2026-06-01T00:00:00Z")};
+  EXPECT_EQ(DecideRoute(r, b, before, {}).route().kind, RouteKind::kMarketingToken);
+  r.last_inbound_at = after - 48h;
+  EXPECT_EQ(DecideRoute(r, b, after, {}).route().kind, RouteKind::kMarketingMessageApi);
+
+  // Tokens alone: retired, named with the date and the replacement.
+  b.outside_window.marketing_message_api = false;
+  const Decision retired = DecideRoute(r, b, after, {});
+  EXPECT_EQ(retired.skip_reason(), SkipReason::kRouteRetired);
+  EXPECT_EQ(retired.rule(), RuleId::kMarketingTokens);
+  EXPECT_NE(retired.Explain().find("2026-02-10"), std::string::npos) << retired.Explain();
+}
+
+TEST(RouteTimelineTest, TokenCooldownWas24HoursAndIs48HoursFrom1September2025) {
+  const BroadcastFacts b = Promotional({.marketing_tokens = true});
+  const auto decide = [&](const char* now_text, Duration since_last_send) {
+    const Time now = At(now_text);
+    RecipientFacts r = Lapsed(now);
+    r.marketing_token =
+        MarketingToken{.expires_at = now + 30 * 24h, .last_sent_at = now - since_last_send};
+    return DecideRoute(r, b, now, {});
+  };
+  // 24 h rule, on both sides of 24 h.
+  EXPECT_EQ(decide("2025-08-31T12:00:00Z", 23h + 59min).skip_reason(), SkipReason::kTokenCooldown);
+  EXPECT_TRUE(decide("2025-08-31T12:00:00Z", 24h + 1min).sends());
+  // 48 h rule, on both sides of 48 h; 25 h no longer enough.
+  EXPECT_EQ(decide("2025-09-01T12:00:00Z", 25h).skip_reason(), SkipReason::kTokenCooldown);
+  EXPECT_EQ(decide("2025-09-01T12:00:00Z", 47h + 59min).skip_reason(), SkipReason::kTokenCooldown);
+  EXPECT_TRUE(decide("2025-09-01T12:00:00Z", 48h + 1min).sends());
+}
+
+TEST(RouteTimelineTest, TokensThatStoppedOrExpiredAreNotUsed) {
+  const BroadcastFacts b = Promotional({.marketing_tokens = true});
+  const Time now = At("2025-12-01T00:00:00Z");
+  RecipientFacts r = Lapsed(now);
+  EXPECT_EQ(DecideRoute(r, b, now, {}).skip_reason(), SkipReason::kNoToken);
+  r.marketing_token = MarketingToken{.expires_at = now + 1min};
+  EXPECT_TRUE(DecideRoute(r, b, now, {}).sends());
+  r.marketing_token->expires_at = now - 1min;
+  EXPECT_EQ(DecideRoute(r, b, now, {}).skip_reason(), SkipReason::kTokenExpired);
+  r.marketing_token = MarketingToken{.expires_at = now + 24h, .stopped = true};
+  EXPECT_EQ(DecideRoute(r, b, now, {}).skip_reason(), SkipReason::kMarketingOptedOut);
+}
+
+TEST(RouteTimelineTest, MarketingMessageApiOpensOn1July2025AndKeepsItsRegionRules) {
+  BroadcastFacts b = Promotional({.marketing_message_api = true});
+  b.account.marketing_message_api = true;
+  b.account.business_region = "VN";
+  const Time before = At("2025-06-30T23:59:00Z");
+  const Time after = At("2025-07-01T00:01:00Z");
+  RecipientFacts r = Lapsed(before);
+  r.region = "VN";
+  EXPECT_EQ(DecideRoute(r, b, before, {}).skip_reason(), SkipReason::kOutsideWindow);
+  r.last_inbound_at = after - 48h;
+  EXPECT_EQ(DecideRoute(r, b, after, {}).route().kind, RouteKind::kMarketingMessageApi);
+
+  for (const char* excluded : {"DE", "JP", "KR", "AU", "GB"}) {
+    r.region = excluded;
+    EXPECT_EQ(DecideRoute(r, b, after, {}).skip_reason(), SkipReason::kRegionExcluded) << excluded;
+  }
+  r.region = "";
+  EXPECT_EQ(DecideRoute(r, b, after, {}).skip_reason(), SkipReason::kRegionUnknown);
+  // Never on Instagram, and never for a business outside the served regions.
+  r.region = "VN";
+  EXPECT_EQ(DecideRoute(Lapsed(after, Platform::kInstagram), b, after, {}).skip_reason(),
+            SkipReason::kOutsideWindow);
+  b.account.business_region = "DE";
+  EXPECT_EQ(DecideRoute(r, b, after, {}).skip_reason(), SkipReason::kOutsideWindow);
+}
+
+TEST(RouteTimelineTest, WhatsAppUsMarketingTemplatesStopOn1April2025) {
+  BroadcastFacts b;
+  b.whatsapp_template = TemplateCategory::kMarketing;
+  RecipientFacts r;
+  r.platform = Platform::kWhatsApp;
+  r.opted_in = true;
+  r.us_number = true;
+  const Time before = At("2025-03-31T23:59:00Z");
+  const Time after = At("2025-04-01T00:01:00Z");
+  EXPECT_EQ(DecideRoute(r, b, before, {}).route().kind, RouteKind::kWhatsAppTemplate);
+  const Decision blocked = DecideRoute(r, b, after, {});
+  EXPECT_EQ(blocked.skip_reason(), SkipReason::kUsMarketingBlocked);
+  EXPECT_NE(blocked.Explain().find("2025-04-01"), std::string::npos);
+  // Utility templates still go to +1 numbers.
+  b.whatsapp_template = TemplateCategory::kUtility;
+  EXPECT_EQ(DecideRoute(r, b, after, {}).route().kind, RouteKind::kWhatsAppTemplate);
+}
+
+// ---- WhatsApp and LINE ---------------------------------------------------------------------
+
+TEST(RouteTest, WhatsAppFreeFormOnlyInsideTheWindowTemplatesAnyTimeToOptedIn) {
+  RecipientFacts r = Facts(23h + 59min, Platform::kWhatsApp);
+  EXPECT_EQ(Decide(r).route().kind, RouteKind::kStandardWindow);
+  EXPECT_TRUE(Decide(r).route().messaging_type.empty()) << "no messaging_type on WhatsApp";
+  r = Facts(24h + 1min, Platform::kWhatsApp);
+  EXPECT_EQ(Decide(r).skip_reason(), SkipReason::kOutsideWindow);
+  // The ad window is a Messenger/Instagram rule; WhatsApp keeps 24 h.
+  r.window_opener = WindowOpener::kAd;
+  EXPECT_EQ(Decide(r).skip_reason(), SkipReason::kOutsideWindow);
+
+  BroadcastFacts b;
+  b.whatsapp_template = TemplateCategory::kUtility;
+  EXPECT_EQ(DecideRoute(r, b, kNow, {}).skip_reason(), SkipReason::kNoOptIn);
+  r.opted_in = true;
+  EXPECT_EQ(DecideRoute(r, b, kNow, {}).route().kind, RouteKind::kWhatsAppTemplate);
+  r.last_inbound_at.reset();  // a template needs no window at all
+  EXPECT_EQ(DecideRoute(r, b, kNow, {}).route().kind, RouteKind::kWhatsAppTemplate);
+
+  r.marketing_opted_out = true;
+  EXPECT_TRUE(DecideRoute(r, b, kNow, {}).sends()) << "STOP stops marketing, not utility";
+  b.whatsapp_template = TemplateCategory::kMarketing;
+  EXPECT_EQ(DecideRoute(r, b, kNow, {}).skip_reason(), SkipReason::kMarketingOptedOut);
+}
+
+TEST(RouteTest, LinePushesToFollowersAtAnyTimeMulticastWhenTheContentIsTheSame) {
+  RecipientFacts r = Facts(std::nullopt, Platform::kLine);
+  BroadcastFacts b;
+  EXPECT_EQ(DecideRoute(r, b, kNow, {}).route().kind, RouteKind::kLineMulticast);
+  b.personalised = true;
+  EXPECT_EQ(DecideRoute(r, b, kNow, {}).route().kind, RouteKind::kLinePush);
+  r.blocked = true;  // unfollowed
+  EXPECT_EQ(DecideRoute(r, b, kNow, {}).skip_reason(), SkipReason::kBlocked);
+}
+
+TEST(RouteTest, SuppressedRecipientsWaitUntilTheyWriteAgain) {
+  RecipientFacts r = Facts(1h);
+  r.suppressed = true;
+  EXPECT_EQ(Decide(r).skip_reason(), SkipReason::kSuppressed);
+}
+
+TEST(RouteTest, WhatsAppIdsOfTheUsAreRecognisedByNumberOrBusinessScopedId) {
+  EXPECT_TRUE(IsUsWhatsAppId("16505551234"));
+  EXPECT_TRUE(IsUsWhatsAppId("+16505551234"));
+  EXPECT_TRUE(IsUsWhatsAppId("US.13491208655302741918"));
+  EXPECT_FALSE(IsUsWhatsAppId("886912345678"));
+  EXPECT_FALSE(IsUsWhatsAppId("TW.13491208655302741918"));
+  EXPECT_FALSE(IsUsWhatsAppId(""));
+  EXPECT_EQ(RegionOfLocale("zh_TW"), "TW");
+  EXPECT_EQ(RegionOfLocale("en-gb"), "GB");
+  EXPECT_EQ(RegionOfLocale("vi"), "");
+}
+
+// ---- validation of a broadcast's outside-window plan -------------------------------------
+
+TEST(RouteValidationTest, ARetiredRouteIsRefusedNamingTheRuleItsDateAndTheReplacement) {
+  const OutsideWindow tag{.message_tag = "POST_PURCHASE_UPDATE"};
+  EXPECT_TRUE(ValidateOutsideWindow(Platform::kMessenger, Purpose::kNonPromotional, tag, {},
+                                    At("2026-04-26T23:59:00Z"))
+                  .ok());
+  const Status refused = ValidateOutsideWindow(Platform::kMessenger, Purpose::kNonPromotional, tag,
+                                               {}, At("2026-04-27T00:01:00Z"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().field, "outside_window.message_tag");
+  EXPECT_NE(refused.error().message.find("messenger.message_tags"), std::string::npos);
+  EXPECT_NE(refused.error().message.find("2026-04-27"), std::string::npos);
+  EXPECT_NE(refused.error().message.find("utility templates"), std::string::npos)
+      << refused.error().message;
+
+  const OutsideWindow tokens{.marketing_tokens = true};
+  EXPECT_TRUE(ValidateOutsideWindow(Platform::kInstagram, Purpose::kPromotional, tokens, {},
+                                    At("2026-02-09T23:59:00Z"))
+                  .ok());
+  const Status gone = ValidateOutsideWindow(Platform::kInstagram, Purpose::kPromotional, tokens, {},
+                                            At("2026-02-10T00:01:00Z"));
+  ASSERT_FALSE(gone.ok());
+  EXPECT_NE(gone.error().message.find("2026-02-10"), std::string::npos) << gone.error().message;
+  EXPECT_NE(gone.error().message.find("Marketing Message API"), std::string::npos);
+}
+
+TEST(RouteValidationTest, RoutesThePlatformNeverOfferedAreRefused) {
+  const Time t = At("2026-01-01T00:00:00Z");
+  const auto field_of = [&](Platform p, Purpose purpose, const OutsideWindow& plan,
+                            const AccountCapabilities& account = {}) {
+    const Status s = ValidateOutsideWindow(p, purpose, plan, account, t);
+    return s.ok() ? std::string("ok") : s.error().field + ": " + s.error().message;
+  };
+  EXPECT_NE(field_of(Platform::kMessenger, Purpose::kNonPromotional, {.message_tag = "HUMAN_AGENT"})
+                .find("person types"),
+            std::string::npos);
+  EXPECT_NE(
+      field_of(Platform::kMessenger, Purpose::kNonPromotional, {.message_tag = "CUSTOMER_FEEDBACK"})
+          .find("feedback template"),
+      std::string::npos);
+  EXPECT_NE(field_of(Platform::kMessenger, Purpose::kNonPromotional, {.message_tag = "SHIPPING"})
+                .find("unknown message tag"),
+            std::string::npos);
+  EXPECT_NE(
+      field_of(Platform::kInstagram, Purpose::kNonPromotional, {.message_tag = "ACCOUNT_UPDATE"})
+          .find("Messenger only"),
+      std::string::npos);
+  EXPECT_NE(field_of(Platform::kMessenger, Purpose::kPromotional, {.message_tag = "ACCOUNT_UPDATE"})
+                .find("promotional"),
+            std::string::npos);
+  EXPECT_NE(field_of(Platform::kMessenger, Purpose::kNonPromotional, {.utility_template = true})
+                .find("page_utility_messaging"),
+            std::string::npos);
+  EXPECT_EQ(field_of(Platform::kMessenger, Purpose::kNonPromotional, {.utility_template = true},
+                     {.utility_messaging = true}),
+            "ok");
+  EXPECT_NE(field_of(Platform::kMessenger, Purpose::kPromotional, {.marketing_message_api = true},
+                     {.marketing_message_api = true, .business_region = "DE"})
+                .find("\"DE\""),
+            std::string::npos);
+  EXPECT_EQ(field_of(Platform::kMessenger, Purpose::kPromotional, {.marketing_message_api = true},
+                     {.marketing_message_api = true, .business_region = "TH"}),
+            "ok");
+  EXPECT_NE(field_of(Platform::kWhatsApp, Purpose::kPromotional, {.marketing_tokens = true})
+                .find("Messenger and Instagram"),
+            std::string::npos);
+}
+
+TEST(RuleTimelineTest, ChangesAheadAreListedForThePlatformInTimeOrder) {
+  const RuleTimeline& rules = RuleTimeline::Default();
+  const auto changes = rules.ChangesBetween(Platform::kMessenger, At("2026-01-01T00:00:00Z"),
+                                            At("2026-06-01T00:00:00Z"));
+  ASSERT_EQ(changes.size(), 3u);
+  EXPECT_EQ(changes[0].rule->id, RuleId::kMarketingTokens);
+  EXPECT_EQ(changes[1].rule->id, RuleId::kMarketingTokenCooldown48h);
+  EXPECT_EQ(changes[2].rule->id, RuleId::kMessengerMessageTags);
+  EXPECT_FALSE(changes[2].starts);
+  EXPECT_EQ(changes[2].Describe().substr(0, 12), "2026-04-27: ");
+  EXPECT_NE(changes[2].Describe().find("replaced by Messenger utility templates"),
+            std::string::npos);
+  // Instagram never had tags; LINE has no dated rule in the window.
+  EXPECT_EQ(rules
+                .ChangesBetween(Platform::kInstagram, At("2026-04-01T00:00:00Z"),
+                                At("2026-06-01T00:00:00Z"))
+                .size(),
+            0u);
+  // A change exactly at the start of the interval is behind, at its end ahead.
+  EXPECT_EQ(rules
+                .ChangesBetween(Platform::kMessenger, At("2026-04-27T00:00:00Z"),
+                                At("2026-05-01T00:00:00Z"))
+                .size(),
+            0u);
+  EXPECT_EQ(rules
+                .ChangesBetween(Platform::kMessenger, At("2026-04-01T00:00:00Z"),
+                                At("2026-04-27T00:00:00Z"))
+                .size(),
+            1u);
+  EXPECT_TRUE(rules.InForce(RuleId::kMessengerMessageTags, At("2026-04-26T23:59:59Z")));
+  EXPECT_FALSE(rules.InForce(RuleId::kMessengerMessageTags, At("2026-04-27T00:00:00Z")));
 }
 
 TEST(RouteTest, CodesRoundTrip) {
@@ -88,9 +402,12 @@ TEST(RouteTest, CodesRoundTrip) {
                  RouteKind::kWhatsAppTemplate, RouteKind::kLinePush, RouteKind::kLineMulticast}) {
     EXPECT_EQ(ParseRouteKind(ToString(k)), k);
   }
-  for (auto r : {SkipReason::kNoIdentity, SkipReason::kUnsubscribed, SkipReason::kBlocked,
-                 SkipReason::kNeverInteracted, SkipReason::kOutsideWindow,
-                 SkipReason::kUnsupportedChannel}) {
+  for (auto r :
+       {SkipReason::kNoIdentity, SkipReason::kUnsubscribed, SkipReason::kBlocked,
+        SkipReason::kNeverInteracted, SkipReason::kOutsideWindow, SkipReason::kRouteRetired,
+        SkipReason::kSuppressed, SkipReason::kNoOptIn, SkipReason::kMarketingOptedOut,
+        SkipReason::kUsMarketingBlocked, SkipReason::kRegionExcluded, SkipReason::kRegionUnknown,
+        SkipReason::kNoToken, SkipReason::kTokenExpired, SkipReason::kTokenCooldown}) {
     EXPECT_EQ(ParseSkipReason(ToString(r)), r);
   }
   EXPECT_EQ(ParseRouteKind("nonsense"), std::nullopt);

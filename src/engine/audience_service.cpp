@@ -2,13 +2,22 @@
 
 namespace crier::engine {
 
-Status AudienceService::Refresh() {
+Status AudienceService::Refresh(const std::atomic<bool>* cancel) {
   std::lock_guard lock(refresh_mu_);
+  bool cancelled = false;
   auto seq = store_.ForEachContactChangedSince(seen_seq_, [&](const Contact& contact) {
+    if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) {
+      cancelled = true;
+      return false;
+    }
     index_.Upsert(contact);
     return true;
   });
   if (!seq.ok()) return seq.error();
+  // Contacts come in id order, not sequence order, so a partial pass proves nothing about
+  // any sequence: keep the old one and let the next refresh upsert again (idempotent).
+  if (cancelled)
+    return Error{ErrorCode::kUnavailable, "the audience index refresh was stopped", {}};
   seen_seq_ = *seq;
   return Status::Ok();
 }

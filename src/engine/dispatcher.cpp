@@ -209,7 +209,7 @@ int Dispatcher::StartSends() {
       if (account->in_flight >= account->account.pacing.max_concurrency) continue;
       if (!account->bucket.TryTake(clock_.Steady())) continue;
       const Time now = clock_.Now();
-      const BroadcastFacts facts{run.broadcast.purpose};
+      const BroadcastFacts facts = FactsOf(run.broadcast, account->account.capabilities);
       if (!run.continuations.empty()) {
         Flight flight = std::move(run.continuations.front());
         run.continuations.pop_front();

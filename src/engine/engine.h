@@ -35,6 +35,11 @@ struct PreviewResult {
   std::vector<std::pair<std::string, std::int64_t>> by_skip_reason;  // code -> count
   std::vector<std::pair<std::string, std::string>> explanations;     // code -> one line
   double estimated_seconds = 0;                                      // at the account's pace
+  // LINE: messages charged against the monthly quota (one per recipient, whatever the
+  // number of message objects; platforms.md 5.1).
+  std::int64_t line_quota_cost = 0;
+  // Dated rule changes between now and the estimated end of the run (A7), described.
+  std::vector<std::string> rule_changes;
 };
 
 struct SendNowResult {

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <set>
 
@@ -119,6 +120,26 @@ TEST_F(EngineTest, PreviewSplitsOnBothSidesOfTheWindow) {
                                             preview->by_skip_reason.end());
   EXPECT_EQ(skips["outside_window"], 1);
   EXPECT_EQ(skips["never_interacted"], 1);
+}
+
+TEST_F(EngineTest, PreviewWarnsOfARuleChangeTheRunWouldCross) {
+  Time evening;
+  ASSERT_TRUE(ParseRfc3339("2026-04-26T20:00:00Z", &evening));
+  clock_.Set(evening);
+  UseNewAccount("SLOW", Pacing{0.0001, 1});  // two copies take 20,000 s: past midnight
+  AddContact("a", 1h);
+  AddContact("b", 1h);
+  auto preview = Planner()->Preview(AddBroadcast());
+  ASSERT_TRUE(preview.ok()) << preview.error().ToString();
+  ASSERT_EQ(preview->rule_changes.size(), 1u);
+  EXPECT_EQ(preview->rule_changes[0].substr(0, 35), "2026-04-27: messenger.message_tags ");
+
+  UseNewAccount("FAST", Pacing{1000, 16});  // done in milliseconds: nothing crossed
+  AddContact("c", 1h);
+  preview = Planner()->Preview(AddBroadcast());
+  ASSERT_TRUE(preview.ok()) << preview.error().ToString();
+  EXPECT_TRUE(preview->rule_changes.empty());
+  EXPECT_EQ(preview->line_quota_cost, 0) << "not a LINE account";
 }
 
 TEST_F(EngineTest, SafetyMarginSkipsWindowsThatCloseBeforeTheCopyWouldLand) {
@@ -423,6 +444,20 @@ TEST_F(EngineTest, AudienceFilterSelectsThroughTheIndexAndFollowsLaterWrites) {
   auto sent = engine->SendNow(b);
   ASSERT_TRUE(sent.ok()) << sent.error().ToString();
   EXPECT_EQ(sent->planned, 6);
+}
+
+TEST_F(EngineTest, AStoppedIndexRefreshForgetsNothingAndTheNextOneFinishesIt) {
+  for (int i = 0; i < 4; ++i) AddContact("p" + std::to_string(i), 1h, {{"vip"}});
+  AudienceService audience(*store_, clock_);
+  const std::atomic<bool> stopped{true};
+  const Status cancelled = audience.Refresh(&stopped);
+  ASSERT_FALSE(cancelled.ok());
+  EXPECT_EQ(cancelled.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(audience.size(), 0);
+  auto vip = filter::ParseText("tag:vip");
+  ASSERT_TRUE(vip.ok());
+  EXPECT_EQ(*audience.Count(*vip), 4) << "the next refresh reads everything again";
+  EXPECT_EQ(audience.size(), 4);
 }
 
 TEST_F(EngineTest, SegmentsAreEvaluatedWithTheirDefinitionAtEachUse) {

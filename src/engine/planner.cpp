@@ -43,7 +43,9 @@ class MatchCursor {
 Status ForEachDecision(Store& store, AudienceService& audience, const Broadcast& broadcast,
                        Time now, const PolicyOptions& policy,
                        const std::function<void(const RecipientRow&, const Decision&)>& visit) {
-  const BroadcastFacts facts{broadcast.purpose};
+  auto account = store.GetChannelAccount(broadcast.channel_account_id);
+  if (!account.ok()) return account.error();
+  const BroadcastFacts facts = FactsOf(broadcast, account->capabilities);
   std::optional<filter::Node> filter;
   if (!broadcast.audience.filter.empty()) {
     auto parsed = filter::ParseText(broadcast.audience.filter);

@@ -2,6 +2,8 @@
 
 #include <strings.h>
 
+#include <boost/url/parse.hpp>
+
 namespace crier::net {
 
 std::optional<std::string_view> FindHeader(const Headers& headers, std::string_view name) {
@@ -16,6 +18,20 @@ std::optional<std::string_view> Request::query_param(std::string_view name) cons
     if (k == name) return v;
   }
   return std::nullopt;
+}
+
+void Request::SetTarget(std::string raw_target) {
+  target = std::move(raw_target);
+  query.clear();
+  auto parsed = boost::urls::parse_origin_form(target);
+  if (parsed) {
+    path = parsed->path();
+    for (auto param : parsed->params()) {
+      query.emplace_back(param.key, param.has_value ? param.value : std::string());
+    }
+  } else {
+    path = target.substr(0, target.find('?'));
+  }
 }
 
 int HttpStatus(ErrorCode code) {

@@ -30,6 +30,8 @@ struct Request {
     return FindHeader(headers, name);
   }
   std::optional<std::string_view> query_param(std::string_view name) const;
+  // Sets `target` and the decoded `path` and `query` read from it.
+  void SetTarget(std::string raw_target);
 };
 
 struct Response {

@@ -21,16 +21,7 @@ constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 Request ToRequest(http::request<http::string_body>&& in, const std::string& remote) {
   Request out;
   out.method = std::string(in.method_string());
-  out.target = std::string(in.target());
-  auto parsed = boost::urls::parse_origin_form(out.target);
-  if (parsed) {
-    out.path = parsed->path();
-    for (auto param : parsed->params()) {
-      out.query.emplace_back(param.key, param.has_value ? param.value : std::string());
-    }
-  } else {
-    out.path = out.target.substr(0, out.target.find('?'));
-  }
+  out.SetTarget(std::string(in.target()));
   out.headers.reserve(8);
   for (const auto& field : in) {
     out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));

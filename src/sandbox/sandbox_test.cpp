@@ -32,26 +32,11 @@ Time At(std::string_view rfc3339) {
   return t;
 }
 
-// Queries in the target are split the way the server does for these simple tests.
 net::Request MakeRequest(std::string method, std::string target, std::string body = {},
                          net::Headers headers = {}) {
   net::Request r;
   r.method = std::move(method);
-  r.target = target;
-  const auto q = target.find('?');
-  r.path = target.substr(0, q);
-  if (q != std::string::npos) {
-    std::string_view rest = std::string_view(target).substr(q + 1);
-    while (!rest.empty()) {
-      const auto amp = rest.find('&');
-      const std::string_view pair = rest.substr(0, amp);
-      const auto eq = pair.find('=');
-      r.query.emplace_back(std::string(pair.substr(0, eq)),
-                           eq == std::string_view::npos ? "" : std::string(pair.substr(eq + 1)));
-      if (amp == std::string_view::npos) break;
-      rest.remove_prefix(amp + 1);
-    }
-  }
+  r.SetTarget(std::move(target));
   r.body = std::move(body);
   r.headers = std::move(headers);
   return r;
