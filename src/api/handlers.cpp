@@ -14,6 +14,7 @@
 #include "api/routes.h"
 #include "api/segment_handlers.h"
 #include "api/wire.h"
+#include "core/route.h"
 
 namespace crier::api {
 namespace {
@@ -556,6 +557,10 @@ net::Response CreateBroadcast(RequestContext& c) {
   if (!account.ok()) return ErrorResponse(account.error());
   const Status fits = CheckMessagesFor(account->platform, in->messages);
   if (!fits.ok()) return ErrorResponse(fits.error());
+  // A7: a route retired by now is refused naming the rule, its date and its replacement.
+  const Status routes = ValidateOutsideWindow(account->platform, in->purpose, in->outside_window,
+                                              account->capabilities, c.clock.Now());
+  if (!routes.ok()) return ErrorResponse(routes.error());
   if (auto refused = RefusePromotionalContent(c, *in)) return std::move(*refused);
   auto broadcast = c.store.CreateBroadcast(*in, c.clock.Now());
   if (!broadcast.ok()) return ErrorResponse(broadcast.error());

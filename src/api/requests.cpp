@@ -1,7 +1,9 @@
 #include "api/requests.h"
 
 #include <boost/url/parse.hpp>
+#include <cctype>
 #include <cmath>
+#include <utility>
 
 #include "api/fields.h"
 #include "api/filter_json.h"
@@ -127,6 +129,56 @@ Result<Pacing> ReadPacing(const boost::json::object& object) {
   return pacing;
 }
 
+Result<AccountCapabilities> ReadCapabilities(const boost::json::object& object) {
+  ObjectReader r(object, "capabilities");
+  CRIER_RETURN_IF_ERROR(r.RejectUnknown(
+      {"utility_messaging", "marketing_message_api", "business_region", "waba_id"}));
+  AccountCapabilities c;
+  auto utility = r.OptBool("utility_messaging");
+  if (!utility.ok()) return utility.error();
+  c.utility_messaging = utility->value_or(false);
+  auto mm_api = r.OptBool("marketing_message_api");
+  if (!mm_api.ok()) return mm_api.error();
+  c.marketing_message_api = mm_api->value_or(false);
+  auto region = r.OptString("business_region");
+  if (!region.ok()) return region.error();
+  if (region->has_value()) {
+    const std::string& v = **region;
+    const bool two_letters = v.size() == 2 && std::isupper(static_cast<unsigned char>(v[0])) &&
+                             std::isupper(static_cast<unsigned char>(v[1]));
+    if (!two_letters) {
+      return InvalidArgument(r.Path("business_region"),
+                             "must be an ISO 3166-1 alpha-2 code such as \"TW\"");
+    }
+    c.business_region = v;
+  }
+  auto waba = r.OptString("waba_id");
+  if (!waba.ok()) return waba.error();
+  if (waba->has_value()) {
+    CRIER_RETURN_IF_ERROR(CheckText(r.Path("waba_id"), **waba, kMaxNameChars));
+    c.waba_id = std::move(**waba);
+  }
+  return c;
+}
+
+Result<OutsideWindow> ReadOutsideWindow(const boost::json::object& object) {
+  ObjectReader r(object, "outside_window");
+  CRIER_RETURN_IF_ERROR(r.RejectUnknown(
+      {"message_tag", "utility_template", "marketing_tokens", "marketing_message_api"}));
+  OutsideWindow w;
+  auto tag = r.OptString("message_tag");
+  if (!tag.ok()) return tag.error();
+  if (tag->has_value()) w.message_tag = std::move(**tag);
+  for (auto [key, flag] : {std::pair{"utility_template", &w.utility_template},
+                           std::pair{"marketing_tokens", &w.marketing_tokens},
+                           std::pair{"marketing_message_api", &w.marketing_message_api}}) {
+    auto value = r.OptBool(key);
+    if (!value.ok()) return value.error();
+    *flag = value->value_or(false);
+  }
+  return w;
+}
+
 Result<Message> ReadMessage(const boost::json::value& v, const std::string& path) {
   if (!v.is_object()) {
     return InvalidArgument(
@@ -153,8 +205,9 @@ Result<NewChannelAccount> ParseNewChannelAccount(const boost::json::value& body)
   auto object = TopLevelObject(body);
   if (!object.ok()) return object.error();
   ObjectReader r(**object, "");
-  CRIER_RETURN_IF_ERROR(r.RejectUnknown({"platform", "name", "external_id", "access_token",
-                                         "api_base_url", "api_version", "time_zone", "pacing"}));
+  CRIER_RETURN_IF_ERROR(
+      r.RejectUnknown({"platform", "name", "external_id", "access_token", "api_base_url",
+                       "api_version", "time_zone", "pacing", "capabilities"}));
   NewChannelAccount in;
   auto platform = ReadPlatform(r);
   if (!platform.ok()) return platform.error();
@@ -202,6 +255,14 @@ Result<NewChannelAccount> ParseNewChannelAccount(const boost::json::value& body)
     if (!read.ok()) return read.error();
     in.pacing = *read;
   }
+
+  auto capabilities = r.OptObject("capabilities");
+  if (!capabilities.ok()) return capabilities.error();
+  if (*capabilities != nullptr) {
+    auto read = ReadCapabilities(**capabilities);
+    if (!read.ok()) return read.error();
+    in.capabilities = std::move(*read);
+  }
   return in;
 }
 
@@ -209,8 +270,8 @@ Result<NewBroadcast> ParseNewBroadcast(const boost::json::value& body) {
   auto object = TopLevelObject(body);
   if (!object.ok()) return object.error();
   ObjectReader r(**object, "");
-  CRIER_RETURN_IF_ERROR(
-      r.RejectUnknown({"name", "channel_account_id", "purpose", "audience", "messages"}));
+  CRIER_RETURN_IF_ERROR(r.RejectUnknown(
+      {"name", "channel_account_id", "purpose", "audience", "messages", "outside_window"}));
   NewBroadcast in;
 
   auto name = r.String("name");
@@ -265,6 +326,14 @@ Result<NewBroadcast> ParseNewBroadcast(const boost::json::value& body) {
   auto messages = ParseMessagesField(**object);
   if (!messages.ok()) return messages.error();
   in.messages = std::move(*messages);
+
+  auto outside = r.OptObject("outside_window");
+  if (!outside.ok()) return outside.error();
+  if (*outside != nullptr) {
+    auto read = ReadOutsideWindow(**outside);
+    if (!read.ok()) return read.error();
+    in.outside_window = std::move(*read);
+  }
   return in;
 }
 

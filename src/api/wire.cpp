@@ -38,6 +38,12 @@ boost::json::object ToJson(const ChannelAccount& account) {
   out["api_version"] = account.api_version;
   out["time_zone"] = account.time_zone;
   out["pacing"] = std::move(pacing);
+  boost::json::object capabilities;
+  capabilities["utility_messaging"] = account.capabilities.utility_messaging;
+  capabilities["marketing_message_api"] = account.capabilities.marketing_message_api;
+  capabilities["business_region"] = account.capabilities.business_region;
+  capabilities["waba_id"] = account.capabilities.waba_id;
+  out["capabilities"] = std::move(capabilities);
   out["access_token_set"] = !account.access_token.empty();
   out["created_at"] = FormatRfc3339(account.created_at);
   return out;
@@ -115,6 +121,14 @@ boost::json::object ToJson(const Broadcast& broadcast) {
   out["purpose"] = ToString(broadcast.purpose);
   out["audience"] = std::move(audience);
   out["messages"] = std::move(messages);
+  boost::json::object outside;
+  outside["message_tag"] = broadcast.outside_window.message_tag.empty()
+                               ? boost::json::value(nullptr)
+                               : boost::json::value(broadcast.outside_window.message_tag);
+  outside["utility_template"] = broadcast.outside_window.utility_template;
+  outside["marketing_tokens"] = broadcast.outside_window.marketing_tokens;
+  outside["marketing_message_api"] = broadcast.outside_window.marketing_message_api;
+  out["outside_window"] = std::move(outside);
   out["status"] = ToString(broadcast.status);
   out["created_at"] = FormatRfc3339(broadcast.created_at);
   out["updated_at"] = FormatRfc3339(broadcast.updated_at);

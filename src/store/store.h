@@ -37,6 +37,7 @@ struct NewChannelAccount {
   std::string api_version = "v25.0";
   std::string time_zone = "UTC";
   Pacing pacing;
+  AccountCapabilities capabilities;
 };
 
 // Limits of a contact's custom attributes, checked by the store and by the API alike.
@@ -94,6 +95,7 @@ struct NewBroadcast {
   Purpose purpose = Purpose::kPromotional;
   Audience audience;
   std::vector<Message> messages;
+  OutsideWindow outside_window;
 };
 
 struct NewSegment {

@@ -184,7 +184,14 @@ CREATE TABLE broadcast_segments (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<std::string_view, 4> kMigrations = {kV1, kV2, kV3, kV4};
+// Routes beyond the window (A1–A3): what an account is set up for, and what a broadcast may
+// use once a recipient's window has closed. JSON objects, read by the store alone.
+constexpr std::string_view kV5 = R"sql(
+ALTER TABLE channel_accounts ADD COLUMN capabilities TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE broadcasts ADD COLUMN outside_window TEXT NOT NULL DEFAULT '{}';
+)sql";
+
+constexpr std::array<std::string_view, 5> kMigrations = {kV1, kV2, kV3, kV4, kV5};
 
 constexpr std::string_view kCreateMigrationsTable =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("

@@ -200,6 +200,64 @@ Result<std::vector<Attribute>> ParseAttributesJson(std::string_view text) {
   return out;
 }
 
+std::string CapabilitiesJson(const AccountCapabilities& c) {
+  boost::json::object out;
+  if (c.utility_messaging) out["utility_messaging"] = true;
+  if (c.marketing_message_api) out["marketing_message_api"] = true;
+  if (!c.business_region.empty()) out["business_region"] = c.business_region;
+  if (!c.waba_id.empty()) out["waba_id"] = c.waba_id;
+  return boost::json::serialize(out);
+}
+
+std::string OutsideWindowJson(const OutsideWindow& w) {
+  boost::json::object out;
+  if (!w.message_tag.empty()) out["message_tag"] = w.message_tag;
+  if (w.utility_template) out["utility_template"] = true;
+  if (w.marketing_tokens) out["marketing_tokens"] = true;
+  if (w.marketing_message_api) out["marketing_message_api"] = true;
+  return boost::json::serialize(out);
+}
+
+// Reads a stored JSON object whose members are booleans or strings, as the two writers above
+// produce; anything else is a corrupt row.
+Result<boost::json::object> ParseStoredObject(std::string_view text, std::string_view what) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(text, ec);
+  if (ec || !v.is_object())
+    return Internal("stored " + std::string(what) + " is not a JSON object");
+  return std::move(v.as_object());
+}
+
+bool StoredFlag(const boost::json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v != nullptr && v->is_bool() && v->as_bool();
+}
+
+std::string StoredText(const boost::json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+Result<AccountCapabilities> ParseCapabilitiesJson(std::string_view text) {
+  STORE_ASSIGN_OR_RETURN(auto o, ParseStoredObject(text, "channel account capabilities"));
+  AccountCapabilities c;
+  c.utility_messaging = StoredFlag(o, "utility_messaging");
+  c.marketing_message_api = StoredFlag(o, "marketing_message_api");
+  c.business_region = StoredText(o, "business_region");
+  c.waba_id = StoredText(o, "waba_id");
+  return c;
+}
+
+Result<OutsideWindow> ParseOutsideWindowJson(std::string_view text) {
+  STORE_ASSIGN_OR_RETURN(auto o, ParseStoredObject(text, "broadcast outside_window"));
+  OutsideWindow w;
+  w.message_tag = StoredText(o, "message_tag");
+  w.utility_template = StoredFlag(o, "utility_template");
+  w.marketing_tokens = StoredFlag(o, "marketing_tokens");
+  w.marketing_message_api = StoredFlag(o, "marketing_message_api");
+  return w;
+}
+
 Result<Audience> ParseAudienceJson(std::string_view text) {
   boost::system::error_code ec;
   boost::json::value v = boost::json::parse(text, ec);
@@ -246,15 +304,15 @@ Result<std::vector<Message>> ParseMessagesJson(std::string_view text) {
 
 constexpr std::string_view kInsertAccount =
     "INSERT INTO channel_accounts(platform, name, external_id, access_token, api_base_url,"
-    " api_version, time_zone, messages_per_second, max_concurrency, created_at)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+    " api_version, time_zone, messages_per_second, max_concurrency, created_at, capabilities)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 constexpr std::string_view kSelectAccount =
     "SELECT id, platform, name, external_id, access_token, api_base_url, api_version,"
-    " time_zone, messages_per_second, max_concurrency, created_at"
+    " time_zone, messages_per_second, max_concurrency, created_at, capabilities"
     " FROM channel_accounts WHERE id = ?1";
 constexpr std::string_view kSelectAccounts =
     "SELECT id, platform, name, external_id, access_token, api_base_url, api_version,"
-    " time_zone, messages_per_second, max_concurrency, created_at"
+    " time_zone, messages_per_second, max_concurrency, created_at, capabilities"
     " FROM channel_accounts ORDER BY id";
 constexpr std::string_view kAccountExists = "SELECT 1 FROM channel_accounts WHERE id = ?1";
 
@@ -394,13 +452,13 @@ constexpr std::string_view kRecipientsWithTags =
 
 constexpr std::string_view kInsertBroadcast =
     "INSERT INTO broadcasts(name, channel_account_id, purpose, audience, messages, status,"
-    " created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)";
+    " created_at, updated_at, outside_window) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)";
 constexpr std::string_view kSelectBroadcast =
     "SELECT id, name, channel_account_id, purpose, audience, messages, status, created_at,"
-    " updated_at FROM broadcasts WHERE id = ?1";
+    " updated_at, outside_window FROM broadcasts WHERE id = ?1";
 constexpr std::string_view kSelectBroadcastsPage =
     "SELECT id, name, channel_account_id, purpose, audience, messages, status, created_at,"
-    " updated_at FROM broadcasts WHERE id > ?1 ORDER BY id LIMIT ?2";
+    " updated_at, outside_window FROM broadcasts WHERE id > ?1 ORDER BY id LIMIT ?2";
 constexpr std::string_view kSelectBroadcastAccount =
     "SELECT channel_account_id FROM broadcasts WHERE id = ?1";
 constexpr std::string_view kUpdateBroadcastStatus =
@@ -531,6 +589,7 @@ Result<ChannelAccount> ReadAccount(const Statement& st) {
   a.pacing.messages_per_second = st.Double(8);
   a.pacing.max_concurrency = static_cast<int>(st.Int(9));
   a.created_at = st.TimeAt(10);
+  STORE_ASSIGN_OR_RETURN(a.capabilities, ParseCapabilitiesJson(st.Text(11)));
   return a;
 }
 
@@ -615,6 +674,7 @@ Result<Broadcast> ReadBroadcast(const Statement& st) {
       b.status, ParseStored(ParseBroadcastStatus(st.Text(6)), st.Text(6), "broadcast status"));
   b.created_at = st.TimeAt(7);
   b.updated_at = st.TimeAt(8);
+  STORE_ASSIGN_OR_RETURN(b.outside_window, ParseOutsideWindowJson(st.Text(9)));
   return b;
 }
 
@@ -911,6 +971,7 @@ class SqliteStore final : public Store {
 
   Result<ChannelAccount> CreateChannelAccount(const NewChannelAccount& in, Time now) override {
     CRIER_RETURN_IF_ERROR(ValidateAccount(in));
+    const std::string capabilities = CapabilitiesJson(in.capabilities);
     return Write([&](Connection& db) -> Result<ChannelAccount> {
       STORE_PREPARE(st, db, kInsertAccount);
       st.BindStaticText(1, ToString(in.platform));
@@ -923,6 +984,7 @@ class SqliteStore final : public Store {
       st.Bind(8, in.pacing.messages_per_second);
       st.Bind(9, in.pacing.max_concurrency);
       st.Bind(10, now);
+      st.BindStaticText(11, capabilities);
       CRIER_RETURN_IF_ERROR(st.Run());
       ChannelAccount a;
       a.id = db.LastInsertId();
@@ -934,6 +996,7 @@ class SqliteStore final : public Store {
       a.api_version = in.api_version;
       a.time_zone = in.time_zone;
       a.pacing = in.pacing;
+      a.capabilities = in.capabilities;
       a.created_at = now;
       return a;
     });
@@ -1303,6 +1366,7 @@ class SqliteStore final : public Store {
     CRIER_RETURN_IF_ERROR(ValidateBroadcast(in));
     const std::string audience = AudienceJson(in.audience);
     const std::string messages = MessagesJson(in.messages);
+    const std::string outside_window = OutsideWindowJson(in.outside_window);
     return Write([&](Connection& db) -> Result<Broadcast> {
       STORE_ASSIGN_OR_RETURN(bool exists, AccountExists(db, in.channel_account_id));
       if (!exists) return InvalidArgument("channel_account_id", NoAccount(in.channel_account_id));
@@ -1314,6 +1378,7 @@ class SqliteStore final : public Store {
       st.BindStaticText(5, messages);
       st.BindStaticText(6, ToString(BroadcastStatus::kDraft));
       st.Bind(7, now);
+      st.BindStaticText(8, outside_window);
       CRIER_RETURN_IF_ERROR(st.Run());
       Broadcast b;
       b.id = db.LastInsertId();
@@ -1324,6 +1389,7 @@ class SqliteStore final : public Store {
       b.purpose = in.purpose;
       b.audience = in.audience;
       b.messages = in.messages;
+      b.outside_window = in.outside_window;
       b.status = BroadcastStatus::kDraft;
       b.created_at = now;
       b.updated_at = now;
