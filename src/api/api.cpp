@@ -123,18 +123,23 @@ Result<std::vector<std::pair<std::string_view, Id>>> ReadIds(const RouteMatch& m
 Api::Api(Store& store, engine::Engine& engine, const Clock& clock)
     : store_(store), engine_(engine), clock_(clock) {}
 
-std::optional<net::Response> Api::Admit(const net::Request& head) {
+net::AdmitDecision Api::Admit(const net::Request& head) {
+  net::AdmitDecision decision;
   try {
     const RouteMatch match = TheRouter().Find(head.method, head.path);
-    const bool is_public =
-        match.kind == RouteMatch::Kind::kFound && !ApiRoutes()[match.index].needs_key;
-    if (is_public) return std::nullopt;
-    const Status auth = Authenticate(store_, head);
-    if (!auth.ok()) return ErrorResponse(auth.error());
-    return std::nullopt;
+    const bool found = match.kind == RouteMatch::Kind::kFound;
+    if (!found || ApiRoutes()[match.index].needs_key) {
+      const Status auth = Authenticate(store_, head);
+      if (!auth.ok()) {
+        decision.refusal = ErrorResponse(auth.error());
+        return decision;
+      }
+    }
+    decision.stream_body = found && ApiRoutes()[match.index].streams;
   } catch (...) {
-    return ErrorResponse(Internal("internal error while handling the request"));
+    decision.refusal = ErrorResponse(Internal("internal error while handling the request"));
   }
+  return decision;
 }
 
 net::Response Api::Handle(const net::Request& request) {
