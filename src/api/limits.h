@@ -32,6 +32,10 @@ inline constexpr int kDefaultPageLimit = 100;
 inline constexpr int kMaxPageLimit = 1000;
 // An import reports at most this many row errors; the rest are only counted.
 inline constexpr std::size_t kMaxReportedImportErrors = 1000;
+// The longest import line (JSON Lines) or record (CSV); a longer one is a bad row. A streamed
+// import holds at most one such record beside its chunk of parsed rows. A contact at every
+// limit (100 attributes of 1000 bytes, 100 tags) takes about a fifth of this.
+inline constexpr std::size_t kMaxImportRecordBytes = 1024 * 1024;
 
 // ---- messages -----------------------------------------------------------------------------
 
