@@ -5,6 +5,7 @@
 #include <map>
 
 #include "api/contact_input.h"
+#include "api/export_handlers.h"
 #include "api/fields.h"
 #include "api/filter_json.h"
 #include "api/limits.h"
@@ -619,6 +620,7 @@ constexpr std::array kRoutes = {
     ApiRoute{"GET", "/v1/contacts/{id}", &GetContact},
     ApiRoute{"POST", "/v1/contacts/import", &ImportContacts, true, /*streams=*/true},
     ApiRoute{"POST", "/v1/contacts/count", &CountContacts},
+    ApiRoute{"POST", "/v1/contacts/export", &ExportContacts, true, /*streams=*/true},
     ApiRoute{"GET", "/v1/tags", &ListTags},
     ApiRoute{"POST", "/v1/tags", &CreateTag},
     ApiRoute{"PATCH", "/v1/tags/{name}", &RenameTag},
