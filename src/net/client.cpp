@@ -35,7 +35,32 @@ struct StreamState {
   const StreamRequest* request = nullptr;
   ClientResponse* out = nullptr;
   std::optional<Error> failure;  // the source's or the sink's
+  bool head_told = false;
 };
+
+long ResponseCode(CURL* curl) {
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  return status;
+}
+
+void TellHead(StreamState& state) {
+  if (state.head_told) return;
+  state.head_told = true;
+  if (state.request->on_head) {
+    state.request->on_head(static_cast<int>(ResponseCode(state.curl)), state.out->headers);
+  }
+}
+
+// Collects headers as WriteHeader does, and tells the caller once the final answer's head
+// (not a 1xx interim one) is complete.
+size_t StreamHeader(char* data, size_t size, size_t count, void* user) {
+  auto* state = static_cast<StreamState*>(user);
+  WriteHeader(data, size, count, &state->out->headers);
+  const std::string_view line(data, size * count);
+  if ((line == "\r\n" || line == "\n") && ResponseCode(state->curl) >= 200) TellHead(*state);
+  return size * count;
+}
 
 size_t ReadSource(char* buffer, size_t size, size_t count, void* user) {
   auto* state = static_cast<StreamState*>(user);
@@ -50,8 +75,8 @@ size_t ReadSource(char* buffer, size_t size, size_t count, void* user) {
 size_t WriteSink(char* data, size_t size, size_t count, void* user) {
   auto* state = static_cast<StreamState*>(user);
   const size_t n = size * count;
-  long status = 0;
-  curl_easy_getinfo(state->curl, CURLINFO_RESPONSE_CODE, &status);
+  TellHead(*state);
+  const long status = ResponseCode(state->curl);
   if (status >= 200 && status < 300 && state->request->sink) {
     const Status taken = state->request->sink(std::string_view(data, n));
     if (!taken.ok()) {
@@ -125,8 +150,8 @@ Result<ClientResponse> HttpClient::Stream(const StreamRequest& request) {
                    std::max(1L, static_cast<long>(request.stall_timeout_ms / 1000)));
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, WriteSink);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &state);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, WriteHeader);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &out.headers);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, StreamHeader);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &state);
   curl_slist* list = nullptr;
   if (request.source) {
     // POST with a read callback and no size: libcurl sends the body chunked.
@@ -157,9 +182,8 @@ Result<ClientResponse> HttpClient::Stream(const StreamRequest& request) {
                  std::string("request to ") + request.url + " failed: " + curl_easy_strerror(rc),
                  {}};
   }
-  long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  out.status = static_cast<int>(status);
+  TellHead(state);  // an answer without a body
+  out.status = static_cast<int>(ResponseCode(curl));
   return out;
 }
 

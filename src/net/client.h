@@ -34,6 +34,8 @@ struct StreamRequest {
   std::string body;   // sent as is when `source` is not set
   BodySource source;  // optional: the body, sent with chunked transfer-encoding
   BodySink sink;      // optional: receives a 2xx body instead of ClientResponse::body
+  // Optional: told the answer's status and headers once they are in, before any of its body.
+  std::function<void(int status, const Headers& headers)> on_head;
   int connect_timeout_ms = 10000;
   // The transfer fails when no byte moves either way for this long; there is no limit on
   // its total duration, since a large import or export may take minutes.
