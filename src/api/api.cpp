@@ -135,7 +135,10 @@ net::AdmitDecision Api::Admit(const net::Request& head) {
         return decision;
       }
     }
-    decision.stream_body = found && ApiRoutes()[match.index].streams;
+    if (found && ApiRoutes()[match.index].streams) {
+      decision.stream_body = true;
+      decision.body_limit = kMaxStreamedBodyBytes;
+    }
   } catch (...) {
     decision.refusal = ErrorResponse(Internal("internal error while handling the request"));
   }

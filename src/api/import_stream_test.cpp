@@ -316,6 +316,7 @@ TEST_F(StreamedImportTest, AdmissionAsksForTheImportBodyAsAStream) {
   head.headers.emplace_back("Authorization", "Bearer " + key_);
   EXPECT_TRUE(api_->Admit(head).stream_body);
   EXPECT_FALSE(api_->Admit(head).refusal.has_value());
+  EXPECT_EQ(api_->Admit(head).body_limit, kMaxStreamedBodyBytes) << "streamed: memory is no limit";
   head.path = "/v1/contacts/count";
   EXPECT_FALSE(api_->Admit(head).stream_body);
   head.path = "/v1/contacts/import";

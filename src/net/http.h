@@ -2,6 +2,7 @@
 // so that the API and the sandbox never see Beast or curl types.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -92,6 +93,9 @@ struct AdmitDecision {
   // The handler reads the body itself as it arrives (Request::body_reader), on one of the
   // server's blocking threads.
   bool stream_body = false;
+  // This request's body limit instead of the server's: a streamed body costs no memory, so
+  // its route may allow more.
+  std::optional<std::uint64_t> body_limit;
 };
 
 // The HTTP status for an error code: the one place where codes meet statuses.

@@ -66,7 +66,7 @@ Response ErrorResponse(int status, std::string_view code, std::string_view messa
                                     R"(","message":")" + std::string(message) + "\"}}");
 }
 
-Response TooLargeResponse(std::size_t limit) {
+Response TooLargeResponse(std::uint64_t limit) {
   return ErrorResponse(
       413, "payload_too_large",
       "request body too large: at most " + std::to_string(limit) + " bytes are accepted");
@@ -275,8 +275,9 @@ class BeastServer final : public HttpServer {
 // thread while the handler's thread waits.
 class StreamedBody final : public BodyReader {
  public:
-  StreamedBody(Connection connection, http::request_parser<http::buffer_body>& parser)
-      : c_(connection), parser_(parser), piece_(kPieceBytes) {}
+  StreamedBody(Connection connection, http::request_parser<http::buffer_body>& parser,
+               std::uint64_t limit)
+      : c_(connection), parser_(parser), limit_(limit), piece_(kPieceBytes) {}
 
   Result<std::string_view> Read() override {
     if (failure_) return *failure_;
@@ -311,9 +312,8 @@ class StreamedBody final : public BodyReader {
   Error Describe(const boost::system::error_code& ec) {
     if (ec == http::error::body_limit) {
       too_large_ = true;
-      return InvalidArgument("body", "is too large: at most " +
-                                         std::to_string(c_.server.options().body_limit) +
-                                         " bytes are accepted");
+      return InvalidArgument(
+          "body", "is too large: at most " + std::to_string(limit_) + " bytes are accepted");
     }
     if (ec == beast::error::timeout) {
       return Error{ErrorCode::kUnavailable,
@@ -336,6 +336,7 @@ class StreamedBody final : public BodyReader {
 
   Connection c_;
   http::request_parser<http::buffer_body>& parser_;
+  std::uint64_t limit_;
   std::vector<char> piece_;
   std::optional<Error> failure_;
   bool too_large_ = false;
@@ -453,15 +454,10 @@ asio::awaitable<void> BeastServer::Session(tcp::socket socket) {
   for (;;) {
     stream.expires_after(options_.idle_timeout);
     http::request_parser<http::empty_body> head_parser;
-    head_parser.body_limit(options_.body_limit);
+    // The limit may depend on the route: it is applied once admission has said.
+    head_parser.body_limit(boost::none);
     auto [head_ec, head_n] = co_await http::async_read_header(stream, buffer, head_parser, kTuple);
     (void)head_n;
-    if (head_ec == http::error::body_limit) {
-      // Content-Length says it is too large: refused before a byte of the body is read.
-      co_await WriteWhole(stream, TooLargeResponse(options_.body_limit), 11, false);
-      co_await DrainAndClose(stream);
-      break;
-    }
     if (head_ec) break;  // closed, timed out or malformed: nothing useful to answer
     const http::request<http::empty_body>& head = head_parser.get();
     const unsigned version = head.version();
@@ -483,6 +479,14 @@ asio::awaitable<void> BeastServer::Session(tcp::socket socket) {
       co_await DrainAndClose(stream);
       break;
     }
+    const std::uint64_t limit = decision.body_limit.value_or(options_.body_limit);
+    if (const auto length = head_parser.content_length(); length && *length > limit) {
+      // Content-Length says it is too large: refused before a byte of the body is read.
+      co_await WriteWhole(stream, TooLargeResponse(limit), version, false);
+      co_await DrainAndClose(stream);
+      break;
+    }
+    head_parser.body_limit(limit);  // counts down as a chunked body arrives
     if (ExpectsContinue(head)) {
       http::response<http::empty_body> go_on{http::status::continue_, version};
       stream.expires_after(options_.idle_timeout);
@@ -495,7 +499,11 @@ asio::awaitable<void> BeastServer::Session(tcp::socket socket) {
     bool body_unread = false;
     if (decision.stream_body) {
       http::request_parser<http::buffer_body> parser(std::move(head_parser));
-      StreamedBody body(connection, parser);
+      // Beast reads as much as the buffer has room for; drained piece by piece, it would
+      // never grow past its first few hundred bytes, and a body would come in pieces that
+      // small.
+      buffer.reserve(kPieceBytes);
+      StreamedBody body(connection, parser, limit);
       request.body_reader = &body;
       response =
           co_await OnBlockingThread<Response>([this, &request] { return CallHandler(request); });
@@ -507,7 +515,7 @@ asio::awaitable<void> BeastServer::Session(tcp::socket socket) {
       auto [read_ec, n] = co_await http::async_read(stream, buffer, parser, kTuple);
       (void)n;
       if (read_ec == http::error::body_limit) {
-        co_await WriteWhole(stream, TooLargeResponse(options_.body_limit), version, false);
+        co_await WriteWhole(stream, TooLargeResponse(limit), version, false);
         co_await DrainAndClose(stream);
         break;
       }

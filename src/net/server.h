@@ -37,8 +37,9 @@ struct ServerOptions {
   // this many at once waits for one to be free.
   int blocking_threads = 4;
   // Larger bodies are refused with 413: at once when Content-Length says so, otherwise when
-  // the limit is passed (a streamed body's reader then fails).
-  std::size_t body_limit = 256 * 1024 * 1024;
+  // the limit is passed (a streamed body's reader then fails). Admission may set another
+  // limit for a request (AdmitDecision::body_limit).
+  std::uint64_t body_limit = 256 * 1024 * 1024;
   // A connection on which nothing moves (no request, no body bytes, the client not reading
   // the response) for this long is closed.
   std::chrono::milliseconds idle_timeout{75000};

@@ -221,6 +221,26 @@ TEST_F(ServerTest, ContentLengthAtTheLimitIsRead) {
   EXPECT_EQ(res.body(), body);
 }
 
+TEST_F(ServerTest, AdmissionMaySetARequestsOwnLimit) {
+  ServerOptions options{.body_limit = 100};
+  options.admit = [](const Request& head) {
+    AdmitDecision decision;
+    decision.stream_body = head.path == "/upload";
+    if (decision.stream_body) decision.body_limit = 200;
+    return decision;
+  };
+  Start(options, [this](const Request& r) { return Handle(r); });
+  RawClient client(port());
+  client.Send(Head("Content-Length: 200\r\n") + std::string(200, 'x'));
+  EXPECT_EQ(client.Read().result_int(), 200) << "the route's own limit";
+  RawClient other(port());
+  other.Send("POST /elsewhere HTTP/1.1\r\nHost: test\r\nContent-Length: 101\r\n\r\n");
+  EXPECT_EQ(other.Read().result_int(), 413) << "the server's limit";
+  RawClient over(port());
+  over.Send(Head("Transfer-Encoding: chunked\r\n") + Chunk(std::string(201, 'x')) + "0\r\n\r\n");
+  EXPECT_EQ(over.Read().result_int(), 413);
+}
+
 TEST_F(ServerTest, ChunkedBodyPassingTheLimitFailsTheReader) {
   StartStreaming({.body_limit = 100});
   RawClient client(port());
