@@ -4,6 +4,8 @@
 #include <array>
 #include <boost/json.hpp>
 #include <charconv>
+#include <cmath>
+#include <cstdint>
 
 #include "api/contact_input.h"
 
@@ -36,6 +38,13 @@ boost::json::value AttributeJson(const AttributeValue& value) {
           boost::json::object time;
           time["time"] = FormatRfc3339(v);
           return time;
+        } else if constexpr (std::is_same_v<T, double>) {
+          // A whole number reads better as 3 than as Boost.JSON's 3E0, and imports the same.
+          constexpr double kExact = 9007199254740992.0;  // 2^53
+          if (std::trunc(v) == v && std::fabs(v) < kExact) {
+            return boost::json::value(static_cast<std::int64_t>(v));
+          }
+          return boost::json::value(v);
         } else {
           return boost::json::value(v);
         }

@@ -229,6 +229,8 @@ TEST_F(ExportTest, JsonlIsOneImportRowPerLineInIdOrder) {
                         R"( "tags": [], "attributes": {}, "window_opener": "organic",)"
                         R"( "blocked": false})"));
   const json::value rich = json::parse(lines[0]);
+  EXPECT_EQ(rich.at("attributes").at("spend").as_double(), 120.5);
+  EXPECT_THAT(lines[2], HasSubstr(R"("spend":3})")) << "a whole number is written as one";
   EXPECT_EQ(rich.at("attributes").at("joined"),
             json::parse(R"({"time": "2020-02-29T12:00:00.000Z"})"));
   EXPECT_EQ(rich.at("last_inbound_at"), "2026-11-20T10:00:00.123Z");

@@ -374,7 +374,7 @@ TEST_F(CommandsTest, ExportRefusedByTheServerPrintsItsErrorAndWritesNothing) {
   };
   const std::string path = dir_.File("x.jsonl");
   EXPECT_EQ(Run({"contacts", "export", "--filter", "tag:", "-o", path}), 1);
-  EXPECT_THAT(err_.str(), HasSubstr("error: filter: at 4: expected a tag name"));
+  EXPECT_EQ(err_.str(), "error: filter: at 4: expected a tag name\n");
   EXPECT_FALSE(std::filesystem::exists(path));
 }
 

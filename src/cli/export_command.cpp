@@ -28,11 +28,14 @@ struct ExportArgs {
 };
 
 // Streams the export into `out`, counting rows and drawing progress.
+// `began` is set once the server has accepted the export and rows may follow.
 Status Download(ApiClient& client, const boost::json::object& request, std::ostream& out,
-                ProgressPrinter& progress, ExportRowCounter& counter, std::int64_t& total) {
+                ProgressPrinter& progress, ExportRowCounter& counter, std::int64_t& total,
+                bool& began) {
   return client.PostStreamed(
       "/v1/contacts/export", request,
       [&](const net::Headers& headers) {
+        began = true;
         if (const auto count = net::FindHeader(headers, kContactsHeader)) {
           total = std::strtoll(std::string(*count).c_str(), nullptr, 10);
         }
@@ -64,10 +67,11 @@ int ExportContacts(CommandEnv& env, const ExportArgs& a) {
 
   ExportRowCounter counter(*format);
   std::int64_t total = 0;
+  bool began = false;
   if (a.output.empty()) {
     // The rows are the output: no progress and no summary may mix with them.
     ProgressPrinter silent(env.ctx, /*enabled=*/false);
-    const Status s = Download(*client, request, env.ctx.out, silent, counter, total);
+    const Status s = Download(*client, request, env.ctx.out, silent, counter, total, began);
     env.ctx.out.flush();
     return s.ok() ? 0 : PrintError(env.ctx, s.error());
   }
@@ -78,7 +82,7 @@ int ExportContacts(CommandEnv& env, const ExportArgs& a) {
   std::ofstream file(partial, std::ios::binary | std::ios::trunc);
   if (!file) return PrintError(env.ctx, InvalidArgument("--output", "cannot write " + partial));
   ProgressPrinter progress(env.ctx, !env.flags.json);
-  Status s = Download(*client, request, file, progress, counter, total);
+  Status s = Download(*client, request, file, progress, counter, total, began);
   progress.Finish();
   file.close();
   if (s.ok() && !file) s = Internal("cannot write " + partial);
@@ -90,8 +94,10 @@ int ExportContacts(CommandEnv& env, const ExportArgs& a) {
   if (!s.ok()) {
     std::filesystem::remove(partial, ec);
     Error error = s.error();
-    error.message +=
-        fmt::format(" ({} rows had arrived; {} was not written)", counter.rows(), a.output);
+    if (began) {
+      error.message +=
+          fmt::format(" ({} rows had arrived; {} was not written)", counter.rows(), a.output);
+    }
     return PrintError(env.ctx, error);
   }
   if (env.flags.json) {
