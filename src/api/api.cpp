@@ -127,18 +127,26 @@ Api::Api(Store& store, engine::Engine& engine, const Clock& clock,
          const guard::AccountGuards& guards)
     : store_(store), engine_(engine), clock_(clock), guards_(guards) {}
 
-std::optional<net::Response> Api::Admit(const net::Request& head) {
+net::AdmitDecision Api::Admit(const net::Request& head) {
+  net::AdmitDecision decision;
   try {
     const RouteMatch match = TheRouter().Find(head.method, head.path);
-    const bool is_public =
-        match.kind == RouteMatch::Kind::kFound && !ApiRoutes()[match.index].needs_key;
-    if (is_public) return std::nullopt;
-    const Status auth = Authenticate(store_, head);
-    if (!auth.ok()) return ErrorResponse(auth.error());
-    return std::nullopt;
+    const bool found = match.kind == RouteMatch::Kind::kFound;
+    if (!found || ApiRoutes()[match.index].needs_key) {
+      const Status auth = Authenticate(store_, head);
+      if (!auth.ok()) {
+        decision.refusal = ErrorResponse(auth.error());
+        return decision;
+      }
+    }
+    if (found && ApiRoutes()[match.index].streams) {
+      decision.stream_body = true;
+      decision.body_limit = kMaxStreamedBodyBytes;
+    }
   } catch (...) {
-    return ErrorResponse(Internal("internal error while handling the request"));
+    decision.refusal = ErrorResponse(Internal("internal error while handling the request"));
   }
+  return decision;
 }
 
 net::Response Api::Handle(const net::Request& request) {

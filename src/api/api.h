@@ -26,8 +26,9 @@ class Api {
   net::Response Handle(const net::Request& request);
   // Called with the request line and headers only, before the body is read: refuses a
   // request without a valid key at once, so that nobody unauthenticated can make the server
-  // read (and hold) a large body. nullopt means "read the body and Handle it".
-  std::optional<net::Response> Admit(const net::Request& head);
+  // read (and hold) a large body, and asks for the body as a stream on the routes that read
+  // it as it arrives (ApiRoute::streams).
+  net::AdmitDecision Admit(const net::Request& head);
 
  private:
   Store& store_;

@@ -523,77 +523,211 @@ class ChunkCollector {
   ParsedImport chunk_;
 };
 
-Status ForEachJsonlChunk(std::string_view body, std::optional<Id> default_account,
-                         std::size_t chunk_rows, const std::function<Status(ParsedImport&)>& sink) {
-  ChunkCollector chunks(chunk_rows, sink);
-  JsonLineReader reader;
-  int line = 0;
-  std::size_t start = 0;
-  while (start < body.size()) {
-    std::size_t end = body.find('\n', start);
-    if (end == std::string_view::npos) end = body.size();
-    std::string_view text = body.substr(start, end - start);
-    start = end + 1;
-    ++line;
-    if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
-    if (text.find_first_not_of(" \t") == std::string_view::npos) continue;
-    auto value = reader.Read(text);
-    if (!value.ok()) {
-      CRIER_RETURN_IF_ERROR(chunks.AddError(line, value.error().message));
-    } else if (!(*value)->is_object()) {
-      CRIER_RETURN_IF_ERROR(chunks.AddError(line, "each line must be a JSON object (got " +
-                                                      std::string(JsonTypeName(**value)) + ")"));
-    } else {
-      CRIER_RETURN_IF_ERROR(
-          chunks.Add(line, ContactInputFromJson((*value)->get_object(), default_account)));
-    }
-  }
-  return chunks.Finish();
-}
-
-Status ForEachCsvChunk(std::string_view body, std::optional<Id> default_account,
-                       std::size_t chunk_rows, const std::function<Status(ParsedImport&)>& sink) {
-  const std::vector<CsvRecord> records = ParseCsv(body);
-  if (records.empty()) {
-    return InvalidArgument(std::string(kBodyField),
-                           "is empty; a CSV header row is required, e.g. "
-                           "channel_account_id,platform_user_id,name,tags");
-  }
-  const CsvRecord& header = records.front();
-  if (!header.error.empty()) {
-    return InvalidArgument(
-        std::string(kBodyField),
-        "CSV header (line " + std::to_string(header.line) + "): " + header.error);
-  }
-  CRIER_RETURN_IF_ERROR(CheckCsvHeader(header.fields, default_account.has_value()));
-
-  ChunkCollector chunks(chunk_rows, sink);
-  for (std::size_t i = 1; i < records.size(); ++i) {
-    const CsvRecord& record = records[i];
-    if (!record.error.empty()) {
-      CRIER_RETURN_IF_ERROR(chunks.AddError(record.line, record.error));
-    } else {
-      CRIER_RETURN_IF_ERROR(chunks.Add(
-          record.line, ContactInputFromCsv(header.fields, record.fields, default_account)));
-    }
-  }
-  return chunks.Finish();
+std::string TooLongMessage(std::string_view what) {
+  return std::string(what) + " is longer than " + std::to_string(kMaxImportRecordBytes) + " bytes";
 }
 
 }  // namespace
+
+struct ImportReader::State {
+  State(ImportFormat f, std::optional<Id> account, std::size_t chunk_rows,
+        std::function<Status(ParsedImport&)> s)
+      : format(f), default_account(account), sink(std::move(s)), chunks(chunk_rows, sink) {}
+
+  // Reads the whole rows at the start of `text` (all of it when `final`); `*used` is set to
+  // the bytes read.
+  Status Consume(std::string_view text, bool final, std::size_t* used) {
+    return format == ImportFormat::kJsonl ? ConsumeJsonl(text, final, used)
+                                          : ConsumeCsv(text, final, used);
+  }
+
+  // Drops bytes up to the end of the current line; false when `text` ends first.
+  bool SkipRestOfLine(std::string_view text, std::size_t* pos) {
+    const std::size_t nl = text.find('\n', *pos);
+    if (nl == std::string_view::npos) {
+      *pos = text.size();
+      return false;
+    }
+    *pos = nl + 1;
+    skipping = false;
+    return true;
+  }
+
+  Status ConsumeJsonl(std::string_view text, bool final, std::size_t* used) {
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+      if (skipping && !SkipRestOfLine(text, &pos)) break;
+      if (pos >= text.size()) break;
+      const std::size_t nl = text.find('\n', pos);
+      if (nl == std::string_view::npos && text.size() - pos > kMaxImportRecordBytes) {
+        // Too long whatever follows: report it now rather than hold more of it.
+        CRIER_RETURN_IF_ERROR(chunks.AddError(++line, TooLongMessage("the line")));
+        skipping = true;
+        continue;
+      }
+      if (nl == std::string_view::npos && !final) break;
+      const std::size_t end = nl == std::string_view::npos ? text.size() : nl;
+      std::string_view row = text.substr(pos, end - pos);
+      pos = nl == std::string_view::npos ? text.size() : nl + 1;
+      ++line;
+      if (row.size() > kMaxImportRecordBytes) {
+        CRIER_RETURN_IF_ERROR(chunks.AddError(line, TooLongMessage("the line")));
+        continue;
+      }
+      if (!row.empty() && row.back() == '\r') row.remove_suffix(1);
+      if (row.find_first_not_of(" \t") == std::string_view::npos) continue;
+      auto value = json.Read(row);
+      if (!value.ok()) {
+        CRIER_RETURN_IF_ERROR(chunks.AddError(line, value.error().message));
+      } else if (!(*value)->is_object()) {
+        CRIER_RETURN_IF_ERROR(chunks.AddError(line, "each line must be a JSON object (got " +
+                                                        std::string(JsonTypeName(**value)) + ")"));
+      } else {
+        CRIER_RETURN_IF_ERROR(
+            chunks.Add(line, ContactInputFromJson((*value)->get_object(), default_account)));
+      }
+    }
+    *used = pos;
+    return Status::Ok();
+  }
+
+  // A CSV record longer than the limit starting at `pos`, on `record_line`: reported, and
+  // reading resumes on the line after the one it starts on, wherever the record ends.
+  Status SkipTooLongRecord(std::string_view text, std::size_t* pos, int record_line) {
+    if (!header) {
+      return InvalidArgument(
+          std::string(kBodyField),
+          "CSV header (line " + std::to_string(record_line) + "): " + TooLongMessage("the record"));
+    }
+    CRIER_RETURN_IF_ERROR(
+        chunks.AddError(record_line, TooLongMessage("the record") + "; is a quote left open?"));
+    csv.set_line(record_line + 1);
+    skipping = true;
+    SkipRestOfLine(text, pos);
+    return Status::Ok();
+  }
+
+  Status ConsumeCsv(std::string_view text, bool final, std::size_t* used) {
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+      if (skipping && !SkipRestOfLine(text, &pos)) break;
+      std::size_t n = 0;
+      std::optional<CsvRecord> record = csv.Next(text.substr(pos), final, &n);
+      if (!record) {
+        pos += n;
+        if (!final && text.size() - pos > kMaxImportRecordBytes) {
+          CRIER_RETURN_IF_ERROR(SkipTooLongRecord(text, &pos, csv.line()));
+          continue;
+        }
+        break;
+      }
+      if (record->bytes > kMaxImportRecordBytes) {
+        pos += n - record->bytes;  // back to where the record starts
+        CRIER_RETURN_IF_ERROR(SkipTooLongRecord(text, &pos, record->line));
+        continue;
+      }
+      pos += n;
+      if (!header) {
+        if (!record->error.empty()) {
+          return InvalidArgument(
+              std::string(kBodyField),
+              "CSV header (line " + std::to_string(record->line) + "): " + record->error);
+        }
+        CRIER_RETURN_IF_ERROR(CheckCsvHeader(record->fields, default_account.has_value()));
+        header = std::move(record->fields);
+      } else if (!record->error.empty()) {
+        CRIER_RETURN_IF_ERROR(chunks.AddError(record->line, record->error));
+      } else {
+        CRIER_RETURN_IF_ERROR(chunks.Add(
+            record->line, ContactInputFromCsv(*header, record->fields, default_account)));
+      }
+    }
+    *used = pos;
+    return Status::Ok();
+  }
+
+  Status Feed(std::string_view bytes) {
+    std::size_t used = 0;
+    if (pending.empty()) {
+      // The common case for a body read whole: parse in place, keep only an unfinished tail.
+      CRIER_RETURN_IF_ERROR(Consume(bytes, /*final=*/false, &used));
+      pending.assign(bytes.substr(used));
+      return Status::Ok();
+    }
+    pending.append(bytes);
+    CRIER_RETURN_IF_ERROR(Consume(pending, /*final=*/false, &used));
+    pending.erase(0, used);
+    return Status::Ok();
+  }
+
+  Status Finish() {
+    std::size_t used = 0;
+    CRIER_RETURN_IF_ERROR(Consume(pending, /*final=*/true, &used));
+    pending.clear();
+    if (format == ImportFormat::kCsv && !header) {
+      return InvalidArgument(std::string(kBodyField),
+                             "is empty; a CSV header row is required, e.g. "
+                             "channel_account_id,platform_user_id,name,tags");
+    }
+    return chunks.Finish();
+  }
+
+  const ImportFormat format;
+  const std::optional<Id> default_account;
+  const std::function<Status(ParsedImport&)> sink;
+  ChunkCollector chunks;  // hands chunks to `sink`
+  std::string pending;    // bytes received but not yet read: an unfinished row
+  bool skipping = false;  // dropping the rest of a line that was too long
+  std::optional<Error> failure;
+  // JSON Lines
+  int line = 0;  // lines read so far
+  JsonLineReader json;
+  // CSV
+  CsvStreamReader csv;
+  std::optional<std::vector<std::string>> header;
+};
+
+ImportReader::ImportReader(ImportFormat format, std::optional<Id> default_account,
+                           std::size_t chunk_rows, std::function<Status(ParsedImport&)> sink)
+    : state_(std::make_unique<State>(format, default_account, std::max<std::size_t>(chunk_rows, 1),
+                                     std::move(sink))) {}
+
+ImportReader::~ImportReader() = default;
+
+namespace {
+
+// Runs one step of the reader, keeping its first failure (and turning Boost.JSON's
+// allocation failures and the like into one).
+template <class Step>
+Status Guarded(std::optional<Error>& failure, Step step) {
+  if (failure) return *failure;
+  Status status;
+  try {
+    status = step();
+  } catch (const std::exception& e) {
+    status = Internal(std::string("reading the import failed: ") + e.what());
+  }
+  if (!status.ok()) failure = status.error();
+  return status;
+}
+
+}  // namespace
+
+Status ImportReader::Feed(std::string_view bytes) {
+  return Guarded(state_->failure, [&] { return state_->Feed(bytes); });
+}
+
+Status ImportReader::Finish() {
+  return Guarded(state_->failure, [&] { return state_->Finish(); });
+}
 
 Status ForEachImportChunk(std::string_view body, ImportFormat format,
                           std::optional<Id> default_account, std::size_t chunk_rows,
                           const std::function<Status(ParsedImport& chunk)>& sink) {
   if (chunk_rows == 0) return InvalidArgument("chunk_rows", "must be at least 1");
-  try {
-    if (format == ImportFormat::kJsonl) {
-      return ForEachJsonlChunk(body, default_account, chunk_rows, sink);
-    }
-    return ForEachCsvChunk(body, default_account, chunk_rows, sink);
-  } catch (const std::exception& e) {  // Boost.JSON allocation failures and the like
-    return Internal(std::string("reading the import failed: ") + e.what());
-  }
+  ImportReader reader(format, default_account, chunk_rows, sink);
+  CRIER_RETURN_IF_ERROR(reader.Feed(body));
+  return reader.Finish();
 }
 
 Result<ParsedImport> ParseContactImport(std::string_view body, ImportFormat format,

@@ -8,6 +8,7 @@
 #include <array>
 #include <boost/json.hpp>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -83,6 +84,35 @@ struct ParsedImport {
   std::int64_t received = 0;           // rows seen (blank lines and the CSV header excluded)
   std::vector<ImportRow> rows;         // the good rows, in file order
   std::vector<ImportRowError> errors;  // the bad rows, in file order
+};
+
+// Reads an import file piece by piece as it arrives (an upload being received), exactly as
+// ForEachImportChunk reads it whole: a line or CSV record split across pieces is put
+// together, line numbers run on across pieces, and rows go to `sink` in chunks of
+// `chunk_rows` (at least 1) as soon as a chunk is full. Memory stays bounded by one chunk and
+// one record: a line or record longer than kMaxImportRecordBytes is a bad row, reported on
+// the line it starts on, and reading resumes on the next line.
+//
+// Thread-compatible. After a failed Feed or Finish the reader only repeats the failure.
+class ImportReader {
+ public:
+  ImportReader(ImportFormat format, std::optional<Id> default_account, std::size_t chunk_rows,
+               std::function<Status(ParsedImport& chunk)> sink);
+  ~ImportReader();
+  ImportReader(const ImportReader&) = delete;
+  ImportReader& operator=(const ImportReader&) = delete;
+
+  // Reads every whole row in what has arrived so far. Fails with the sink's error, or when
+  // the file as a whole cannot be read (a CSV header that is malformed or names an unknown
+  // column), naming the column.
+  Status Feed(std::string_view bytes);
+  // The end of the file: reads the last row (a line without a line end) and hands the last
+  // chunk to the sink. Fails as Feed does, and for a CSV file without a header.
+  Status Finish();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
 };
 
 // Reads an import file in chunks of at most `chunk_rows` rows and hands each chunk (its good

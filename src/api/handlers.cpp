@@ -5,6 +5,7 @@
 #include <map>
 
 #include "api/contact_input.h"
+#include "api/export_handlers.h"
 #include "api/fields.h"
 #include "api/filter_json.h"
 #include "api/guard_handlers.h"
@@ -231,6 +232,21 @@ net::Response GetContact(RequestContext& c) {
   return Ok(200, ToJson(*contact));
 }
 
+// Hands the body to `reader` as it arrives (or whole, when the server read it first), then
+// ends it. A body that breaks off fails with the body reader's error.
+Status FeedBody(const net::Request& request, ImportReader& reader) {
+  if (request.body_reader == nullptr) {
+    CRIER_RETURN_IF_ERROR(reader.Feed(request.body));
+    return reader.Finish();
+  }
+  for (;;) {
+    auto piece = request.body_reader->Read();
+    if (!piece.ok()) return piece.error();
+    if (piece->empty()) return reader.Finish();
+    CRIER_RETURN_IF_ERROR(reader.Feed(*piece));
+  }
+}
+
 net::Response ImportContacts(RequestContext& c) {
   std::optional<ImportFormat> format;
   if (const auto name = c.request.query_param("format")) {
@@ -252,9 +268,10 @@ net::Response ImportContacts(RequestContext& c) {
     if (!account.ok()) return ErrorResponse(account.error());
   }
 
-  // The body is read in chunks, each written in one transaction: memory beyond the body stays
-  // bounded, and a crash mid-import leaves whole chunks (every row before some line), never a
-  // half-written one. Re-sending the file is safe: rows are upserts.
+  // Rows are parsed as the body arrives and written in chunks, each in one transaction: memory
+  // stays bounded by one chunk whatever the body's size, and a crash mid-import leaves whole
+  // chunks (every row before some line), never a half-written one. Re-sending the file is
+  // safe: rows are upserts.
   std::map<Id, bool> account_exists;
   std::vector<ContactInput> good;
   std::vector<int> good_lines;
@@ -267,9 +284,8 @@ net::Response ImportContacts(RequestContext& c) {
     ++error_count;
     if (reported.size() < kMaxReportedImportErrors) reported.push_back(std::move(e));
   };
-  const Status read = ForEachImportChunk(
-      c.request.body, *format, *default_account, kImportChunkRows,
-      [&](ParsedImport& chunk) -> Status {
+  ImportReader reader(
+      *format, *default_account, kImportChunkRows, [&](ParsedImport& chunk) -> Status {
         received += chunk.received;
         // Rows naming an account that does not exist are bad rows like any other, so that the
         // good rows still go in.
@@ -323,11 +339,16 @@ net::Response ImportContacts(RequestContext& c) {
         for (ImportRowError& e : errors) report(std::move(e));
         return Status::Ok();
       });
+  const Status read = FeedBody(c.request, reader);
   if (!read.ok()) {
-    if (imported == 0) return ErrorResponse(read.error());
-    // Earlier chunks are in: say how far the import got.
     Error error = read.error();
-    error.message += " (" + std::to_string(imported) + " rows of earlier chunks were imported)";
+    // Earlier chunks are in: say how far the import got.
+    if (imported > 0) {
+      error.message += " (" + std::to_string(imported) + " rows of earlier chunks were imported)";
+    }
+    if (c.request.body_reader != nullptr && c.request.body_reader->too_large()) {
+      return ErrorResponse(413, "payload_too_large", error.ToString());
+    }
     return ErrorResponse(error);
   }
 
@@ -637,8 +658,9 @@ constexpr std::array kRoutes = {
     ApiRoute{"POST", "/v1/contacts", &CreateContact},
     ApiRoute{"GET", "/v1/contacts", &ListContacts},
     ApiRoute{"GET", "/v1/contacts/{id}", &GetContact},
-    ApiRoute{"POST", "/v1/contacts/import", &ImportContacts},
+    ApiRoute{"POST", "/v1/contacts/import", &ImportContacts, true, /*streams=*/true},
     ApiRoute{"POST", "/v1/contacts/count", &CountContacts},
+    ApiRoute{"POST", "/v1/contacts/export", &ExportContacts, true, /*streams=*/true},
     ApiRoute{"GET", "/v1/tags", &ListTags},
     ApiRoute{"POST", "/v1/tags", &CreateTag},
     ApiRoute{"PATCH", "/v1/tags/{name}", &RenameTag},

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 namespace crier::api {
@@ -34,6 +35,14 @@ inline constexpr int kDefaultPageLimit = 100;
 inline constexpr int kMaxPageLimit = 1000;
 // An import reports at most this many row errors; the rest are only counted.
 inline constexpr std::size_t kMaxReportedImportErrors = 1000;
+// The largest body of a route that reads its body as it arrives (imports): memory does not
+// grow with it, so this only bounds one request's work (about 16 million contacts of the
+// shape in docs/BENCHMARKS.md). Other bodies are read whole and limited by the server.
+inline constexpr std::uint64_t kMaxStreamedBodyBytes = 4ULL * 1024 * 1024 * 1024;
+// The longest import line (JSON Lines) or record (CSV); a longer one is a bad row. A streamed
+// import holds at most one such record beside its chunk of parsed rows. A contact at every
+// limit (100 attributes of 1000 bytes, 100 tags) takes about a fifth of this.
+inline constexpr std::size_t kMaxImportRecordBytes = 1024 * 1024;
 
 // ---- messages -----------------------------------------------------------------------------
 

@@ -42,6 +42,9 @@ struct ApiRoute {
   std::string_view pattern;  // "/v1/broadcasts/{id}"
   RouteHandler handler;
   bool needs_key = true;  // false only for GET /healthz
+  // The handler reads its body as it arrives (net::Request::body_reader, when served over
+  // HTTP) and may take as long as the transfer: the server runs it on a blocking thread.
+  bool streams = false;
 };
 
 std::span<const ApiRoute> ApiRoutes();

@@ -108,6 +108,44 @@ Result<boost::json::value> ApiClient::Delete(const std::string& path) {
   return Call("DELETE", path, {}, {});
 }
 
+Status ApiClient::PostStreamed(const std::string& path, const boost::json::value& body,
+                               const std::function<void(const net::Headers&)>& on_headers,
+                               const net::BodySink& sink) {
+  net::StreamRequest request;
+  request.method = "POST";
+  request.url = config_.url + path;
+  request.headers = {{"Authorization", "Bearer " + config_.api_key},
+                     {"Content-Type", "application/json"}};
+  request.body = boost::json::serialize(body);
+  request.sink = sink;
+  bool answered = false;
+  request.on_head = [&](int status, const net::Headers& headers) {
+    answered = true;
+    if (status >= 200 && status < 300 && on_headers) on_headers(headers);
+  };
+  // The server may think a while before the first byte (a CSV export reads its audience
+  // once to find the columns): what fails a transfer is silence this long, not its length.
+  request.stall_timeout_ms = kRequestTimeoutMs;
+  auto response = http_.Stream(request);
+  last_body_.clear();
+  if (!response.ok()) {
+    if (response.error().code != ErrorCode::kUnavailable) return response.error();  // the sink's
+    if (!answered) {
+      return Error{ErrorCode::kUnavailable,
+                   ConnectionFailedMessage(config_.url, response.error().message),
+                   {}};
+    }
+    return Error{ErrorCode::kUnavailable,
+                 "the server's answer broke off before its end (" + response.error().message +
+                     "); the server's log says why",
+                 {}};
+  }
+  last_body_ = response->body;
+  auto answer = InterpretResponse(*response, /*crier_errors=*/true);
+  if (!answer.ok()) return answer.error();
+  return Status::Ok();
+}
+
 Result<boost::json::value> ApiClient::Call(std::string_view method, const std::string& path,
                                            const std::string& body, std::string_view content_type) {
   net::Headers headers{{"Authorization", "Bearer " + config_.api_key},

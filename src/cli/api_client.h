@@ -5,6 +5,7 @@
 #pragma once
 
 #include <boost/json/value.hpp>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -31,6 +32,14 @@ class ApiClient {
                                      std::string_view content_type);
   Result<boost::json::value> Patch(const std::string& path, const boost::json::value& body);
   Result<boost::json::value> Delete(const std::string& path);
+
+  // POSTs `body` and hands a 2xx answer's body to `sink` as it arrives, never holding it
+  // whole; `on_headers` sees that answer's headers first. API errors and an unreachable
+  // server come back as Post's do; a transfer that breaks off after the answer began fails
+  // with kUnavailable saying so, and a failing sink stops the transfer with its error.
+  Status PostStreamed(const std::string& path, const boost::json::value& body,
+                      const std::function<void(const net::Headers&)>& on_headers,
+                      const net::BodySink& sink);
 
   // The raw body of the last answer, printed as is by --json.
   const std::string& last_body() const { return last_body_; }

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/export_command.h"
 #include "cli/output.h"
 #include "cli/progress.h"
 
@@ -257,44 +258,47 @@ void AddContactsCommands(CLI::App& app, CommandEnv& env) {
   contacts->require_subcommand(1);
 
   auto import_args = std::make_shared<ImportArgs>();
-  auto* import = contacts->add_subcommand(
+  auto* import_cmd = contacts->add_subcommand(
       "import", "import contacts from a JSON Lines or CSV file (exits 1 if any row is rejected)");
-  import->add_option("FILE", import_args->file, "the file (.jsonl, .ndjson or .csv)")->required();
-  import->add_option("--account", import_args->account,
-                     "channel account id for rows that do not name one");
-  import->add_option("--format", import_args->format, "jsonl | csv (default: from the name)");
-  import->add_option("--chunk-lines", import_args->chunk_lines, "lines per upload request")
+  import_cmd->add_option("FILE", import_args->file, "the file (.jsonl, .ndjson or .csv)")
+      ->required();
+  import_cmd->add_option("--account", import_args->account,
+                         "channel account id for rows that do not name one");
+  import_cmd->add_option("--format", import_args->format, "jsonl | csv (default: from the name)");
+  import_cmd->add_option("--chunk-lines", import_args->chunk_lines, "lines per upload request")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  import->callback([&env, import_args] {
-    env.action = [&env, import_args] { return ImportContacts(env, *import_args);
-};
-}  // namespace crier::cli
-);
+  import_cmd->callback([&env, import_args] {
+    env.action = [&env, import_args] { return ImportContacts(env, *import_args); };
+  });
 
-auto list_args = std::make_shared<ListArgs>();
-auto* list = contacts->add_subcommand("list", "list contacts");
-list->add_option("--account", list_args->account, "only contacts on this channel account");
-list->add_option("--limit", list_args->limit, "at most this many (1..1000)")->capture_default_str();
-list->add_option("--after", list_args->after, "start after this contact id");
-list->add_option("--filter", list_args->filter,
-                 "only contacts this filter selects, e.g. 'tag:vip and interacted < 24h'");
-list->callback([&env, list_args] {
-  env.action = [&env, list_args] { return ListContacts(env, *list_args); };
-});
+  AddContactsExportCommand(*contacts, env);
 
-auto count_filter = std::make_shared<std::string>();
-auto* count = contacts->add_subcommand("count", "count the contacts a filter selects");
-count->add_option("--filter", *count_filter,
-                  "audience filter, e.g. 'tag:vip and not tag:churned' (default: everyone)");
-count->callback([&env, count_filter] {
-  env.action = [&env, count_filter] { return CountContacts(env, *count_filter); };
-});
+  auto list_args = std::make_shared<ListArgs>();
+  auto* list = contacts->add_subcommand("list", "list contacts");
+  list->add_option("--account", list_args->account, "only contacts on this channel account");
+  list->add_option("--limit", list_args->limit, "at most this many (1..1000)")
+      ->capture_default_str();
+  list->add_option("--after", list_args->after, "start after this contact id");
+  list->add_option("--filter", list_args->filter,
+                   "only contacts this filter selects, e.g. 'tag:vip and interacted < 24h'");
+  list->callback([&env, list_args] {
+    env.action = [&env, list_args] { return ListContacts(env, *list_args); };
+  });
 
-auto get_id = std::make_shared<Id>(0);
-auto* get = contacts->add_subcommand("get", "show one contact");
-get->add_option("ID", *get_id, "contact id")->required();
-get->callback([&env, get_id] { env.action = [&env, get_id] { return GetContact(env, *get_id); }; });
+  auto count_filter = std::make_shared<std::string>();
+  auto* count = contacts->add_subcommand("count", "count the contacts a filter selects");
+  count->add_option("--filter", *count_filter,
+                    "audience filter, e.g. 'tag:vip and not tag:churned' (default: everyone)");
+  count->callback([&env, count_filter] {
+    env.action = [&env, count_filter] { return CountContacts(env, *count_filter); };
+  });
+
+  auto get_id = std::make_shared<Id>(0);
+  auto* get = contacts->add_subcommand("get", "show one contact");
+  get->add_option("ID", *get_id, "contact id")->required();
+  get->callback(
+      [&env, get_id] { env.action = [&env, get_id] { return GetContact(env, *get_id); }; });
 }
 
 }  // namespace crier::cli

@@ -56,4 +56,8 @@ std::string RenderImportProgress(std::int64_t lines_done, std::int64_t lines_tot
                  columns);
 }
 
+std::string RenderExportProgress(std::int64_t rows, std::int64_t total, int columns) {
+  return WithBar(rows, total, fmt::format("{}/{} rows", rows, total), columns);
+}
+
 }  // namespace crier::cli

@@ -35,4 +35,9 @@ std::string RenderSendProgressPlain(const SendProgress& p);
 // One progress line for an import: "[#####.....] 5000/12000 lines".
 std::string RenderImportProgress(std::int64_t lines_done, std::int64_t lines_total, int columns);
 
+// One progress line for an export: "[#####.....] 5000/12000 rows". The total is the number of
+// contacts the server counted at the start, so rows may pass it (a contact with several
+// identities is several rows); the bar then stays full.
+std::string RenderExportProgress(std::int64_t rows, std::int64_t total, int columns);
+
 }  // namespace crier::cli

@@ -55,5 +55,11 @@ TEST(RenderImportProgressTest, Line) {
   EXPECT_EQ(RenderImportProgress(5000, 12000, 29), "[####......] 5000/12000 lines");
 }
 
+TEST(RenderExportProgressTest, LineAndRowsPastTheCount) {
+  EXPECT_EQ(RenderExportProgress(5000, 12000, 28), "[####......] 5000/12000 rows");
+  // A contact with two identities is two rows: the bar stays full rather than overflow.
+  EXPECT_EQ(RenderExportProgress(13, 12, 18), "[##########] 13/12 rows");
+}
+
 }  // namespace
 }  // namespace crier::cli

@@ -125,7 +125,12 @@ int RunServe(const ServeOptions& o, CliContext& ctx) {
       net::HttpServer::Create({.host = o.host,
                                .port = o.port,
                                .threads = o.threads,
-                               .admit = [&](const net::Request& head) { return api->Admit(head); }},
+                               .admit = [&](const net::Request& head) { return api->Admit(head); },
+                               .stream_failed =
+                                   [](std::string_view target, const Error& error) {
+                                     spdlog::warn("event=response_cut_short target={} error={}",
+                                                  LogValue(target), LogValue(error.ToString()));
+                                   }},
                               [&api](const net::Request& request) { return api->Handle(request); });
   if (!server.ok()) {
     if (admin_key->has_value()) UpdateCliConfig(o, ctx, ServerUrl(o.host, o.port), *admin_key);

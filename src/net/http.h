@@ -2,6 +2,8 @@
 // so that the API and the sandbox never see Beast or curl types.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,14 +19,48 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 // Case-insensitive header lookup.
 std::optional<std::string_view> FindHeader(const Headers& headers, std::string_view name);
 
+// A request body read as it arrives, for routes whose admission asks for a stream (see
+// server.h): memory stays bounded by one piece whatever the body's size. Used by one thread at
+// a time, the handler's.
+class BodyReader {
+ public:
+  virtual ~BodyReader() = default;
+  // The next piece of the body, valid until the next call; empty once the body is complete
+  // (and on every call after that). Blocks until bytes arrive. Fails with kInvalidArgument
+  // (field "body") when the body is malformed, cut short or larger than the server's limit
+  // (then too_large() is true), and with kUnavailable when the client sends nothing for the
+  // server's idle timeout or the server is stopping. After a failure every call fails alike.
+  virtual Result<std::string_view> Read() = 0;
+  virtual bool too_large() const = 0;
+};
+
+// Takes a response body piece by piece (Response::stream). Used by one thread at a time.
+class BodyWriter {
+ public:
+  virtual ~BodyWriter() = default;
+  // Appends `bytes` to the body. Copies them into a bounded buffer and, when it is full,
+  // blocks until it has been handed to the connection, so a slow client slows the producer
+  // down instead of memory growing. Fails with kUnavailable when the client has gone away or
+  // stopped reading for the server's idle timeout, or the server is stopping; the producer
+  // should then return.
+  virtual Status Write(std::string_view bytes) = 0;
+};
+
+// Produces a response body. An error, or an exception, ends the response without its last
+// chunk, so that the client sees a cut-short transfer, never a complete-looking partial body.
+using BodyProducer = std::function<Status(BodyWriter& out)>;
+
 struct Request {
   std::string method;  // "GET", "POST", ...
   std::string target;  // raw request target, e.g. "/v1/contacts?limit=10"
   std::string path;    // percent-decoded path, e.g. "/v1/contacts"
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
   Headers headers;
-  std::string body;
+  std::string body;  // empty when body_reader is set
   std::string remote_address;
+  // Set, only while the handler runs, when the route asked for its body as a stream; the
+  // body is then read from here and `body` stays empty.
+  BodyReader* body_reader = nullptr;
 
   std::optional<std::string_view> header(std::string_view name) const {
     return FindHeader(headers, name);
@@ -39,6 +75,10 @@ struct Response {
   std::string content_type = "application/json";
   std::string body;
   Headers headers;  // extra headers
+  // When set, `body` is ignored: the server sends the status and headers, then calls `stream`
+  // (on a thread that may block) and sends what it writes as it comes, with chunked
+  // transfer-encoding (to an HTTP/1.0 client: until the connection closes).
+  BodyProducer stream;
 
   static Response Json(int status, std::string body) {
     return {status, "application/json", std::move(body), {}};
@@ -46,6 +86,18 @@ struct Response {
   static Response Text(int status, std::string body, std::string type = "text/plain") {
     return {status, std::move(type), std::move(body), {}};
   }
+};
+
+// What the server does with a request once its line and headers are read (server.h).
+struct AdmitDecision {
+  // Set: answered at once without reading the body, and the connection is then closed.
+  std::optional<Response> refusal;
+  // The handler reads the body itself as it arrives (Request::body_reader), on one of the
+  // server's blocking threads.
+  bool stream_body = false;
+  // This request's body limit instead of the server's: a streamed body costs no memory, so
+  // its route may allow more.
+  std::optional<std::uint64_t> body_limit;
 };
 
 // The HTTP status for an error code: the one place where codes meet statuses.

@@ -1,5 +1,5 @@
 // Store::ForEachContactChangedSince on SQLite: the change sequence that keeps the in-memory
-// audience index in step with the store (schema version 3).
+// audience index in step with the store (schema version 3); and Store::GetContacts.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -464,6 +464,55 @@ TEST_F(ContactChangesTest, ConcurrentWriterNeverShowsAHalfWrittenTransaction) {
   }
   writer.join();
   EXPECT_EQ(ChangedSince(0).seq, kWrites + 1);
+}
+
+}  // namespace
+}  // namespace crier
+
+// ---- GetContacts: whole contacts by id, what an export reads a batch at a time -------------
+
+namespace crier {
+namespace {
+
+TEST_F(ContactChangesTest, GetContactsReadsWholeContactsInIdOrderAndSkipsUnknownIds) {
+  ContactInput rich = Row("rich");
+  rich.name = "Mei Lin";
+  rich.tags = std::vector<std::string>{"vip", "alpha"};
+  rich.last_inbound_at = kT0 - std::chrono::hours(3);
+  rich.attributes = {{"city", std::string("Taipei")}, {"spend", 12.5}};
+  rich.conversation_state = ConversationState::kInProgress;
+  rich.assignee = "agent-7";
+  const Id rich_id = Upsert(rich);
+  const Id bare_id = Upsert(Row("bare"));
+  const Id other_id = Upsert(Row("other"));
+
+  const std::vector<Id> asked = {other_id, 999999, rich_id, bare_id};
+  auto got = store_->GetContacts(asked);
+  ASSERT_TRUE(got.ok()) << got.error().ToString();
+  ASSERT_EQ(got->size(), 3u);
+  EXPECT_EQ((*got)[0].id, rich_id);
+  EXPECT_EQ((*got)[1].id, bare_id);
+  EXPECT_EQ((*got)[2].id, other_id);
+  for (const Contact& c : *got) {
+    auto one = store_->GetContact(c.id);
+    ASSERT_TRUE(one.ok());
+    ExpectSameContact(c, *one);
+  }
+
+  auto none = store_->GetContacts({});
+  ASSERT_TRUE(none.ok());
+  EXPECT_THAT(*none, IsEmpty());
+}
+
+TEST_F(ContactChangesTest, GetContactsTakesAtMostTheLimit) {
+  const Id id = Upsert(Row("u"));
+  std::vector<Id> ids(kMaxContactsPerGet, id);
+  EXPECT_TRUE(store_->GetContacts(ids).ok());
+  ids.push_back(id);
+  auto refused = store_->GetContacts(ids);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(refused.error().field, "ids");
 }
 
 }  // namespace

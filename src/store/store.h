@@ -45,6 +45,9 @@ inline constexpr std::size_t kMaxAttributesPerContact = 100;
 inline constexpr std::size_t kMaxAttributeKeyBytes = 64;  // [A-Za-z0-9_]{1,64}
 inline constexpr std::size_t kMaxAttributeStringBytes = 1000;
 
+// Store::GetContacts reads at most this many contacts at once.
+inline constexpr std::size_t kMaxContactsPerGet = 10000;
+
 // One contact as imported or created: upserted by (channel_account_id, platform_user_id).
 // Fields left empty / unset do not overwrite stored values on update, except tags, which
 // are replaced when `tags` is set.
@@ -223,6 +226,10 @@ class Store {
   // Contacts. UpsertContacts writes all rows in one transaction, or none.
   virtual Result<UpsertSummary> UpsertContacts(std::span<const ContactInput> rows, Time now) = 0;
   virtual Result<Contact> GetContact(Id id) = 0;
+  // The contacts with these ids, whole, in ascending id order, from one snapshot; ids that
+  // name no contact are left out. At most kMaxContactsPerGet ids (kInvalidArgument, field
+  // "ids", beyond).
+  virtual Result<std::vector<Contact>> GetContacts(std::span<const Id> ids) = 0;
   virtual Result<Page<Contact>> ListContacts(const ContactQuery& query) = 0;
   virtual Result<std::int64_t> CountContacts(std::optional<Id> channel_account_id) = 0;
 

@@ -434,6 +434,19 @@ constexpr std::string_view kChangedIdentities =
     " i.window_opener, i.blocked FROM contacts c INDEXED BY contacts_by_change_seq"
     " JOIN identities i ON i.contact_id = c.id"
     " WHERE c.change_seq > ?1 ORDER BY c.id, i.id";
+// GetContacts: the same three cursors over a list of ids (a JSON array), each id looked up
+// through its primary key or index.
+constexpr std::string_view kContactsByIds =
+    "SELECT id, name, first_name, locale, time_zone, subscription, subscription_changed_at,"
+    " created_at, updated_at, attributes, conversation_state, assignee FROM contacts"
+    " WHERE id IN (SELECT value FROM json_each(?1)) ORDER BY id";
+constexpr std::string_view kContactTagsByIds =
+    "SELECT contact_id, tag FROM contact_tags"
+    " WHERE contact_id IN (SELECT value FROM json_each(?1)) ORDER BY contact_id, tag";
+constexpr std::string_view kIdentitiesByIds =
+    "SELECT contact_id, channel_account_id, platform_user_id, last_inbound_at, window_opener,"
+    " blocked FROM identities WHERE contact_id IN (SELECT value FROM json_each(?1))"
+    " ORDER BY contact_id, id";
 constexpr std::string_view kCountAccountContacts =
     "SELECT count(DISTINCT contact_id) FROM identities WHERE channel_account_id = ?1";
 
@@ -962,6 +975,46 @@ class ReaderPool {
 
 // ---- the store ----------------------------------------------------------------------------
 
+// Reads whole contacts from three cursors in contact-id order: `contacts` (the contact
+// columns), `tags` (contact_id, tag) and `identities` (contact_id and the identity columns),
+// merged in memory so that no query runs per contact. Stops early if `visit` returns false.
+Status MergeWholeContacts(Statement& contacts, Statement& tags, Statement& identities,
+                          const std::function<bool(const Contact&)>& visit) {
+  STORE_ASSIGN_OR_RETURN(bool tag_row, tags.Step());
+  STORE_ASSIGN_OR_RETURN(bool identity_row, identities.Step());
+  // One contact object reused for every visit: its strings and vectors keep their capacity.
+  Contact c;
+  while (true) {
+    STORE_ASSIGN_OR_RETURN(bool more, contacts.Step());
+    if (!more) return Status::Ok();
+    CRIER_RETURN_IF_ERROR(ReadContactRowInto(contacts, c));
+    // Rows of contacts before this one cannot exist (same filter, same order); skipping
+    // keeps the merge correct even so.
+    size_t n_tags = 0;
+    while (tag_row && tags.Int(0) < c.id) {
+      STORE_ASSIGN_OR_RETURN(tag_row, tags.Step());
+    }
+    while (tag_row && tags.Int(0) == c.id) {
+      if (n_tags == c.tags.size()) c.tags.emplace_back();
+      c.tags[n_tags++] = tags.Text(1);
+      STORE_ASSIGN_OR_RETURN(tag_row, tags.Step());
+    }
+    c.tags.resize(n_tags);
+    size_t n_identities = 0;
+    while (identity_row && identities.Int(0) < c.id) {
+      STORE_ASSIGN_OR_RETURN(identity_row, identities.Step());
+    }
+    while (identity_row && identities.Int(0) == c.id) {
+      if (n_identities == c.identities.size()) c.identities.emplace_back();
+      CRIER_RETURN_IF_ERROR(ReadIdentityInto(identities, 1, c.identities[n_identities]));
+      ++n_identities;
+      STORE_ASSIGN_OR_RETURN(identity_row, identities.Step());
+    }
+    c.identities.resize(n_identities);
+    if (!visit(c)) return Status::Ok();
+  }
+}
+
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::unique_ptr<Connection> writer, ConnectionOptions reader_options)
@@ -1292,40 +1345,39 @@ class SqliteStore final : public Store {
         tags.Bind(1, after_seq);
         identities.Bind(1, after_seq);
       }
-      STORE_ASSIGN_OR_RETURN(bool tag_row, tags.Step());
-      STORE_ASSIGN_OR_RETURN(bool identity_row, identities.Step());
-      // One contact object reused for every visit: its strings and vectors keep their
-      // capacity.
-      Contact c;
-      while (true) {
-        STORE_ASSIGN_OR_RETURN(bool more, contacts.Step());
-        if (!more) return seq;
-        CRIER_RETURN_IF_ERROR(ReadContactRowInto(contacts, c));
-        // Rows of contacts before this one cannot exist (same filter, same order); skipping
-        // keeps the merge correct even so.
-        size_t n_tags = 0;
-        while (tag_row && tags.Int(0) < c.id) {
-          STORE_ASSIGN_OR_RETURN(tag_row, tags.Step());
-        }
-        while (tag_row && tags.Int(0) == c.id) {
-          if (n_tags == c.tags.size()) c.tags.emplace_back();
-          c.tags[n_tags++] = tags.Text(1);
-          STORE_ASSIGN_OR_RETURN(tag_row, tags.Step());
-        }
-        c.tags.resize(n_tags);
-        size_t n_identities = 0;
-        while (identity_row && identities.Int(0) < c.id) {
-          STORE_ASSIGN_OR_RETURN(identity_row, identities.Step());
-        }
-        while (identity_row && identities.Int(0) == c.id) {
-          if (n_identities == c.identities.size()) c.identities.emplace_back();
-          CRIER_RETURN_IF_ERROR(ReadIdentityInto(identities, 1, c.identities[n_identities]));
-          ++n_identities;
-          STORE_ASSIGN_OR_RETURN(identity_row, identities.Step());
-        }
-        c.identities.resize(n_identities);
-        if (!visit(c)) return seq;
-      }
+      CRIER_RETURN_IF_ERROR(MergeWholeContacts(contacts, tags, identities, visit));
+      return seq;
+    });
+  }
+
+  Result<std::vector<Contact>> GetContacts(std::span<const Id> ids) override {
+    if (ids.size() > kMaxContactsPerGet) {
+      return InvalidArgument("ids", "has " + std::to_string(ids.size()) + " ids, at most " +
+                                        std::to_string(kMaxContactsPerGet) + " allowed");
+    }
+    std::vector<Contact> out;
+    if (ids.empty()) return out;
+    std::string list = "[";
+    for (Id id : ids) {
+      if (list.size() > 1) list += ',';
+      list += std::to_string(id);
+    }
+    list += ']';
+    return Read([&](Connection& db) -> Result<std::vector<Contact>> {
+      ReadTransaction txn(db);
+      CRIER_RETURN_IF_ERROR(txn.Begin());
+      STORE_PREPARE(contacts, db, kContactsByIds);
+      STORE_PREPARE(tags, db, kContactTagsByIds);
+      STORE_PREPARE(identities, db, kIdentitiesByIds);
+      contacts.BindStaticText(1, list);
+      tags.BindStaticText(1, list);
+      identities.BindStaticText(1, list);
+      out.reserve(ids.size());
+      CRIER_RETURN_IF_ERROR(MergeWholeContacts(contacts, tags, identities, [&](const Contact& c) {
+        out.push_back(c);
+        return true;
+      }));
+      return out;
     });
   }
 
