@@ -440,118 +440,119 @@ TEST_F(CommandsTest, CreateBroadcastForASegment) {
             0);
   EXPECT_EQ(boost::json::parse(Requests().at(1).body).at("audience").at("filter"),
             boost::json::parse(R"({"and":[{"segment":"vip"},"interacted < 24h"]})"));
-  // ---- contacts export ----------------------------------------------------------------------
+}
 
-  // An export answer that streams `body` in pieces of `piece` bytes, then fails if told to.
-  net::Response ExportAnswer(std::string body, std::size_t piece, std::int64_t contacts,
-                             bool fail_at_end = false) {
-    net::Response r = net::Response::Text(200, "", "text/csv; charset=utf-8");
-    r.headers.emplace_back("Crier-Contacts", std::to_string(contacts));
-    r.stream = [body, piece, fail_at_end](net::BodyWriter& out) -> Status {
-      for (std::size_t i = 0; i < body.size(); i += piece) {
-        CRIER_RETURN_IF_ERROR(out.Write(std::string_view(body).substr(i, piece)));
-      }
-      if (fail_at_end) return Internal("the store went away");
-      return Status::Ok();
-    };
-    return r;
-  }
+// ---- contacts export ----------------------------------------------------------------------
 
-  std::string ReadFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
-
-  const std::string kExportCsv =
-      "channel_account_id,platform_user_id,name\r\n"
-      "1,u1,\"two\nlines\"\r\n"
-      "1,u2,\"say \"\"hi\"\"\"\r\n"
-      "2,u3,plain\r\n";
-
-  TEST_F(CommandsTest, ExportWritesTheFileAndCountsRecordsNotLines) {
-    responder_ = [](const net::Request&) { return ExportAnswer(kExportCsv, 7, 3); };
-    const std::string path = dir_.File("vip.csv");
-    ASSERT_EQ(Run({"contacts", "export", "--filter", "tag:vip and interacted < 7d", "-o", path}), 0)
-        << err_.str();
-    EXPECT_EQ(ReadFile(path), kExportCsv);
-    EXPECT_FALSE(std::filesystem::exists(path + ".partial"));
-    const auto reqs = Requests();
-    ASSERT_EQ(reqs.size(), 1u);
-    EXPECT_EQ(reqs[0].method, "POST");
-    EXPECT_EQ(reqs[0].path, "/v1/contacts/export");
-    EXPECT_EQ(boost::json::parse(reqs[0].body),
-              boost::json::parse(R"({"format": "csv", "filter": "tag:vip and interacted < 7d"})"));
-    EXPECT_THAT(out_.str(), HasSubstr("exported 3 rows (3 contacts matched) to " + path));
-  }
-
-  TEST_F(CommandsTest, ExportToStdoutWritesOnlyTheRows) {
-    const std::string jsonl = "{\"platform_user_id\":\"u1\"}\n{\"platform_user_id\":\"u2\"}\n";
-    responder_ = [&](const net::Request&) { return ExportAnswer(jsonl, 5, 2); };
-    ASSERT_EQ(Run({"contacts", "export", "--format", "jsonl"}), 0) << err_.str();
-    EXPECT_EQ(out_.str(), jsonl);
-    EXPECT_EQ(boost::json::parse(Requests().at(0).body),
-              boost::json::parse(R"({"format": "jsonl"})"))
-        << "no filter: everyone";
-  }
-
-  TEST_F(CommandsTest, ExportOnATerminalDrawsRowsWritten) {
-    tty_ = true;
-    responder_ = [](const net::Request&) { return ExportAnswer(kExportCsv, 1000, 3); };
-    const std::string path = dir_.File("all.csv");
-    ASSERT_EQ(Run({"contacts", "export", "-o", path}), 0) << err_.str();
-    EXPECT_THAT(out_.str(), HasSubstr("\r[" + std::string(40, '#') + "] 3/3 rows"));
-    EXPECT_EQ(ReadFile(path), kExportCsv) << "the format came from the file's name";
-  }
-
-  TEST_F(CommandsTest, ExportThatBreaksOffLeavesNoFile) {
-    responder_ = [](const net::Request&) {
-      return ExportAnswer(kExportCsv, 7, 3, /*fail_at_end=*/true);
-    };
-    const std::string path = dir_.File("broken.csv");
-    EXPECT_EQ(Run({"contacts", "export", "-o", path}), 1);
-    EXPECT_THAT(err_.str(), HasSubstr("broke off"));
-    EXPECT_THAT(err_.str(), HasSubstr(path + " was not written"));
-    EXPECT_FALSE(std::filesystem::exists(path));
-    EXPECT_FALSE(std::filesystem::exists(path + ".partial"));
-  }
-
-  TEST_F(CommandsTest, ExportRefusedByTheServerPrintsItsErrorAndWritesNothing) {
-    responder_ = [](const net::Request&) {
-      return net::Response::Json(
-          400,
-          R"({"error":{"code":"invalid_argument","message":"at 4: expected a tag name","field":"filter"}})");
-    };
-    const std::string path = dir_.File("x.jsonl");
-    EXPECT_EQ(Run({"contacts", "export", "--filter", "tag:", "-o", path}), 1);
-    EXPECT_EQ(err_.str(), "error: filter: at 4: expected a tag name\n");
-    EXPECT_FALSE(std::filesystem::exists(path));
-  }
-
-  TEST_F(CommandsTest, ExportWithoutAKnownFormatNamesTheFlag) {
-    EXPECT_EQ(Run({"contacts", "export"}), 1);
-    EXPECT_THAT(err_.str(), HasSubstr("--format"));
-    EXPECT_EQ(Run({"contacts", "export", "-o", dir_.File("x.txt")}), 1);
-    EXPECT_THAT(err_.str(), HasSubstr("--format"));
-    EXPECT_TRUE(Requests().empty());
-  }
-
-  TEST(ExportRowCounter, CountsRecordsAcrossPiecesWhateverTheQuotes) {
-    for (std::size_t piece = 1; piece <= kExportCsv.size(); ++piece) {
-      ExportRowCounter csv(ImportFormat::kCsv);
-      for (std::size_t i = 0; i < kExportCsv.size(); i += piece) {
-        csv.Add(std::string_view(kExportCsv).substr(i, piece));
-      }
-      EXPECT_EQ(csv.rows(), 3) << "pieces of " << piece;
+// An export answer that streams `body` in pieces of `piece` bytes, then fails if told to.
+net::Response ExportAnswer(std::string body, std::size_t piece, std::int64_t contacts,
+                           bool fail_at_end = false) {
+  net::Response r = net::Response::Text(200, "", "text/csv; charset=utf-8");
+  r.headers.emplace_back("Crier-Contacts", std::to_string(contacts));
+  r.stream = [body, piece, fail_at_end](net::BodyWriter& out) -> Status {
+    for (std::size_t i = 0; i < body.size(); i += piece) {
+      CRIER_RETURN_IF_ERROR(out.Write(std::string_view(body).substr(i, piece)));
     }
-    ExportRowCounter header_only(ImportFormat::kCsv);
-    header_only.Add("a,b\r\n");
-    EXPECT_EQ(header_only.rows(), 0);
-    ExportRowCounter jsonl(ImportFormat::kJsonl);
-    jsonl.Add("{\"name\": \"a \\\" b\"}\n{}\n");
-    EXPECT_EQ(jsonl.rows(), 2);
+    if (fail_at_end) return Internal("the store went away");
+    return Status::Ok();
+  };
+  return r;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+const std::string kExportCsv =
+    "channel_account_id,platform_user_id,name\r\n"
+    "1,u1,\"two\nlines\"\r\n"
+    "1,u2,\"say \"\"hi\"\"\"\r\n"
+    "2,u3,plain\r\n";
+
+TEST_F(CommandsTest, ExportWritesTheFileAndCountsRecordsNotLines) {
+  responder_ = [](const net::Request&) { return ExportAnswer(kExportCsv, 7, 3); };
+  const std::string path = dir_.File("vip.csv");
+  ASSERT_EQ(Run({"contacts", "export", "--filter", "tag:vip and interacted < 7d", "-o", path}), 0)
+      << err_.str();
+  EXPECT_EQ(ReadFile(path), kExportCsv);
+  EXPECT_FALSE(std::filesystem::exists(path + ".partial"));
+  const auto reqs = Requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].method, "POST");
+  EXPECT_EQ(reqs[0].path, "/v1/contacts/export");
+  EXPECT_EQ(boost::json::parse(reqs[0].body),
+            boost::json::parse(R"({"format": "csv", "filter": "tag:vip and interacted < 7d"})"));
+  EXPECT_THAT(out_.str(), HasSubstr("exported 3 rows (3 contacts matched) to " + path));
+}
+
+TEST_F(CommandsTest, ExportToStdoutWritesOnlyTheRows) {
+  const std::string jsonl = "{\"platform_user_id\":\"u1\"}\n{\"platform_user_id\":\"u2\"}\n";
+  responder_ = [&](const net::Request&) { return ExportAnswer(jsonl, 5, 2); };
+  ASSERT_EQ(Run({"contacts", "export", "--format", "jsonl"}), 0) << err_.str();
+  EXPECT_EQ(out_.str(), jsonl);
+  EXPECT_EQ(boost::json::parse(Requests().at(0).body), boost::json::parse(R"({"format": "jsonl"})"))
+      << "no filter: everyone";
+}
+
+TEST_F(CommandsTest, ExportOnATerminalDrawsRowsWritten) {
+  tty_ = true;
+  responder_ = [](const net::Request&) { return ExportAnswer(kExportCsv, 1000, 3); };
+  const std::string path = dir_.File("all.csv");
+  ASSERT_EQ(Run({"contacts", "export", "-o", path}), 0) << err_.str();
+  EXPECT_THAT(out_.str(), HasSubstr("\r[" + std::string(40, '#') + "] 3/3 rows"));
+  EXPECT_EQ(ReadFile(path), kExportCsv) << "the format came from the file's name";
+}
+
+TEST_F(CommandsTest, ExportThatBreaksOffLeavesNoFile) {
+  responder_ = [](const net::Request&) {
+    return ExportAnswer(kExportCsv, 7, 3, /*fail_at_end=*/true);
+  };
+  const std::string path = dir_.File("broken.csv");
+  EXPECT_EQ(Run({"contacts", "export", "-o", path}), 1);
+  EXPECT_THAT(err_.str(), HasSubstr("broke off"));
+  EXPECT_THAT(err_.str(), HasSubstr(path + " was not written"));
+  EXPECT_FALSE(std::filesystem::exists(path));
+  EXPECT_FALSE(std::filesystem::exists(path + ".partial"));
+}
+
+TEST_F(CommandsTest, ExportRefusedByTheServerPrintsItsErrorAndWritesNothing) {
+  responder_ = [](const net::Request&) {
+    return net::Response::Json(
+        400,
+        R"({"error":{"code":"invalid_argument","message":"at 4: expected a tag name","field":"filter"}})");
+  };
+  const std::string path = dir_.File("x.jsonl");
+  EXPECT_EQ(Run({"contacts", "export", "--filter", "tag:", "-o", path}), 1);
+  EXPECT_EQ(err_.str(), "error: filter: at 4: expected a tag name\n");
+  EXPECT_FALSE(std::filesystem::exists(path));
+}
+
+TEST_F(CommandsTest, ExportWithoutAKnownFormatNamesTheFlag) {
+  EXPECT_EQ(Run({"contacts", "export"}), 1);
+  EXPECT_THAT(err_.str(), HasSubstr("--format"));
+  EXPECT_EQ(Run({"contacts", "export", "-o", dir_.File("x.txt")}), 1);
+  EXPECT_THAT(err_.str(), HasSubstr("--format"));
+  EXPECT_TRUE(Requests().empty());
+}
+
+TEST(ExportRowCounter, CountsRecordsAcrossPiecesWhateverTheQuotes) {
+  for (std::size_t piece = 1; piece <= kExportCsv.size(); ++piece) {
+    ExportRowCounter csv(ImportFormat::kCsv);
+    for (std::size_t i = 0; i < kExportCsv.size(); i += piece) {
+      csv.Add(std::string_view(kExportCsv).substr(i, piece));
+    }
+    EXPECT_EQ(csv.rows(), 3) << "pieces of " << piece;
   }
+  ExportRowCounter header_only(ImportFormat::kCsv);
+  header_only.Add("a,b\r\n");
+  EXPECT_EQ(header_only.rows(), 0);
+  ExportRowCounter jsonl(ImportFormat::kJsonl);
+  jsonl.Add("{\"name\": \"a \\\" b\"}\n{}\n");
+  EXPECT_EQ(jsonl.rows(), 2);
+}
 
 }  // namespace
 }  // namespace crier::cli
