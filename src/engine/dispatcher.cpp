@@ -286,8 +286,8 @@ void Dispatcher::HandleResult(const channels::TransportResult& result) {
   metrics_.CountPlatformError(error_class);
   const bool nothing_sent_yet = flight.message_index == 0;
   const int attempt = flight.delivery.attempt;
-  switch (sent.error_class) {
-    case channels::ErrorClass::kSlowDown: {
+  switch (channels::NextActionOf(sent.error_class)) {
+    case channels::NextAction::kSlowAccount: {
       const Duration pause = sent.retry_after.value_or(kDefaultSlowDown);
       account->bucket.PauseUntil(clock_.Steady() + pause);
       if (!nothing_sent_yet && !stopping_) {
@@ -301,14 +301,13 @@ void Dispatcher::HandleResult(const channels::TransportResult& result) {
       }
       break;
     }
-    case channels::ErrorClass::kRetryLater:
+    case channels::NextAction::kRetryWithBackoff:
       if (nothing_sent_yet && attempt < options_.max_attempts) {
         Finish(RetryOutcome(id, now + sent.retry_after.value_or(Backoff(attempt)), now));
         return;
       }
       break;
-    case channels::ErrorClass::kAuth:
-    case channels::ErrorClass::kChannelHalted:
+    case channels::NextAction::kPauseAccount:
       if (!account->halted) {
         // F6: the account pauses; its runs keep their undelivered copies `planned` until a
         // person resumes it (today: by restarting crier once the credentials are fixed).
@@ -317,7 +316,11 @@ void Dispatcher::HandleResult(const channels::TransportResult& result) {
                       error_class, sent.error_code);
       }
       break;
-    default:
+    case channels::NextAction::kSuppressRecipient:
+    case channels::NextAction::kSkip:
+    case channels::NextAction::kFailDelivery:
+      // Final for this delivery. Suppressing the recipient for later broadcasts needs the
+      // store to record it; the route decision already honours RecipientFacts::suppressed.
       break;
   }
   Finish(FailedOutcome(id, flight.route_code, flight.message_ids, error_class, sent.error_code,
