@@ -219,16 +219,4 @@ SendResult MessengerAdapter::Classify(const TransportResult& result) const {
   return out;
 }
 
-std::unique_ptr<ChannelAdapter> MakeAdapter(Platform platform) {
-  switch (platform) {
-    case Platform::kMessenger:
-    case Platform::kInstagram:
-      return std::make_unique<MessengerAdapter>(platform);
-    case Platform::kWhatsApp:
-    case Platform::kLine:
-      return nullptr;
-  }
-  return nullptr;
-}
-
 }  // namespace crier::channels
