@@ -145,10 +145,6 @@ void AppendParameter(std::string& body, const TemplateParameter& p) {
       body.append(R"({"type":")").append(kind).append(R"(",")").append(kind);
       body.append(R"(":{"link":)");
       AppendJsonString(body, p.value);
-      if (p.type == T::kDocument && !p.filename.empty()) {
-        body.append(R"(,"filename":)");
-        AppendJsonString(body, p.filename);
-      }
       body.push_back('}');
       break;
     }

@@ -23,7 +23,7 @@ struct TemplateParameter {
   std::string value;
   std::string currency_code;     // kCurrency: ISO 4217
   std::int64_t amount_1000 = 0;  // kCurrency: the amount times 1000
-  std::string filename;          // kDocument, optional
+  // No filename for documents: the spec's template media object has only id or link.
 };
 
 struct TemplateComponent {

@@ -107,20 +107,18 @@ WhatsAppTemplate OrderTemplate() {
   WhatsAppTemplate t;
   t.name = "order_update";
   t.language = "en_US";
-  t.components.push_back({TemplateComponent::Type::kHeader,
-                          "",
-                          0,
-                          {{P::kImage, "https://example.com/a.jpg", "", 0, ""}}});
+  t.components.push_back(
+      {TemplateComponent::Type::kHeader, "", 0, {{P::kImage, "https://example.com/a.jpg", "", 0}}});
   t.components.push_back({TemplateComponent::Type::kBody,
                           "",
                           0,
-                          {{P::kText, "Ann \"A\"", "", 0, ""},
-                           {P::kCurrency, "$100.99", "USD", 100990, ""},
-                           {P::kDateTime, "February 25, 1977", "", 0, ""}}});
+                          {{P::kText, "Ann \"A\"", "", 0},
+                           {P::kCurrency, "$100.99", "USD", 100990},
+                           {P::kDateTime, "February 25, 1977", "", 0}}});
   t.components.push_back(
-      {TemplateComponent::Type::kButton, "quick_reply", 0, {{P::kPayload, "OK", "", 0, ""}}});
+      {TemplateComponent::Type::kButton, "quick_reply", 0, {{P::kPayload, "OK", "", 0}}});
   t.components.push_back(
-      {TemplateComponent::Type::kButton, "url", 1, {{P::kText, "ord/42", "", 0, ""}}});
+      {TemplateComponent::Type::kButton, "url", 1, {{P::kText, "ord/42", "", 0}}});
   return t;
 }
 
