@@ -28,6 +28,24 @@ enum class ErrorClass {
 };
 std::string_view ToString(ErrorClass c);
 
+// What crier does next about a delivery whose send ended in an error class. This mapping is
+// the one place the policy lives: the dispatcher switches on it, docs/ARCHITECTURE.md
+// ("Errors and retries") describes it.
+enum class NextAction {
+  kRetryWithBackoff,   // kRetryLater: the same delivery again after 1 s, 4 s, 16 s ... (or the
+                       // platform's Retry-After), up to max_attempts, then it fails
+  kSlowAccount,        // kSlowDown: pause the account's bucket (Retry-After or 1 s), then
+                       // send the same delivery again
+  kSuppressRecipient,  // kRecipientUnreachable: fail the delivery; the person gets nothing
+                       // more until they write again
+  kSkip,               // kPolicy: fail this copy with its reason; the person stays reachable
+  kPauseAccount,       // kAuth, kChannelHalted: fail this copy and keep every other copy of
+                       // the account planned until the account is resumed
+  kFailDelivery,       // kInvalidRequest, kUnknownOutcome: fail the delivery, never resend
+};
+std::string_view ToString(NextAction a);
+NextAction NextActionOf(ErrorClass c);
+
 struct SendResult {
   bool sent = false;
   std::string platform_message_id;  // when sent
@@ -35,12 +53,19 @@ struct SendResult {
   std::string error_code;               // e.g. "10/2018278", "http_503", "timeout"
   std::string error_message;            // the platform's text, secrets removed
   std::optional<Duration> retry_after;  // when the platform said how long to wait
+  // The platform's own word on a sent message when it is not plain acceptance: WhatsApp's
+  // message_status "held_for_quality_assessment" or "paused"; LINE's "already_accepted"
+  // (a 409: an earlier request with the same retry key was accepted, so this copy was sent).
+  std::string platform_status;
 };
 
 struct RecipientRef {
   std::string platform_user_id;
   std::string name;
   std::string first_name;
+  // The delivery's idempotency key, for platforms that take one (LINE's X-Line-Retry-Key: a
+  // UUID made once per delivery and sent unchanged on every attempt). Empty: none is sent.
+  std::string retry_key;
 };
 
 class ChannelAdapter {

@@ -1,8 +1,6 @@
 #include "channels/messenger_adapter.h"
 
-#include <algorithm>
 #include <array>
-#include <charconv>
 #include <string>
 #include <string_view>
 
@@ -79,130 +77,32 @@ constexpr std::array kGraphErrors = {
     // The thread is controlled by another app or by automated Q&A for now.
     GraphErrorRow{2018300, kAnySubcode, ErrorClass::kRetryLater},
     GraphErrorRow{2018321, kAnySubcode, ErrorClass::kRetryLater},
+    // The Marketing Message API (platforms.md 2.3): the code is the whole key.
+    GraphErrorRow{2300004, kAnySubcode, ErrorClass::kInvalidRequest},  // token not loadable
+    GraphErrorRow{2300005, kAnySubcode, ErrorClass::kInvalidRequest},  // token of another Page
+    GraphErrorRow{2300015, kAnySubcode, ErrorClass::kChannelHalted},   // budget reached
+    GraphErrorRow{2300053, kAnySubcode, ErrorClass::kChannelHalted},   // budget reached
+    GraphErrorRow{2300054, kAnySubcode, ErrorClass::kChannelHalted},   // budget reached
+    GraphErrorRow{2300034, kAnySubcode, ErrorClass::kRecipientUnreachable},  // stopped
+    GraphErrorRow{2300035, kAnySubcode, ErrorClass::kPolicy},  // minimum delay not reached
+    GraphErrorRow{2300036, kAnySubcode, ErrorClass::kRecipientUnreachable},
+    GraphErrorRow{2300052, kAnySubcode, ErrorClass::kRecipientUnreachable},
+    GraphErrorRow{2300037, kAnySubcode, ErrorClass::kPolicy},          // token expired
+    GraphErrorRow{2300038, kAnySubcode, ErrorClass::kInvalidRequest},  // unresolved placeholder
+    GraphErrorRow{2300042, kAnySubcode, ErrorClass::kPolicy},          // frequency cap
+    GraphErrorRow{2300043, kAnySubcode, ErrorClass::kPolicy},          // frequency cap
+    GraphErrorRow{2300044, kAnySubcode, ErrorClass::kPolicy},          // frequency cap
+    GraphErrorRow{2300055, kAnySubcode, ErrorClass::kRetryLater},      // retry in ~30 min
+    GraphErrorRow{2300061, kAnySubcode, ErrorClass::kRetryLater},      // retry in ~30 min
+    GraphErrorRow{2300062, kAnySubcode, ErrorClass::kRetryLater},      // retry in ~30 min
+    GraphErrorRow{2300078, kAnySubcode, ErrorClass::kSlowDown},        // send rate limit
+    GraphErrorRow{2300080, kAnySubcode, ErrorClass::kSlowDown},        // token query rate limit
 };
 
-constexpr std::string_view kRedacted = "[redacted]";
-// Runs of token characters at least this long are taken for credentials. Graph ids (PSIDs,
-// Page ids, fbtrace ids) are far shorter; Graph access tokens are far longer.
-constexpr std::size_t kMinSecretLength = 40;
-
-bool IsTokenChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == '-' || c == '.' || c == '|' || c == '%';
-}
-
-// Graph messages can quote a request back, so anything that looks like a token goes before
-// the text reaches a delivery record, a report or a log.
-std::string ScrubSecrets(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  std::size_t i = 0;
-  while (i < text.size()) {
-    if (!IsTokenChar(text[i])) {
-      out.push_back(text[i++]);
-      continue;
-    }
-    std::size_t j = i;
-    while (j < text.size() && IsTokenChar(text[j])) ++j;
-    const std::string_view word = text.substr(i, j - i);
-    if (word.size() >= kMinSecretLength) {
-      out.append(kRedacted);
-    } else {
-      out.append(word);
-    }
-    i = j;
-  }
-  // "access_token=abc" with a short value is still a secret.
-  for (std::size_t at = out.find("access_token="); at != std::string::npos;
-       at = out.find("access_token=", at + 1)) {
-    const std::size_t start = at + std::string_view("access_token=").size();
-    std::size_t end = start;
-    while (end < out.size() && IsTokenChar(out[end])) ++end;
-    if (end > start && std::string_view(out).substr(start, end - start) != kRedacted) {
-      out.replace(start, end - start, kRedacted);
-    }
-  }
-  // Cut after scrubbing, so that no part of a secret survives at the edge, and on a
-  // character boundary, so that the text stays valid UTF-8.
-  if (out.size() > kMaxErrorMessageBytes) {
-    std::size_t cut = kMaxErrorMessageBytes;
-    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
-    out.resize(cut);
-  }
-  return out;
-}
-
-// Percent-encodes everything but RFC 3986 unreserved characters, so an odd id can never
-// change the path or add a query.
-void AppendPathSegment(std::string& out, std::string_view segment) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  for (const char ch : segment) {
-    const auto c = static_cast<unsigned char>(ch);
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '.' || c == '_' || c == '~') {
-      out.push_back(ch);
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xF]);
-    }
-  }
-}
-
-std::optional<std::int64_t> ToInt(const boost::json::value* v) {
-  if (v == nullptr) return std::nullopt;
-  if (const auto* i = v->if_int64()) return *i;
-  if (const auto* u = v->if_uint64()) {
-    if (*u <= static_cast<std::uint64_t>(INT64_MAX)) return static_cast<std::int64_t>(*u);
-    return std::nullopt;
-  }
-  if (const auto* s = v->if_string()) {
-    std::int64_t out = 0;
-    const auto [ptr, ec] = std::from_chars(s->data(), s->data() + s->size(), out);
-    if (ec == std::errc() && ptr == s->data() + s->size()) return out;
-  }
-  return std::nullopt;
-}
-
-std::optional<Duration> ParseRetryAfter(const net::Headers& headers) {
-  const auto value = net::FindHeader(headers, "Retry-After");
-  if (!value) return std::nullopt;
-  std::string_view v = *value;
-  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
-  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
-  std::int64_t seconds = 0;
-  const auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), seconds);
-  // An HTTP-date would need the clock; the caller's own backoff covers that rare case.
-  if (ec == std::errc::result_out_of_range) return kMaxRetryAfter;
-  if (ec != std::errc() || ptr != v.data() + v.size() || seconds < 0) return std::nullopt;
-  const auto max_seconds = std::chrono::duration_cast<std::chrono::seconds>(kMaxRetryAfter);
-  return std::min<Duration>(std::chrono::seconds(std::min(seconds, max_seconds.count())),
-                            kMaxRetryAfter);
-}
-
-// Graph's business-use-case throttle header says how many minutes until access comes back:
-// {"<id>":[{"type":"messenger","estimated_time_to_regain_access":5,...}]}.
-std::optional<Duration> ParseBusinessUseCaseWait(const net::Headers& headers) {
-  const auto value = net::FindHeader(headers, "X-Business-Use-Case-Usage");
-  if (!value) return std::nullopt;
-  boost::system::error_code ec;
-  const boost::json::value doc = boost::json::parse(*value, ec);
-  if (ec || !doc.is_object()) return std::nullopt;
-  std::int64_t minutes = 0;
-  for (const auto& [id, uses] : doc.get_object()) {
-    const auto* list = uses.if_array();
-    if (list == nullptr) continue;
-    for (const auto& use : *list) {
-      const auto* obj = use.if_object();
-      if (obj == nullptr) continue;
-      if (auto m = ToInt(obj->if_contains("estimated_time_to_regain_access"))) {
-        minutes = std::max(minutes, *m);
-      }
-    }
-  }
-  if (minutes <= 0) return std::nullopt;
-  return std::min<Duration>(std::chrono::minutes(std::min<std::int64_t>(minutes, 24 * 60)),
-                            kMaxRetryAfter);
+// The Marketing Message API says "try again in about 30 minutes" for these.
+constexpr Duration kMarketingApiRetryWait = std::chrono::minutes(30);
+bool IsMarketingApiRetryIn30Min(std::int64_t code) {
+  return code == 2300055 || code == 2300061 || code == 2300062;
 }
 
 std::string HttpCode(int status) { return "http_" + std::to_string(status); }
@@ -214,6 +114,10 @@ ErrorClass ClassFromStatus(int status) {
 }
 
 }  // namespace
+
+bool IsGraphThrottleCode(std::int64_t code) {
+  return code == 4 || code == 17 || code == 32 || code == 613 || (code >= 80001 && code <= 80014);
+}
 
 std::optional<ErrorClass> MessengerErrorClass(std::int64_t code, std::int64_t subcode) {
   std::optional<ErrorClass> by_code;
@@ -229,14 +133,7 @@ OutboundRequest MessengerAdapter::BuildSend(const ChannelAccount& account,
                                             const RecipientRef& recipient, const Route& route,
                                             const Message& message) const {
   OutboundRequest req;
-  std::string_view base = account.api_base_url;
-  while (!base.empty() && base.back() == '/') base.remove_suffix(1);
-  req.url.reserve(base.size() + account.api_version.size() + account.external_id.size() + 16);
-  req.url.append(base);
-  req.url.push_back('/');
-  AppendPathSegment(req.url, account.api_version);
-  req.url.push_back('/');
-  AppendPathSegment(req.url, account.external_id);
+  req.url = JoinUrl(account.api_base_url, {account.api_version, account.external_id});
   req.url.append("/messages");
 
   req.headers.reserve(2);
@@ -278,21 +175,8 @@ SendResult MessengerAdapter::Classify(const TransportResult& result) const {
   boost::system::error_code ec;
   const boost::json::value doc = boost::json::parse(result.body, ec);
   const boost::json::object* obj = ec ? nullptr : doc.if_object();
-
-  const boost::json::object* error = nullptr;
-  if (obj != nullptr) {
-    if (const auto* e = obj->if_contains("error")) error = e->if_object();
-  }
-  // A plain value and a flag, not std::optional: GCC 12 at -O2 reports a false
-  // maybe-uninitialized on the optional's payload further down.
-  std::int64_t code = 0;
-  bool has_code = false;
-  if (error != nullptr) {
-    if (const auto parsed = ToInt(error->if_contains("code")); parsed.has_value()) {
-      code = *parsed;
-      has_code = true;
-    }
-  }
+  const std::optional<GraphError> graph_error = ec ? std::nullopt : ParseGraphError(doc);
+  const bool has_code = graph_error.has_value();
 
   if (result.status >= 200 && result.status < 300 && !has_code) {
     const boost::json::value* id = obj != nullptr ? obj->if_contains("message_id") : nullptr;
@@ -317,33 +201,22 @@ SendResult MessengerAdapter::Classify(const TransportResult& result) const {
     return out;
   }
 
-  const std::int64_t subcode = ToInt(error->if_contains("error_subcode")).value_or(0);
-  out.error_code = std::to_string(code);
-  if (subcode != 0) out.error_code += "/" + std::to_string(subcode);
-  if (const auto known = MessengerErrorClass(code, subcode); known.has_value()) {
+  const GraphError& error = *graph_error;
+  out.error_code = std::to_string(error.code);
+  if (error.subcode != 0) out.error_code += "/" + std::to_string(error.subcode);
+  if (const auto known = MessengerErrorClass(error.code, error.subcode); known.has_value()) {
     out.error_class = *known;
   } else {
     out.error_class = ClassFromStatus(result.status);
   }
-  if (const auto* m = error->if_contains("message"); m != nullptr && m->is_string()) {
-    out.error_message = ScrubSecrets(m->get_string());
+  out.error_message = error.message;
+  if (!out.retry_after && IsMarketingApiRetryIn30Min(error.code)) {
+    out.retry_after = kMarketingApiRetryWait;
   }
   if (!out.retry_after && out.error_class == ErrorClass::kSlowDown) {
     out.retry_after = ParseBusinessUseCaseWait(result.headers);
   }
   return out;
-}
-
-std::unique_ptr<ChannelAdapter> MakeAdapter(Platform platform) {
-  switch (platform) {
-    case Platform::kMessenger:
-    case Platform::kInstagram:
-      return std::make_unique<MessengerAdapter>(platform);
-    case Platform::kWhatsApp:
-    case Platform::kLine:
-      return nullptr;
-  }
-  return nullptr;
 }
 
 }  // namespace crier::channels

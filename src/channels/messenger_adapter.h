@@ -9,17 +9,16 @@
 #include <optional>
 
 #include "channels/adapter.h"
+#include "channels/graph_wire.h"
 
 namespace crier::channels {
-
-// Limits of what a Graph error may put into a delivery record.
-inline constexpr std::size_t kMaxErrorMessageBytes = 1000;
-// A Retry-After longer than this is taken as this: a bad header must not park an account.
-inline constexpr Duration kMaxRetryAfter = std::chrono::hours(24);
 
 // The class of a Messenger/Instagram Graph error: the exact (code, subcode) row when the
 // table has one, else the code's own row, else nullopt. Pass subcode 0 when there is none.
 std::optional<ErrorClass> MessengerErrorClass(std::int64_t code, std::int64_t subcode);
+
+// Graph throttling codes shared by every Meta API (platforms.md 1.6, last paragraph).
+bool IsGraphThrottleCode(std::int64_t code);
 
 // Stateless and thread-safe.
 class MessengerAdapter final : public ChannelAdapter {

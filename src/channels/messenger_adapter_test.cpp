@@ -44,15 +44,15 @@ boost::json::object ParseBody(const OutboundRequest& req) {
   return v.get_object();
 }
 
-TEST(MessengerAdapterTest, MakeAdapterCoversMessengerAndInstagramOnly) {
+TEST(MessengerAdapterTest, MakeAdapterCoversEveryPlatform) {
   auto messenger = MakeAdapter(Platform::kMessenger);
   auto instagram = MakeAdapter(Platform::kInstagram);
   ASSERT_NE(messenger, nullptr);
   ASSERT_NE(instagram, nullptr);
   EXPECT_EQ(messenger->platform(), Platform::kMessenger);
   EXPECT_EQ(instagram->platform(), Platform::kInstagram);
-  EXPECT_EQ(MakeAdapter(Platform::kWhatsApp), nullptr);
-  EXPECT_EQ(MakeAdapter(Platform::kLine), nullptr);
+  EXPECT_EQ(MakeAdapter(Platform::kWhatsApp)->platform(), Platform::kWhatsApp);
+  EXPECT_EQ(MakeAdapter(Platform::kLine)->platform(), Platform::kLine);
 }
 
 TEST(MessengerAdapterTest, BuildsTheSendApiRequest) {

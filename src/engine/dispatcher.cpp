@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <random>
 #include <thread>
+
+#include "channels/line_adapter.h"
 
 namespace crier::engine {
 namespace {
@@ -85,11 +88,38 @@ DeliveryOutcome RetryOutcome(Id id, Time not_before, Time now) {
   return o;
 }
 
+std::uint64_t SplitMix64(std::uint64_t x) {
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
+
+// The X-Line-Retry-Key of one message of one delivery: the same for every attempt, so a
+// retry after a 5xx or a timeout is dropped by LINE if the first attempt was accepted.
+std::string LineRetryKey(const std::array<std::uint64_t, 2>& salt, Id delivery_id,
+                         std::size_t message_index) {
+  const std::uint64_t id = static_cast<std::uint64_t>(delivery_id);
+  const std::uint64_t hi = SplitMix64(salt[0] ^ SplitMix64(id));
+  const std::uint64_t lo = SplitMix64(salt[1] ^ SplitMix64(id * 8 + message_index));
+  std::array<unsigned char, 16> bytes{};
+  for (int i = 0; i < 8; ++i) {
+    bytes[i] = static_cast<unsigned char>(hi >> (8 * i));
+    bytes[8 + i] = static_cast<unsigned char>(lo >> (8 * i));
+  }
+  return channels::RetryKeyFromBytes(bytes);
+}
+
 }  // namespace
 
 Dispatcher::Dispatcher(Store& store, const Clock& clock, channels::Transport& transport,
                        Metrics& metrics, const EngineOptions& options)
-    : store_(store), clock_(clock), transport_(transport), metrics_(metrics), options_(options) {}
+    : store_(store), clock_(clock), transport_(transport), metrics_(metrics), options_(options) {
+  std::random_device random;
+  for (auto& word : retry_key_salt_) {
+    word = (static_cast<std::uint64_t>(random()) << 32) ^ random();
+  }
+}
 
 Dispatcher::AccountState* Dispatcher::Account(Id id) {
   auto it = accounts_.find(id);
@@ -175,9 +205,14 @@ std::uint64_t Dispatcher::AllocateFlight(Flight flight) {
 
 bool Dispatcher::StartMessage(RunState& run, AccountState& account, Flight flight) {
   const Message& message = run.broadcast.messages[flight.message_index];
-  const channels::RecipientRef recipient{flight.delivery.platform_user_id,
-                                         flight.delivery.contact_name,
-                                         flight.delivery.contact_first_name};
+  channels::RecipientRef recipient{flight.delivery.platform_user_id,
+                                   flight.delivery.contact_name,
+                                   flight.delivery.contact_first_name,
+                                   {}};
+  if (account.account.platform == Platform::kLine) {
+    recipient.retry_key =
+        LineRetryKey(retry_key_salt_, flight.delivery.delivery_id, flight.message_index);
+  }
   auto request = account.adapter->BuildSend(account.account, recipient, flight.route, message);
   ++run.in_flight;
   ++account.in_flight;
@@ -286,8 +321,8 @@ void Dispatcher::HandleResult(const channels::TransportResult& result) {
   metrics_.CountPlatformError(error_class);
   const bool nothing_sent_yet = flight.message_index == 0;
   const int attempt = flight.delivery.attempt;
-  switch (sent.error_class) {
-    case channels::ErrorClass::kSlowDown: {
+  switch (channels::NextActionOf(sent.error_class)) {
+    case channels::NextAction::kSlowAccount: {
       const Duration pause = sent.retry_after.value_or(kDefaultSlowDown);
       account->bucket.PauseUntil(clock_.Steady() + pause);
       if (!nothing_sent_yet && !stopping_) {
@@ -301,14 +336,13 @@ void Dispatcher::HandleResult(const channels::TransportResult& result) {
       }
       break;
     }
-    case channels::ErrorClass::kRetryLater:
+    case channels::NextAction::kRetryWithBackoff:
       if (nothing_sent_yet && attempt < options_.max_attempts) {
         Finish(RetryOutcome(id, now + sent.retry_after.value_or(Backoff(attempt)), now));
         return;
       }
       break;
-    case channels::ErrorClass::kAuth:
-    case channels::ErrorClass::kChannelHalted:
+    case channels::NextAction::kPauseAccount:
       if (!account->halted) {
         // F6: the account pauses; its runs keep their undelivered copies `planned` until a
         // person resumes it (today: by restarting crier once the credentials are fixed).
@@ -317,7 +351,11 @@ void Dispatcher::HandleResult(const channels::TransportResult& result) {
                       error_class, sent.error_code);
       }
       break;
-    default:
+    case channels::NextAction::kSuppressRecipient:
+    case channels::NextAction::kSkip:
+    case channels::NextAction::kFailDelivery:
+      // Final for this delivery. Suppressing the recipient for later broadcasts needs the
+      // store to record it; the route decision already honours RecipientFacts::suppressed.
       break;
   }
   Finish(FailedOutcome(id, flight.route_code, flight.message_ids, error_class, sent.error_code,

@@ -9,6 +9,7 @@
 // and are resolved as interrupted at the next start, never sent again.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <deque>
@@ -90,6 +91,9 @@ class Dispatcher {
   channels::Transport& transport_;
   Metrics& metrics_;
   EngineOptions options_;
+  // Mixed with a delivery's id into its LINE retry key, so keys differ between installs (and
+  // database resets) while every attempt of one delivery in this process sends the same key.
+  std::array<std::uint64_t, 2> retry_key_salt_{};
 
   std::map<Id, AccountState> accounts_;
   std::map<Id, RunState> runs_;

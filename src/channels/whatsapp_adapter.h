@@ -1,0 +1,79 @@
+// The WhatsApp Cloud API adapter: POST {base}/{version}/{phone_number_id}/messages with a
+// bearer token (platforms.md 4.2). Text messages today; template bodies are built from a
+// template description, ready for when messages can carry one.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "channels/adapter.h"
+#include "channels/graph_wire.h"
+#include "core/result.h"
+
+namespace crier::channels {
+
+// One parameter of a template component (platforms.md 4.3).
+struct TemplateParameter {
+  enum class Type { kText, kCurrency, kDateTime, kImage, kVideo, kDocument, kPayload };
+  Type type = Type::kText;
+  // kText, kPayload: the value; kCurrency, kDateTime: fallback_value; media: the link.
+  std::string value;
+  std::string currency_code;     // kCurrency: ISO 4217
+  std::int64_t amount_1000 = 0;  // kCurrency: the amount times 1000
+  // No filename for documents: the spec's template media object has only id or link.
+};
+
+struct TemplateComponent {
+  enum class Type { kHeader, kBody, kButton };
+  Type type = Type::kBody;
+  std::string sub_type;  // kButton: "quick_reply", "url" or "catalog"
+  int index = 0;         // kButton: the button's position, 0-9
+  std::vector<TemplateParameter> parameters;
+};
+
+// An approved template by name and language, with the values for its placeholders.
+struct WhatsAppTemplate {
+  std::string name;
+  std::string language;  // "en_US"
+  std::vector<TemplateComponent> components;
+};
+
+// Checks what WhatsApp would refuse with 132000/132012 before any request is built: a name
+// and a language, header parameters of a header type, body parameters of a body type,
+// button index 0-9 with a known sub_type and the parameter type it takes, currency with code
+// and fallback. Error::field names the place, e.g. "template.components[2].index".
+Status ValidateTemplate(const WhatsAppTemplate& t);
+
+// The class of a WhatsApp Cloud API error code (platforms.md 4.6, 4.7), or nullopt.
+std::optional<ErrorClass> WhatsAppErrorClass(std::int64_t code);
+
+// Whether `id` is a business-scoped user id ("US.13491208655302741918"): two capital
+// letters, a dot, then letters and digits. Phone-based ids are digits, "+" optional.
+bool IsBusinessScopedUserId(std::string_view id);
+
+// How long the pair rate (one message per 6 s to one person) asks to wait after 131056.
+inline constexpr Duration kPairRateWait = std::chrono::seconds(6);
+
+// Stateless and thread-safe.
+class WhatsAppAdapter final : public ChannelAdapter {
+ public:
+  Platform platform() const override { return Platform::kWhatsApp; }
+  // A text message: {"messaging_product":"whatsapp","recipient_type":"individual",
+  // "to":<phone> | "recipient":<BSUID>,"type":"text","text":{["preview_url":true,]"body":..}}.
+  // preview_url is set when the text has an http(s) link. Whatever the route, the body is
+  // text: messages carry no template yet (templates go through BuildTemplateSend).
+  OutboundRequest BuildSend(const ChannelAccount& account, const RecipientRef& recipient,
+                            const Route& route, const Message& message) const override;
+  // A template message; `t` must have passed ValidateTemplate.
+  OutboundRequest BuildTemplateSend(const ChannelAccount& account, const RecipientRef& recipient,
+                                    const WhatsAppTemplate& t) const;
+  // sent with messages[0].id (the wamid) on a 2xx answer; message_status other than
+  // "accepted" (held_for_quality_assessment, paused) goes to platform_status. Otherwise the
+  // class of the Graph error code, falling back on the transport outcome and HTTP status.
+  SendResult Classify(const TransportResult& result) const override;
+};
+
+}  // namespace crier::channels
