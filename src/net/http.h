@@ -39,6 +39,11 @@ struct Response {
   std::string content_type = "application/json";
   std::string body;
   Headers headers;  // extra headers
+  // The server holds the answer this long before writing it, without holding a thread: a
+  // stand-in platform's injected latency, or an answer kept past the client's timeout.
+  int delay_ms = 0;
+  // After the delay, the server closes the connection instead of answering (a dropped call).
+  bool close_without_answer = false;
 
   static Response Json(int status, std::string body) {
     return {status, "application/json", std::move(body), {}};

@@ -182,6 +182,12 @@ class BeastServer final : public HttpServer {
           response = ErrorResponse(500, "internal error");
         }
       }
+      if (response.delay_ms > 0) {
+        asio::steady_timer hold(stream.get_executor(),
+                                std::chrono::milliseconds(response.delay_ms));
+        co_await hold.async_wait(kTuple);
+      }
+      if (response.close_without_answer) break;
       auto res = ToBeast(std::move(response), version, keep_alive);
       stream.expires_after(std::chrono::seconds(options_.idle_timeout_seconds));
       auto [write_ec, written] = co_await http::async_write(stream, res, kTuple);
