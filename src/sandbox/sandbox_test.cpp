@@ -536,5 +536,53 @@ TEST(SandboxServerTest, ServesTheSendApiOverHttp) {
   (*server)->Stop();
 }
 
+// The server honours what fault injection asks: it holds the answer, or drops the connection.
+TEST(SandboxServerTest, AppliesInjectedLatencyAndDroppedConnections) {
+  FakeClock clock(At("2026-03-01T12:00:00Z"));
+  Sandbox sandbox(clock);
+  net::ServerOptions options;
+  options.port = 0;
+  options.threads = 1;
+  auto server = net::HttpServer::Create(
+      options, [&sandbox](const net::Request& r) { return sandbox.Handle(r); });
+  ASSERT_TRUE(server.ok()) << server.error().ToString();
+  (*server)->Start();
+  const std::string base = "http://127.0.0.1:" + std::to_string((*server)->port());
+  net::HttpClient client;
+  const std::string push = base + "/v2/bot/message/push";
+  const net::Headers auth{{"Authorization", "Bearer nobody"}};
+
+  FaultSpec slow;
+  slow.latency_ms = 150;
+  ASSERT_TRUE(sandbox.SetFaults("line", slow).ok());
+  const auto started = std::chrono::steady_clock::now();
+  auto delayed = client.Send("POST", push, auth, "{}");
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  ASSERT_TRUE(delayed.ok()) << delayed.error().ToString();
+  EXPECT_EQ(delayed->status, 401);
+  EXPECT_GE(elapsed, std::chrono::milliseconds(150));
+
+  FaultSpec dropped;
+  dropped.timeout_rate = 1;
+  dropped.timeout_mode = TimeoutMode::kClose;
+  ASSERT_TRUE(sandbox.SetFaults("line", dropped).ok());
+  // A fresh connection: libcurl silently resends a request whose reused connection died.
+  net::HttpClient fresh;
+  auto lost = fresh.Send("POST", push, auth, "{}");
+  EXPECT_FALSE(lost.ok()) << "no answer: the connection was closed";
+
+  FaultSpec held;
+  held.timeout_rate = 1;
+  held.timeout_ms = 2000;
+  ASSERT_TRUE(sandbox.SetFaults("line", held).ok());
+  auto timed_out = client.Send("POST", push, auth, "{}", /*timeout_ms=*/200);
+  EXPECT_FALSE(timed_out.ok()) << "the answer came after the client's timeout";
+  // Other platforms and the control plane answer at once meanwhile.
+  auto stats = client.Get(base + "/__sandbox/stats");
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(json::parse(stats->body).at("platforms").at("line").at("faults").at("timeouts"), 2);
+  (*server)->Stop();
+}
+
 }  // namespace
 }  // namespace crier::sandbox
