@@ -88,6 +88,10 @@ inline constexpr std::size_t kMaxTextChars = 2000;
 inline constexpr std::size_t kMaxInstagramTextBytes = 1000;
 inline constexpr std::size_t kMaxQuickReplies = 13;
 
+// --- Send rate per Page / Instagram account (§1.7, §3) ------------------------------------
+inline constexpr int kSendsPerSecond = 300;      // text, links, reactions, stickers
+inline constexpr int kMediaSendsPerSecond = 10;  // audio or video attachments
+
 // --- Error codes -----------------------------------------------------------------------------
 inline constexpr int kCodeUnknown = 1;
 inline constexpr int kCodeTransient = 2;
@@ -96,14 +100,17 @@ inline constexpr int kCodePermission = 10;
 inline constexpr int kCodeInvalidParameter = 100;
 inline constexpr int kCodeInvalidToken = 190;
 inline constexpr int kCodeMissingPermission = 200;
+inline constexpr int kCodePageRateLimit = 32;  // Messenger: Page-level throttling
+inline constexpr int kCodeCustomRateLimit = 613;
 inline constexpr int kCodeUnknownPath = 2500;
 
 inline constexpr int kSubcodeUnsupportedObject = 33;
 inline constexpr int kSubcodeNoMatchingUser = 2018001;
 inline constexpr int kSubcodeOutsideWindowMessenger = 2018278;
 inline constexpr int kSubcodeOutsideWindowInstagram = 2534022;
-inline constexpr int kSubcodeTokenCooldown = 2018354;  // with code 4
-inline constexpr int kSubcodeTokenStopped = 1893015;   // with code 10
+inline constexpr int kSubcodeTokenCooldown = 2018354;       // with code 4
+inline constexpr int kSubcodeTokenStopped = 1893015;        // with code 10
+inline constexpr int kSubcodeInstagramRateLimit = 2534040;  // with code 613
 
 // Marketing Message API errors come as code 100 with these subcodes (api-reference page).
 inline constexpr int kMmInactiveCampaign = 2300000;
@@ -270,6 +277,9 @@ inline constexpr std::string_view kMsgTokenStopped =
     "(#10) This person has stopped notification messages for this topic";
 inline constexpr std::string_view kMsgTokenCooldown =
     "(#4) A marketing message was already sent on this token within its minimum delay";
+inline constexpr std::string_view kMsgPageRateLimit = "(#32) Page request limit reached";
+inline constexpr std::string_view kMsgInstagramRateLimit =
+    "(#613) Calls to this api have exceeded the rate limit.";
 // Marketing Message API.
 inline constexpr std::string_view kMsgAdAccountToken =
     "(#200) The access token cannot send marketing messages for this ad account";

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "sandbox/graph_rules.h"
+#include "sandbox/limits.h"
 
 namespace crier::sandbox::detail {
 namespace {
@@ -93,6 +94,7 @@ struct SendRequest {
   std::size_t text_bytes = 0;  // UTF-8 bytes of message.text
   bool sender_action = false;
   bool feedback_template = false;  // message is the customer feedback template
+  bool media = false;              // an audio or video attachment (the slower send rate)
   std::optional<UtilityTemplateRef> utility;
 };
 
@@ -216,6 +218,8 @@ std::variant<SendRequest, GraphError> ParseSend(const json::object& body) {
     const json::value* template_type = payload != nullptr && payload->is_object()
                                            ? Field(payload->get_object(), "template_type")
                                            : nullptr;
+    out.media = a_type != nullptr && a_type->is_string() &&
+                (a_type->get_string() == "audio" || a_type->get_string() == "video");
     out.feedback_template = a_type != nullptr && a_type->is_string() &&
                             a_type->get_string() == "template" && template_type != nullptr &&
                             template_type->is_string() &&
@@ -335,6 +339,8 @@ struct Page {
   Platform platform = Platform::kMessenger;
   bool utility_permission = false;
   bool human_agent_permission = false;
+  int sends_per_second = graph::kSendsPerSecond;
+  int media_sends_per_second = graph::kMediaSendsPerSecond;
   StringMap<Interaction> users;          // by PSID / IGSID
   StringMap<UtilityTemplate> templates;  // by TemplateKey
 };
@@ -361,6 +367,12 @@ struct AdAccount {
   std::string business_region;
 };
 
+// A Page's send-rate buckets: every send request it takes counts, refused or not.
+struct PageRate {
+  TokenBucket text;
+  TokenBucket media;
+};
+
 struct PendingInteraction {
   std::string user_id;
   Time at;
@@ -378,6 +390,10 @@ class GraphPlatform::State {
   StringMap<AdAccount> ad_accounts;         // GUARDED_BY(mu): by id without "act_"
   StringMap<std::string> account_by_token;  // GUARDED_BY(mu): token -> ad account id
   StringMap<Campaign> campaigns;            // GUARDED_BY(mu): by message_id
+
+  // Apart from `mu` so that counting a send does not need it exclusively.
+  std::mutex rate_mu;
+  StringMap<PageRate> rates;  // GUARDED_BY(rate_mu): by page id; reset when a Page registers
 
   const std::string nonce = RandomToken(10);  // message ids stay unique across restarts
   std::atomic<std::int64_t> next_message = 1;
@@ -474,6 +490,8 @@ net::Response GraphPlatform::HandleSend(const net::Request& request, std::string
   std::optional<Interaction> user;
   bool utility_permission = false;
   bool human_agent_permission = false;
+  int sends_per_second = graph::kSendsPerSecond;
+  int media_sends_per_second = graph::kMediaSendsPerSecond;
   std::optional<UtilityTemplate> utility_template;
   {
     std::shared_lock lock(state_->mu);
@@ -498,6 +516,8 @@ net::Response GraphPlatform::HandleSend(const net::Request& request, std::string
     page_id = page->first;
     utility_permission = page->second.utility_permission;
     human_agent_permission = page->second.human_agent_permission;
+    sends_per_second = page->second.sends_per_second;
+    media_sends_per_second = page->second.media_sends_per_second;
     if (auto* send = std::get_if<SendRequest>(&parsed)) {
       if (!send->recipient_id.empty()) {
         const auto found = page->second.users.find(send->recipient_id);
@@ -508,6 +528,28 @@ net::Response GraphPlatform::HandleSend(const net::Request& request, std::string
             page->second.templates.find(TemplateKey(send->utility->name, send->utility->language));
         if (t != page->second.templates.end()) utility_template = t->second;
       }
+    }
+  }
+  {
+    const auto* request_send = std::get_if<SendRequest>(&parsed);
+    const bool media = request_send != nullptr && request_send->media;
+    std::lock_guard lock(state_->rate_mu);
+    auto rate = state_->rates.find(page_id);
+    if (rate == state_->rates.end()) {
+      const std::chrono::seconds second(1);
+      rate = state_->rates
+                 .emplace(page_id,
+                          PageRate{TokenBucket(sends_per_second, sends_per_second, second, now),
+                                   TokenBucket(media_sends_per_second, media_sends_per_second,
+                                               second, now)})
+                 .first;
+    }
+    if (!(media ? rate->second.media : rate->second.text).TryTake(now)) {
+      return refuse(
+          platform == Platform::kInstagram
+              ? GraphError{graph::kCodeCustomRateLimit, graph::kSubcodeInstagramRateLimit,
+                           std::string(graph::kMsgInstagramRateLimit)}
+              : GraphError{graph::kCodePageRateLimit, 0, std::string(graph::kMsgPageRateLimit)});
     }
   }
   if (auto* error = std::get_if<GraphError>(&parsed)) return refuse(std::move(*error));
@@ -820,6 +862,26 @@ net::Response GraphPlatform::AddPage(const net::Request& request,
       }
     }
   }
+  std::optional<int> sends_per_second;
+  std::optional<int> media_sends_per_second;
+  if (const json::value* limits = Field(*body, "rate_limits")) {
+    if (!limits->is_object())
+      return ControlError(InvalidArgument("rate_limits", "must be an object"));
+    for (const auto& [key, value] : limits->get_object()) {
+      if (key != "text" && key != "media") {
+        return ControlError(
+            InvalidArgument("rate_limits." + std::string(key), "unknown limit: text or media"));
+      }
+    }
+    auto text =
+        OptionalInt(limits->get_object(), "text", graph::kSendsPerSecond, 1, 100000, "rate_limits");
+    if (!text.ok()) return ControlError(text.error());
+    auto media = OptionalInt(limits->get_object(), "media", graph::kMediaSendsPerSecond, 1, 100000,
+                             "rate_limits");
+    if (!media.ok()) return ControlError(media.error());
+    sends_per_second = static_cast<int>(*text);
+    media_sends_per_second = static_cast<int>(*media);
+  }
   if (graph_id_taken(*page_id)) {
     return ControlError(409, "already_exists", "the id is a WhatsApp phone-number id", "page_id");
   }
@@ -837,6 +899,10 @@ net::Response GraphPlatform::AddPage(const net::Request& request,
     page.platform = platform;
     if (utility) page.utility_permission = *utility;
     if (human_agent) page.human_agent_permission = *human_agent;
+    if (sends_per_second) page.sends_per_second = *sends_per_second;
+    if (media_sends_per_second) page.media_sends_per_second = *media_sends_per_second;
+    std::lock_guard rate_lock(state_->rate_mu);
+    state_->rates.erase(*page_id);
     state_->page_by_token[*token] = *page_id;
     utility = page.utility_permission;
     human_agent = page.human_agent_permission;

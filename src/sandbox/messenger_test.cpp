@@ -111,6 +111,49 @@ TEST_F(MessengerRoutesTest, CustomerFeedbackOnlyWithTheFeedbackTemplate) {
   EXPECT_EQ(Send(json::serialize(feedback)).subcode(), graph::kSubcodeOutsideWindowMessenger);
 }
 
+// --- Send rate ------------------------------------------------------------------------------
+
+TEST_F(MessengerRoutesTest, PageTakes300SendsPerSecondAnd10WithAudioOrVideo) {
+  Interact(kPage, kUser, clock_.Now());
+  for (int i = 0; i < 300; ++i) ASSERT_EQ(Send(TextBody(kUser)).status, 200) << i;
+  auto a = Send(TextBody(kUser));
+  EXPECT_EQ(a.code(), graph::kCodePageRateLimit);
+  EXPECT_EQ(a.message(), graph::kMsgPageRateLimit);
+  clock_.Advance(milliseconds(4));  // 300 per second: one more after 3.34 ms
+  EXPECT_EQ(Send(TextBody(kUser)).status, 200);
+  EXPECT_EQ(Send(TextBody(kUser)).code(), graph::kCodePageRateLimit);
+
+  const std::string video = json::serialize(
+      json::object{{"recipient", {{"id", kUser}}},
+                   {"messaging_type", "UPDATE"},
+                   {"message",
+                    {{"attachment",
+                      {{"type", "video"}, {"payload", {{"url", "https://cdn.example/v.mp4"}}}}}}}});
+  for (int i = 0; i < 10; ++i) ASSERT_EQ(Send(video).status, 200) << i;
+  EXPECT_EQ(Send(video).code(), graph::kCodePageRateLimit);
+}
+
+TEST_F(MessengerRoutesTest, InstagramRateLimitIs613AndConfigurable) {
+  Control("POST", "/__sandbox/pages",
+          {{"page_id", kIgPage},
+           {"access_token", kIgToken},
+           {"platform", "instagram"},
+           {"rate_limits", {{"text", 2}}}},
+          201);
+  Interact(kIgPage, kUser, clock_.Now());
+  EXPECT_EQ(Send(TextBody(kUser), kIgPage, kIgToken).status, 200);
+  EXPECT_EQ(Send(TextBody(kUser), kIgPage, kIgToken).status, 200);
+  auto a = Send(TextBody(kUser), kIgPage, kIgToken);
+  EXPECT_EQ(a.code(), graph::kCodeCustomRateLimit);
+  EXPECT_EQ(a.subcode(), graph::kSubcodeInstagramRateLimit);
+  clock_.Advance(milliseconds(500));
+  EXPECT_EQ(Send(TextBody(kUser), kIgPage, kIgToken).status, 200);
+  EXPECT_EQ(
+      FieldOf("/__sandbox/pages",
+              R"({"page_id":"2002","access_token":"ig-token-2002","rate_limits":{"audio":1}})"),
+      "rate_limits.audio");
+}
+
 // --- Utility templates ----------------------------------------------------------------------
 
 TEST_F(MessengerRoutesTest, UtilityTemplateGoesOutsideTheWindowWithPermissionAndApproval) {
