@@ -268,6 +268,8 @@ inline constexpr std::string_view kMsgUtilityParamCountPrefix =
 // Marketing-message tokens.
 inline constexpr std::string_view kMsgTokenRecipient =
     "(#100) Param recipient[notification_messages_token] must be a non-empty string";
+inline constexpr std::string_view kMsgTokenSenderAction =
+    "(#100) Param sender_action cannot be sent to a notification_messages_token";
 inline constexpr std::string_view kMsgTokensRetired =
     "(#100) Marketing messages sent with notification_messages_token are no longer supported: "
     "the feature was retired on February 10, 2026";

@@ -157,6 +157,7 @@ std::variant<SendRequest, GraphError> ParseSend(const json::object& body) {
     const bool known =
         action->is_string() && In(graph::kSenderActions, std::string_view(action->get_string()));
     if (!known) return Param(graph::kMsgSenderAction);
+    if (!out.token.empty()) return Param(graph::kMsgTokenSenderAction);
     out.sender_action = true;
     return out;
   }

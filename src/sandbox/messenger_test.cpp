@@ -283,6 +283,12 @@ TEST_F(MessengerRoutesTest, TokenStopExpiryAndOwnership) {
   clock_.Advance(milliseconds(1));
   EXPECT_EQ(Send(TokenBody("expired")).message(), graph::kMsgTokenInvalid);
   EXPECT_EQ(Send(TokenBody("never-issued")).message(), graph::kMsgTokenInvalid);
+  // A typing indicator is not a marketing message: refused, and the token is not spent.
+  EXPECT_EQ(
+      Send(
+          R"({"recipient":{"notification_messages_token":"expiring"},"sender_action":"typing_on"})")
+          .message(),
+      graph::kMsgTokenSenderAction);
   // A token of another Page is not this Page's to use.
   AddToken("ig-token", kUser, At("2026-01-01T00:00:00Z"), "active", "TW", kIgPage);
   EXPECT_EQ(Send(TokenBody("ig-token")).message(), graph::kMsgTokenInvalid);
