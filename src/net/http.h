@@ -79,6 +79,11 @@ struct Response {
   // (on a thread that may block) and sends what it writes as it comes, with chunked
   // transfer-encoding (to an HTTP/1.0 client: until the connection closes).
   BodyProducer stream;
+  // The server holds the answer this long before writing it, without holding a thread: a
+  // stand-in platform's injected latency, or an answer kept past the client's timeout.
+  int delay_ms = 0;
+  // After the delay, the server closes the connection instead of answering (a dropped call).
+  bool close_without_answer = false;
 
   static Response Json(int status, std::string body) {
     return {status, "application/json", std::move(body), {}};

@@ -516,6 +516,13 @@ asio::awaitable<void> BeastServer::Session(tcp::socket socket) {
     }
     if (body_unread) keep_alive = false;
 
+    if (response.delay_ms > 0) {
+      // Held on a timer, not a thread: an injected latency costs the server nothing.
+      asio::steady_timer hold(stream.get_executor(), std::chrono::milliseconds(response.delay_ms));
+      co_await hold.async_wait(kTuple);
+    }
+    if (response.close_without_answer) break;
+
     bool carry_on = false;
     if (response.stream) {
       carry_on = co_await WriteStreamed(connection, std::move(response), version, keep_alive,

@@ -1,22 +1,26 @@
-// Sandbox: an in-process stand-in for the Messenger and Instagram Send API (Graph
-// `POST /{version}/{page-id}/messages`), plus loopback control endpoints under `/__sandbox/`
-// that tests use to register Pages, record user interactions, read back what was accepted
-// and move the sandbox's clock.
+// Sandbox: an in-process stand-in for the send APIs of Messenger, Instagram, WhatsApp Cloud
+// API and LINE, plus loopback control endpoints under `/__sandbox/` that tests use to
+// register accounts and recipients, read back what was accepted, move the sandbox's clock
+// and inject faults.
 //
-// It checks a request the way Graph does — token, Page, parameters, message tags as of the
-// sandbox's own date, the recipient's messaging window — and answers with Graph's success
-// and error shapes (graph_rules.h holds the facts). It shares no code with crier's send path
-// on purpose: it is the platform's point of view.
+// It checks a request the way the platform does — credentials, request shape, the rules in
+// force at the sandbox's own date (windows, dated tags and programmes, tokens and their
+// cool-downs, templates, opt-ins and STOPs, quotas and rate limits) — and answers with the
+// platform's own success and error shapes. Each platform lives in its own file
+// (graph_send, whatsapp, line) with its facts beside it (graph_rules.h, whatsapp_rules.h,
+// line_rules.h). It shares no code with crier's send path on purpose: it is the platform's
+// point of view.
 //
-// Thread-safety: Handle() may be called concurrently from any number of threads. The send
-// path takes a shared lock on Pages and interactions and a short exclusive lock to append
-// the record, so it stays cheap under load.
+// Thread-safety: Handle() may be called concurrently from any number of threads.
 #pragma once
 
 #include <memory>
+#include <string_view>
 
 #include "core/clock.h"
+#include "core/result.h"
 #include "net/http.h"
+#include "sandbox/faults.h"
 
 namespace crier::sandbox {
 
@@ -30,11 +34,20 @@ class Sandbox {
   Sandbox& operator=(const Sandbox&) = delete;
 
   // Answers one HTTP request. Never throws; every failure is an HTTP answer:
-  // - Graph routes answer 200 `{"recipient_id","message_id"}` or 400 with Graph's envelope
-  //   `{"error":{"message","type","code","error_subcode"?,"fbtrace_id"}}`.
-  // - `/__sandbox/...` routes answer crier's envelope
-  //   `{"error":{"code","message","field"?}}` with 400/404/405/409 on bad input.
+  // - Graph routes (Messenger, Instagram, WhatsApp, the Marketing Message API) answer the
+  //   platform's success body or Graph's envelope
+  //   `{"error":{"message","type","code","error_subcode"?,"error_data"?,"fbtrace_id"}}`.
+  // - LINE routes (`/v2/bot/...`) answer LINE's bodies, errors as `{"message","details"?}`,
+  //   always with `X-Line-Request-Id`.
+  // - `/__sandbox/...` routes answer crier's envelope `{"error":{"code","message","field"?}}`
+  //   with 400/404/405/409 on bad input.
+  // An injected fault shows in the response: `delay_ms` (latency, or an answer held past the
+  // client's timeout), `close_without_answer`, or a platform 5xx. The server applies them.
   net::Response Handle(const net::Request& request);
+
+  // Sets the faults for one platform ("messenger", "instagram", "whatsapp", "line") or for
+  // all of them ("all"), as `POST /__sandbox/faults` does. Fails naming the field at fault.
+  Status SetFaults(std::string_view scope, const FaultSpec& spec);
 
   // The sandbox's current time (the clock plus the offset).
   Time Now() const;

@@ -10,102 +10,27 @@
 #include "net/client.h"
 #include "net/server.h"
 #include "sandbox/graph_rules.h"
+#include "sandbox/sandbox_test_support.h"
 
 namespace crier::sandbox {
 namespace {
 
-namespace json = boost::json;
 using std::chrono::days;
 using std::chrono::hours;
 using std::chrono::minutes;
+using testing::At;
+using testing::GraphAnswer;
 using ::testing::HasSubstr;
+using testing::MakeRequest;
+using testing::Parse;
+namespace json = boost::json;
 
-constexpr std::string_view kPage = "1001";
-constexpr std::string_view kToken = "page-token-1001";
-constexpr std::string_view kIgPage = "2002";
-constexpr std::string_view kIgToken = "ig-token-2002";
-constexpr std::string_view kUser = "psid-1";
-
-Time At(std::string_view rfc3339) {
-  Time t;
-  EXPECT_TRUE(ParseRfc3339(rfc3339, &t)) << rfc3339;
-  return t;
-}
-
-net::Request MakeRequest(std::string method, std::string target, std::string body = {},
-                         net::Headers headers = {}) {
-  net::Request r;
-  r.method = std::move(method);
-  r.SetTarget(std::move(target));
-  r.body = std::move(body);
-  r.headers = std::move(headers);
-  return r;
-}
-
-json::object Parse(const net::Response& r) {
-  json::value v = json::parse(r.body);
-  return v.as_object();
-}
-
-struct GraphAnswer {
-  int status;
-  json::object body;
-  std::int64_t code() const { return body.at("error").at("code").as_int64(); }
-  std::int64_t subcode() const {
-    const auto* s = body.at("error").as_object().if_contains("error_subcode");
-    return s ? s->as_int64() : 0;
-  }
-  std::string message() const { return std::string(body.at("error").at("message").as_string()); }
-  std::string type() const { return std::string(body.at("error").at("type").as_string()); }
-};
-
-class SandboxTest : public ::testing::Test {
- protected:
-  SandboxTest() : clock_(At("2026-03-01T12:00:00Z")), sandbox_(clock_) {
-    AddPage(kPage, kToken, "messenger");
-    AddPage(kIgPage, kIgToken, "instagram");
-  }
-
-  net::Response Call(std::string method, std::string target, std::string body = {},
-                     net::Headers headers = {}) {
-    return sandbox_.Handle(
-        MakeRequest(std::move(method), std::move(target), std::move(body), std::move(headers)));
-  }
-
-  void AddPage(std::string_view id, std::string_view token, std::string_view platform) {
-    json::object body{{"page_id", id}, {"access_token", token}, {"platform", platform}};
-    auto r = Call("POST", "/__sandbox/pages", json::serialize(body));
-    ASSERT_EQ(r.status, 201) << r.body;
-  }
-
-  void Interact(std::string_view page, std::string_view user, Time at,
-                std::string_view source = "organic") {
-    json::object row{{"user_id", user}, {"at", FormatRfc3339(at)}, {"source", source}};
-    json::object body{{"page_id", page}, {"interactions", json::array{row}}};
-    auto r = Call("POST", "/__sandbox/interactions", json::serialize(body));
-    ASSERT_EQ(r.status, 200) << r.body;
-  }
-
-  static std::string TextBody(std::string_view user, std::string_view type = "UPDATE",
-                              std::string_view tag = {}, std::string_view text = "hello") {
-    json::object body{
-        {"recipient", {{"id", user}}}, {"messaging_type", type}, {"message", {{"text", text}}}};
-    if (!tag.empty()) body["tag"] = tag;
-    return json::serialize(body);
-  }
-
-  GraphAnswer Send(const std::string& body, std::string_view page = kPage,
-                   std::string_view token = kToken) {
-    auto r = Call("POST", "/v25.0/" + std::string(page) + "/messages", body,
-                  {{"Authorization", "Bearer " + std::string(token)}});
-    return {r.status, Parse(r)};
-  }
-
-  json::object Stats() { return Parse(Call("GET", "/__sandbox/stats")); }
-
-  FakeClock clock_;
-  Sandbox sandbox_;
-};
+using testing::kIgPage;
+using testing::kIgToken;
+using testing::kPage;
+using testing::kToken;
+using testing::kUser;
+using SandboxTest = testing::MessengerFixture;
 
 TEST_F(SandboxTest, AcceptsInsideTheWindowAndRecordsTheMessage) {
   Interact(kPage, kUser, clock_.Now());
@@ -442,7 +367,10 @@ TEST_F(SandboxTest, StatsCountAcceptedAndRefusedByCode) {
   EXPECT_EQ(s.at("accepted").as_int64(), 1);
   EXPECT_EQ(s.at("refused").as_int64(), 4);
   EXPECT_EQ(s.at("recorded").as_int64(), 1);
-  const auto& by_code = s.at("refused_by_code").as_object();
+  const auto& messenger = s.at("platforms").at("messenger").as_object();
+  EXPECT_EQ(messenger.at("accepted").as_int64(), 1);
+  EXPECT_EQ(messenger.at("refused").as_int64(), 4);
+  const auto& by_code = messenger.at("refused_by_code").as_object();
   EXPECT_EQ(by_code.at("10/2018278").as_int64(), 2);
   EXPECT_EQ(by_code.at("100/2018001").as_int64(), 1);
   EXPECT_EQ(by_code.at("190").as_int64(), 1);
@@ -492,7 +420,7 @@ TEST_F(SandboxTest, DeleteMessagesClearsRecordAndStatsButKeepsPagesAndUsers) {
   auto s = Stats();
   EXPECT_EQ(s.at("accepted").as_int64(), 0);
   EXPECT_EQ(s.at("refused").as_int64(), 0);
-  EXPECT_TRUE(s.at("refused_by_code").as_object().empty());
+  EXPECT_TRUE(s.at("platforms").at("messenger").at("refused_by_code").as_object().empty());
 
   auto a = Send(TextBody(kUser));
   ASSERT_EQ(a.status, 200);
@@ -605,6 +533,54 @@ TEST(SandboxServerTest, ServesTheSendApiOverHttp) {
   EXPECT_EQ(sent->status, 200) << sent->body;
   auto body = json::parse(sent->body).as_object();
   EXPECT_EQ(body.at("recipient_id").as_string(), "psid-1");
+  (*server)->Stop();
+}
+
+// The server honours what fault injection asks: it holds the answer, or drops the connection.
+TEST(SandboxServerTest, AppliesInjectedLatencyAndDroppedConnections) {
+  FakeClock clock(At("2026-03-01T12:00:00Z"));
+  Sandbox sandbox(clock);
+  net::ServerOptions options;
+  options.port = 0;
+  options.threads = 1;
+  auto server = net::HttpServer::Create(
+      options, [&sandbox](const net::Request& r) { return sandbox.Handle(r); });
+  ASSERT_TRUE(server.ok()) << server.error().ToString();
+  (*server)->Start();
+  const std::string base = "http://127.0.0.1:" + std::to_string((*server)->port());
+  net::HttpClient client;
+  const std::string push = base + "/v2/bot/message/push";
+  const net::Headers auth{{"Authorization", "Bearer nobody"}};
+
+  FaultSpec slow;
+  slow.latency_ms = 150;
+  ASSERT_TRUE(sandbox.SetFaults("line", slow).ok());
+  const auto started = std::chrono::steady_clock::now();
+  auto delayed = client.Send("POST", push, auth, "{}");
+  const auto elapsed = std::chrono::steady_clock::now() - started;
+  ASSERT_TRUE(delayed.ok()) << delayed.error().ToString();
+  EXPECT_EQ(delayed->status, 401);
+  EXPECT_GE(elapsed, std::chrono::milliseconds(150));
+
+  FaultSpec dropped;
+  dropped.timeout_rate = 1;
+  dropped.timeout_mode = TimeoutMode::kClose;
+  ASSERT_TRUE(sandbox.SetFaults("line", dropped).ok());
+  // A fresh connection: libcurl silently resends a request whose reused connection died.
+  net::HttpClient fresh;
+  auto lost = fresh.Send("POST", push, auth, "{}");
+  EXPECT_FALSE(lost.ok()) << "no answer: the connection was closed";
+
+  FaultSpec held;
+  held.timeout_rate = 1;
+  held.timeout_ms = 2000;
+  ASSERT_TRUE(sandbox.SetFaults("line", held).ok());
+  auto timed_out = client.Send("POST", push, auth, "{}", /*timeout_ms=*/200);
+  EXPECT_FALSE(timed_out.ok()) << "the answer came after the client's timeout";
+  // Other platforms and the control plane answer at once meanwhile.
+  auto stats = client.Get(base + "/__sandbox/stats");
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(json::parse(stats->body).at("platforms").at("line").at("faults").at("timeouts"), 2);
   (*server)->Stop();
 }
 

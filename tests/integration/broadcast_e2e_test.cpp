@@ -100,9 +100,13 @@ class BroadcastE2ETest : public ::testing::Test {
   // never-interacted ones that must be skipped with their reasons), and one broadcast.
   Audience Seed(int n, double messages_per_second) {
     Audience a;
+    // These runs are paced above Messenger's 300 sends/s per Page on purpose (they test
+    // exactly-once, not throttling), so the sandbox's Page takes that much.
     Sandbox("POST", "/__sandbox/pages",
-            json::serialize(json::object{
-                {"page_id", kPage}, {"access_token", kPageToken}, {"platform", "messenger"}}));
+            json::serialize(json::object{{"page_id", kPage},
+                                         {"access_token", kPageToken},
+                                         {"platform", "messenger"},
+                                         {"rate_limits", {{"text", 100000}}}}));
     auto account = Call(
         "POST", "/v1/channel-accounts",
         json::serialize(json::object{
