@@ -69,46 +69,6 @@ net::Response TooLarge() {
       "request body too large: at most " + std::to_string(kMaxJsonBodyBytes) + " bytes of JSON");
 }
 
-Result<std::optional<std::int64_t>> QueryInt(const net::Request& request, std::string_view name) {
-  const std::optional<std::string_view> raw = request.query_param(name);
-  if (!raw) return std::optional<std::int64_t>();
-  std::int64_t n = 0;
-  const auto [end, ec] = std::from_chars(raw->data(), raw->data() + raw->size(), n);
-  if (raw->empty() || ec != std::errc() || end != raw->data() + raw->size()) {
-    return InvalidArgument(std::string(name), std::string(kMsgWantInteger));
-  }
-  return std::optional<std::int64_t>(n);
-}
-
-Result<std::optional<Id>> QueryId(const net::Request& request, std::string_view name) {
-  auto n = QueryInt(request, name);
-  if (!n.ok()) return InvalidArgument(std::string(name), std::string(kMsgWantPositiveId));
-  if (n->has_value() && **n <= 0) {
-    return InvalidArgument(std::string(name), std::string(kMsgWantPositiveId));
-  }
-  return *n;
-}
-
-Result<PageRequest> ReadPage(const net::Request& request) {
-  PageRequest page;
-  page.limit = kDefaultPageLimit;
-  auto limit = QueryInt(request, "limit");
-  if (!limit.ok()) return limit.error();
-  if (limit->has_value()) {
-    if (**limit < 1 || **limit > kMaxPageLimit) {
-      return InvalidArgument("limit", "must be between 1 and " + std::to_string(kMaxPageLimit));
-    }
-    page.limit = static_cast<int>(**limit);
-  }
-  auto after = QueryInt(request, "after");
-  if (!after.ok()) return after.error();
-  if (after->has_value()) {
-    if (**after < 0) return InvalidArgument("after", "must be an id (0 or more)");
-    page.after_id = **after;
-  }
-  return page;
-}
-
 // ---- system -------------------------------------------------------------------------------
 
 net::Response Healthz(RequestContext&) {
