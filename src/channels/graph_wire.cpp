@@ -168,4 +168,17 @@ std::optional<GraphError> ParseGraphError(const boost::json::value& doc) {
   return out;
 }
 
+std::optional<SendResult> NoAnswerResult(const TransportResult& result, bool idempotent) {
+  if (result.transport_error.empty() && !result.timed_out && result.status != 0) {
+    return std::nullopt;
+  }
+  SendResult out;
+  out.error_class =
+      result.request_sent && !idempotent ? ErrorClass::kUnknownOutcome : ErrorClass::kRetryLater;
+  out.error_code = result.timed_out ? "timeout" : "transport";
+  out.error_message =
+      ScrubSecrets(result.transport_error.empty() ? "no HTTP answer" : result.transport_error);
+  return out;
+}
+
 }  // namespace crier::channels

@@ -11,6 +11,7 @@
 
 #include <boost/json/fwd.hpp>
 
+#include "channels/adapter.h"
 #include "core/clock.h"
 #include "net/http.h"
 
@@ -43,6 +44,11 @@ std::optional<Duration> ParseRetryAfter(const net::Headers& headers);
 // Graph's business-use-case throttle header says how many minutes until access comes back:
 // {"<id>":[{"type":"messenger","estimated_time_to_regain_access":5,...}]}.
 std::optional<Duration> ParseBusinessUseCaseWait(const net::Headers& headers);
+
+// The outcome of a request that got no HTTP answer (refused, reset, timed out), or nullopt
+// when an answer came. Without an idempotency key only a request that never reached the wire
+// may go again; with one the platform honours (LINE's retry key), any may.
+std::optional<SendResult> NoAnswerResult(const TransportResult& result, bool idempotent);
 
 // The fields of a Graph error envelope {"error":{"message","code","error_subcode",
 // "error_data":{"details"}}}.

@@ -167,16 +167,8 @@ Result<OutboundRequest> LineAdapter::BuildMulticast(const ChannelAccount& accoun
 }
 
 SendResult LineAdapter::Classify(const TransportResult& result) const {
+  if (auto no_answer = NoAnswerResult(result, /*idempotent=*/true)) return *no_answer;
   SendResult out;
-  if (!result.transport_error.empty() || result.timed_out || result.status == 0) {
-    // With the retry key LINE itself drops a second copy, so even a request that left
-    // without an answer may go again (within the key's 24 h).
-    out.error_class = ErrorClass::kRetryLater;
-    out.error_code = result.timed_out ? "timeout" : "transport";
-    out.error_message =
-        ScrubSecrets(result.transport_error.empty() ? "no HTTP answer" : result.transport_error);
-    return out;
-  }
 
   boost::system::error_code ec;
   const boost::json::value doc = boost::json::parse(result.body, ec);

@@ -289,15 +289,8 @@ OutboundRequest WhatsAppAdapter::BuildTemplateSend(const ChannelAccount& account
 }
 
 SendResult WhatsAppAdapter::Classify(const TransportResult& result) const {
+  if (auto no_answer = NoAnswerResult(result, /*idempotent=*/false)) return *no_answer;
   SendResult out;
-  if (!result.transport_error.empty() || result.timed_out || result.status == 0) {
-    // WhatsApp has no idempotency key: only a request that never left may go again.
-    out.error_class = result.request_sent ? ErrorClass::kUnknownOutcome : ErrorClass::kRetryLater;
-    out.error_code = result.timed_out ? "timeout" : "transport";
-    out.error_message =
-        ScrubSecrets(result.transport_error.empty() ? "no HTTP answer" : result.transport_error);
-    return out;
-  }
 
   boost::system::error_code ec;
   const boost::json::value doc = boost::json::parse(result.body, ec);

@@ -369,7 +369,7 @@ Decision DecideRoute(const RecipientFacts& recipient, const BroadcastFacts& broa
     case Platform::kLine:
       // A LINE contact exists because they followed; blocked covers unfollowing (A4).
       return Decision::Send(
-          {broadcast.personalised ? RouteKind::kLinePush : RouteKind::kLineMulticast, {}, {}});
+          {broadcast.line_multicast ? RouteKind::kLineMulticast : RouteKind::kLinePush, {}, {}});
     case Platform::kWhatsApp:
       return DecideWhatsApp(recipient, broadcast, now, options, rules);
     case Platform::kMessenger:

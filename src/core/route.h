@@ -120,8 +120,10 @@ struct BroadcastFacts {
   OutsideWindow outside_window;
   // WhatsApp: set when the content is a template, with the template's category.
   std::optional<TemplateCategory> whatsapp_template;
-  // LINE: the same content for every recipient (multicast) or per-recipient (push).
-  bool personalised = false;
+  // LINE: the copies go out in multicast batches (identical content, and a sender that
+  // batches); otherwise one push per recipient. The decision names what is actually sent, so
+  // this stays false until the dispatcher batches multicast.
+  bool line_multicast = false;
   AccountCapabilities account;
 };
 

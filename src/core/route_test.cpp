@@ -266,12 +266,12 @@ TEST(RouteTest, WhatsAppFreeFormOnlyInsideTheWindowTemplatesAnyTimeToOptedIn) {
   EXPECT_EQ(DecideRoute(r, b, kNow, {}).skip_reason(), SkipReason::kMarketingOptedOut);
 }
 
-TEST(RouteTest, LinePushesToFollowersAtAnyTimeMulticastWhenTheContentIsTheSame) {
+TEST(RouteTest, LinePushesToFollowersAtAnyTimeMulticastWhenBatched) {
   RecipientFacts r = Facts(std::nullopt, Platform::kLine);
   BroadcastFacts b;
-  EXPECT_EQ(DecideRoute(r, b, kNow, {}).route().kind, RouteKind::kLineMulticast);
-  b.personalised = true;
   EXPECT_EQ(DecideRoute(r, b, kNow, {}).route().kind, RouteKind::kLinePush);
+  b.line_multicast = true;
+  EXPECT_EQ(DecideRoute(r, b, kNow, {}).route().kind, RouteKind::kLineMulticast);
   r.blocked = true;  // unfollowed
   EXPECT_EQ(DecideRoute(r, b, kNow, {}).skip_reason(), SkipReason::kBlocked);
 }

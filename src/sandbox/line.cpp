@@ -133,6 +133,14 @@ class Problems {
     if (list == nullptr) return;
     for (std::size_t i = 0; i < list->size(); ++i) Action((*list)[i], Index(path, i));
   }
+  // The required `action` member of `owner` at `at`.
+  void RequiredAction(const json::object& owner, const std::string& at) {
+    if (const json::value* action = Field(owner, "action")) {
+      Action(*action, Join(at, "action"));
+    } else {
+      Add(std::string(ln::kDetailRequired), Join(at, "action"));
+    }
+  }
   void Action(const json::value& v, const std::string& at) {
     const json::object* a = v.if_object();
     if (a == nullptr) {
@@ -255,12 +263,7 @@ void CheckTemplateObject(const json::object& t, const std::string& path, Problem
         continue;
       }
       p.String(*c, "imageUrl", at, true, ln::kMaxUrl, true);
-      const json::value* action = Field(*c, "action");
-      if (action == nullptr) {
-        p.Add(std::string(ln::kDetailRequired), Join(at, "action"));
-      } else {
-        p.Action(*action, Join(at, "action"));
-      }
+      p.RequiredAction(*c, at);
     }
   } else {
     p.Add("must be buttons, confirm, carousel or image_carousel", Join(path, "type"));
@@ -343,12 +346,7 @@ void CheckMessage(const json::value& v, const std::string& path, Problems& p) {
           continue;
         }
         p.String(*item, "imageUrl", item_at, false, ln::kMaxUrl, true);
-        const json::value* action = Field(*item, "action");
-        if (action == nullptr) {
-          p.Add(std::string(ln::kDetailRequired), Join(item_at, "action"));
-        } else {
-          p.Action(*action, Join(item_at, "action"));
-        }
+        p.RequiredAction(*item, item_at);
       }
     }
   }

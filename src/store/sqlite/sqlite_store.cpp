@@ -259,18 +259,16 @@ Result<OutsideWindow> ParseOutsideWindowJson(std::string_view text) {
 }
 
 Result<Audience> ParseAudienceJson(std::string_view text) {
-  boost::system::error_code ec;
-  boost::json::value v = boost::json::parse(text, ec);
-  if (ec || !v.is_object()) return Internal("stored broadcast audience is not a JSON object");
+  STORE_ASSIGN_OR_RETURN(auto o, ParseStoredObject(text, "broadcast audience"));
   Audience audience;
-  if (const auto* tags = v.as_object().if_contains("any_tags")) {
+  if (const auto* tags = o.if_contains("any_tags")) {
     if (!tags->is_array()) return Internal("stored audience any_tags is not an array");
     for (const auto& tag : tags->as_array()) {
       if (!tag.is_string()) return Internal("stored audience tag is not a string");
       audience.any_tags.emplace_back(tag.as_string().c_str());
     }
   }
-  if (const auto* filter = v.as_object().if_contains("filter")) {
+  if (const auto* filter = o.if_contains("filter")) {
     if (!filter->is_string()) return Internal("stored audience filter is not a string");
     audience.filter = std::string(filter->as_string());
   }
