@@ -538,6 +538,9 @@ net::Response CreateBroadcast(RequestContext& c) {
   const Status routes = ValidateOutsideWindow(account->platform, in->purpose, in->outside_window,
                                               account->capabilities, c.clock.Now());
   if (!routes.ok()) return ErrorResponse(routes.error());
+  const Status content =
+      ValidateTemplateContent(account->platform, in->outside_window, in->messages);
+  if (!content.ok()) return ErrorResponse(content.error());
   if (auto refused = RefusePromotionalContent(c, *in)) return std::move(*refused);
   auto broadcast = c.store.CreateBroadcast(*in, c.clock.Now());
   if (!broadcast.ok()) return ErrorResponse(broadcast.error());

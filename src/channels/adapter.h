@@ -66,6 +66,9 @@ struct RecipientRef {
   // The delivery's idempotency key, for platforms that take one (LINE's X-Line-Retry-Key: a
   // UUID made once per delivery and sent unchanged on every attempt). Empty: none is sent.
   std::string retry_key;
+  // Messenger/Instagram: the person's marketing-messages token, for the marketing_token and
+  // marketing_message_api routes.
+  std::string marketing_token;
 };
 
 class ChannelAdapter {

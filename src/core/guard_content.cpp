@@ -13,6 +13,22 @@ std::vector<TextField> TextFieldsOf(std::span<const Message> messages) {
       case MessageKind::kText:
         fields.push_back({"message " + n + " text", path + ".text", messages[i].text});
         break;
+      case MessageKind::kTemplate: {
+        // The template's own text was approved by the platform; what crier adds are the
+        // parameter values, and those can promote as well as any text.
+        const TemplateMessage& t = messages[i].template_message;
+        for (std::size_t p = 0; p < t.header_parameters.size(); ++p) {
+          fields.push_back({"message " + n + " header parameter " + std::to_string(p + 1),
+                            path + ".template.header_parameters[" + std::to_string(p) + "]",
+                            t.header_parameters[p]});
+        }
+        for (std::size_t p = 0; p < t.body_parameters.size(); ++p) {
+          fields.push_back({"message " + n + " body parameter " + std::to_string(p + 1),
+                            path + ".template.body_parameters[" + std::to_string(p) + "]",
+                            t.body_parameters[p]});
+        }
+        break;
+      }
     }
   }
   return fields;

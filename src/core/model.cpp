@@ -24,7 +24,8 @@ constexpr Names<TemplateCategory, 3> kTemplateCategories{
      {TemplateCategory::kAuthentication, "authentication"}}};
 constexpr Names<Purpose, 2> kPurposes{
     {{Purpose::kPromotional, "promotional"}, {Purpose::kNonPromotional, "non_promotional"}}};
-constexpr Names<MessageKind, 1> kMessageKinds{{{MessageKind::kText, "text"}}};
+constexpr Names<MessageKind, 2> kMessageKinds{
+    {{MessageKind::kText, "text"}, {MessageKind::kTemplate, "template"}}};
 constexpr Names<BroadcastStatus, 4> kBroadcastStatuses{
     {{BroadcastStatus::kDraft, "draft"},
      {BroadcastStatus::kSending, "sending"},

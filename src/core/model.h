@@ -33,6 +33,10 @@ struct AccountCapabilities {
   bool marketing_message_api = false;  // Messenger: an ad account set up for the paid MM API
   std::string business_region;         // ISO 3166-1 alpha-2 of the business (MM API gate)
   std::string waba_id;                 // WhatsApp: the WABA the phone number belongs to
+  std::string ad_account_id;           // Messenger: the ad account the MM API sends from
+  // B2: an administrator locked message tags for this account (its tagged broadcasts were
+  // refused too often); broadcasts may not name a tag and no copy goes by one.
+  bool message_tags_locked = false;
   friend bool operator==(const AccountCapabilities&, const AccountCapabilities&) = default;
 };
 
@@ -62,6 +66,16 @@ enum class WindowOpener { kOrganic, kAd };
 std::string_view ToString(WindowOpener o);
 std::optional<WindowOpener> ParseWindowOpener(std::string_view s);
 
+// A person's Messenger/Instagram marketing-messages token (PRODUCT.md I2): what the opt-in
+// gave, and what the Marketing Message API sends with as its subscription token.
+struct MarketingToken {
+  std::string token;  // the notification_messages_token (secret-ish: never logged)
+  Time expires_at{};
+  bool stopped = false;              // "Stop these messages" (STOP_NOTIFICATIONS)
+  std::optional<Time> last_sent_at;  // the last marketing message sent on it
+  friend bool operator==(const MarketingToken&, const MarketingToken&) = default;
+};
+
 // A contact's identity on one channel account.
 struct Identity {
   Id channel_account_id = 0;
@@ -69,6 +83,13 @@ struct Identity {
   std::optional<Time> last_inbound_at;
   WindowOpener window_opener = WindowOpener::kOrganic;
   bool blocked = false;  // the person blocked the account / unfollowed (LINE)
+  // WhatsApp: business-initiated messages allowed (A3), and marketing stopped (STOP, 131050).
+  bool opted_in = false;
+  bool marketing_opted_out = false;
+  // When the platform last said this person cannot be reached (F5). A later inbound message
+  // lifts it: the identity is suppressed while suppressed_at is after last_inbound_at.
+  std::optional<Time> suppressed_at;
+  std::optional<MarketingToken> marketing_token;  // Messenger / Instagram
 };
 
 // A custom attribute value (C1): string, number, boolean or time.
@@ -91,6 +112,9 @@ struct Contact {
   std::string first_name;
   std::string locale;     // e.g. "zh_TW"; empty when unknown
   std::string time_zone;  // IANA name; empty when unknown
+  // ISO 3166-1 alpha-2 where the person is ("TW"), for the Marketing Message API's region
+  // gate; empty: the locale's region, if it has one.
+  std::string region;
   SubscriptionStatus subscription = SubscriptionStatus::kSubscribed;
   std::optional<Time> subscription_changed_at;
   std::vector<std::string> tags;
@@ -115,6 +139,7 @@ struct OutsideWindow {
   bool utility_template = false;       // Messenger: the content is an approved utility template
   bool marketing_tokens = false;       // Messenger/IG marketing tokens (retired 2026-02-10)
   bool marketing_message_api = false;  // Messenger: the paid Marketing Message API
+  std::string marketing_campaign_id;   // the MM API campaign (its message_id) to send under
   friend bool operator==(const OutsideWindow&, const OutsideWindow&) = default;
 };
 
@@ -123,13 +148,27 @@ enum class TemplateCategory { kMarketing, kUtility, kAuthentication };
 std::string_view ToString(TemplateCategory c);
 std::optional<TemplateCategory> ParseTemplateCategory(std::string_view s);
 
-enum class MessageKind { kText };
+enum class MessageKind { kText, kTemplate };
 std::string_view ToString(MessageKind k);
 std::optional<MessageKind> ParseMessageKind(std::string_view s);
 
+// An approved template sent by name (A1 Messenger utility templates, A3 WhatsApp templates),
+// with fixed values for its numbered parameters.
+struct TemplateMessage {
+  std::string name;
+  std::string language;  // "en_US"
+  // WhatsApp: the category the template was approved in. Messenger utility templates are
+  // kUtility.
+  TemplateCategory category = TemplateCategory::kUtility;
+  std::vector<std::string> header_parameters;  // {{1}}.. of a text header, in order
+  std::vector<std::string> body_parameters;    // {{1}}.. of the body, in order
+  friend bool operator==(const TemplateMessage&, const TemplateMessage&) = default;
+};
+
 struct Message {
   MessageKind kind = MessageKind::kText;
-  std::string text;
+  std::string text;                  // kText
+  TemplateMessage template_message;  // kTemplate
 };
 
 // Who a broadcast goes to. An empty filter means every contact with an identity on the

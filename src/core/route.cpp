@@ -20,7 +20,7 @@ constexpr internal::Names<RouteKind, 8> kRouteNames{{
     {RouteKind::kLineMulticast, "line_multicast"},
 }};
 
-constexpr internal::Names<SkipReason, 15> kSkipNames{{
+constexpr internal::Names<SkipReason, 17> kSkipNames{{
     {SkipReason::kNoIdentity, "no_identity"},
     {SkipReason::kUnsubscribed, "unsubscribed"},
     {SkipReason::kBlocked, "blocked"},
@@ -36,6 +36,8 @@ constexpr internal::Names<SkipReason, 15> kSkipNames{{
     {SkipReason::kNoToken, "no_token"},
     {SkipReason::kTokenExpired, "token_expired"},
     {SkipReason::kTokenCooldown, "token_cooldown"},
+    {SkipReason::kRouteLocked, "route_locked"},
+    {SkipReason::kNoPermission, "no_permission"},
 }};
 
 constexpr std::array<std::string_view, 3> kRetirableTags = {
@@ -137,7 +139,15 @@ std::string Decision::Explain() const {
     case SkipReason::kTokenExpired:
       return "skipped: the person's marketing-messages token has expired";
     case SkipReason::kTokenCooldown:
-      return "skipped: the token already carried a message within its cool-down";
+      return "skipped: the token already carried a marketing message within its cool-down "
+             "(24 h, 48 h from " +
+             FormatRuleDate(*rules.Get(RuleId::kMarketingTokenCooldown48h).from) +
+             "; 12 h between Marketing Message API sends)";
+    case SkipReason::kRouteLocked:
+      return "skipped: an administrator locked message tags on this channel account";
+    case SkipReason::kNoPermission:
+      return "skipped: the channel account lacks the utility messaging permission "
+             "(page_utility_messaging) its template needs";
   }
   return "unknown";
 }
@@ -199,6 +209,11 @@ Status ValidateOutsideWindow(Platform platform, Purpose purpose, const OutsideWi
     if (!IsRetirableMessageTag(plan.message_tag)) {
       return InvalidArgument(field, "unknown message tag \"" + plan.message_tag + "\"");
     }
+    if (account.message_tags_locked) {
+      return InvalidArgument(field,
+                             "message tags are locked on this channel account by an "
+                             "administrator");
+    }
     if (platform != Platform::kMessenger) {
       return InvalidArgument(field, "message tags exist on Messenger only");
     }
@@ -255,8 +270,71 @@ Status ValidateOutsideWindow(Platform platform, Purpose purpose, const OutsideWi
       return InvalidArgument(field, "the Marketing Message API does not serve businesses in \"" +
                                         account.business_region + "\"");
     }
+    if (account.ad_account_id.empty()) {
+      return InvalidArgument(field, "the channel account names no ad account (ad_account_id)");
+    }
+    if (plan.marketing_campaign_id.empty()) {
+      return InvalidArgument("outside_window.marketing_campaign_id",
+                             "the Marketing Message API sends under a campaign: name its "
+                             "message_id");
+    }
+  } else if (!plan.marketing_campaign_id.empty()) {
+    return InvalidArgument("outside_window.marketing_campaign_id",
+                           "a campaign goes only with marketing_message_api");
   }
   return Status::Ok();
+}
+
+Status ValidateTemplateContent(Platform platform, const OutsideWindow& plan,
+                               std::span<const Message> messages) {
+  std::optional<size_t> template_at;
+  for (size_t i = 0; i < messages.size(); ++i) {
+    if (messages[i].kind == MessageKind::kTemplate) template_at = i;
+  }
+  if (!template_at) {
+    if (plan.utility_template) {
+      return InvalidArgument("outside_window.utility_template",
+                             "a utility template broadcast's message must be the template "
+                             "(kind \"template\")");
+    }
+    return Status::Ok();
+  }
+  const std::string field = "messages[" + std::to_string(*template_at) + "]";
+  if (messages.size() != 1) {
+    return InvalidArgument(field,
+                           "a template is sent alone: the broadcast may have no other "
+                           "message");
+  }
+  const TemplateMessage& t = messages[*template_at].template_message;
+  if (t.name.empty()) return InvalidArgument(field + ".template.name", "must not be empty");
+  if (t.language.empty()) {
+    return InvalidArgument(field + ".template.language", "must not be empty");
+  }
+  switch (platform) {
+    case Platform::kWhatsApp:
+      return Status::Ok();
+    case Platform::kMessenger:
+      if (!plan.utility_template) {
+        return InvalidArgument(field,
+                               "on Messenger a template is a utility template: set "
+                               "outside_window.utility_template");
+      }
+      if (t.category != TemplateCategory::kUtility || !t.header_parameters.empty()) {
+        return InvalidArgument(field + ".template",
+                               "Messenger utility templates are category utility, with body "
+                               "parameters only");
+      }
+      if (plan.marketing_tokens || plan.marketing_message_api || !plan.message_tag.empty()) {
+        return InvalidArgument("outside_window",
+                               "a utility template goes by the utility route only");
+      }
+      return Status::Ok();
+    case Platform::kInstagram:
+    case Platform::kLine:
+      break;
+  }
+  return InvalidArgument(
+      field, std::string("templates cannot be sent on ") + std::string(ToString(platform)));
 }
 
 BroadcastFacts FactsOf(const Broadcast& broadcast, const AccountCapabilities& account) {
@@ -264,6 +342,9 @@ BroadcastFacts FactsOf(const Broadcast& broadcast, const AccountCapabilities& ac
   facts.purpose = broadcast.purpose;
   facts.outside_window = broadcast.outside_window;
   facts.account = account;
+  for (const Message& m : broadcast.messages) {
+    if (m.kind == MessageKind::kTemplate) facts.whatsapp_template = m.template_message.category;
+  }
   return facts;
 }
 
@@ -324,17 +405,26 @@ std::optional<Decision> MarketingRoute(const RecipientFacts& recipient,
   if (plan.marketing_message_api && recipient.platform == Platform::kMessenger &&
       rules.InForce(RuleId::kMarketingMessageApi, now) && broadcast.account.marketing_message_api &&
       IsMarketingApiBusinessRegion(broadcast.account.business_region)) {
+    // The API sends on the person's subscription token (the opt-in's token) under the same
+    // gates as the token route, with its own 12 h gap (platforms.md 2.3).
+    const auto& token = recipient.marketing_token;
+    if (!token) return Decision::Skip(SkipReason::kNoToken);
     if (recipient.region.empty()) return Decision::Skip(SkipReason::kRegionUnknown);
     if (IsMarketingApiExcludedRecipientRegion(recipient.region)) {
       return Decision::Skip(SkipReason::kRegionExcluded);
+    }
+    if (token->stopped) return Decision::Skip(SkipReason::kMarketingOptedOut);
+    if (now >= token->expires_at) return Decision::Skip(SkipReason::kTokenExpired);
+    if (token->last_sent_at && now < *token->last_sent_at + kMarketingApiMinGap) {
+      return Decision::Skip(SkipReason::kTokenCooldown);
     }
     return Decision::Send({RouteKind::kMarketingMessageApi, {}, {}});
   }
   return refusal;
 }
 
-// Non-promotional content outside the window on Messenger: the tag while tags lived, then a
-// utility template.
+// Non-promotional content outside the window on Messenger: the tag while tags lived (utility
+// templates are content, decided before the window).
 std::optional<Decision> TransactionalRoute(const RecipientFacts& recipient,
                                            const BroadcastFacts& broadcast, Time now,
                                            const RuleTimeline& rules) {
@@ -342,15 +432,15 @@ std::optional<Decision> TransactionalRoute(const RecipientFacts& recipient,
   const OutsideWindow& plan = broadcast.outside_window;
   std::optional<Decision> refusal;
   if (!plan.message_tag.empty() && IsRetirableMessageTag(plan.message_tag)) {
-    if (rules.InForce(RuleId::kMessengerMessageTags, now)) {
+    if (broadcast.account.message_tags_locked) {
+      refusal = Decision::Skip(SkipReason::kRouteLocked);
+    } else if (rules.InForce(RuleId::kMessengerMessageTags, now)) {
       // The tag's text lives in the static table, so the route's view outlives the call.
       const auto tag = std::find(kRetirableTags.begin(), kRetirableTags.end(), plan.message_tag);
       return Decision::Send({RouteKind::kMessageTag, "MESSAGE_TAG", *tag});
+    } else {
+      refusal = Decision::Skip(SkipReason::kRouteRetired, RuleId::kMessengerMessageTags);
     }
-    refusal = Decision::Skip(SkipReason::kRouteRetired, RuleId::kMessengerMessageTags);
-  }
-  if (plan.utility_template && broadcast.account.utility_messaging) {
-    return Decision::Send({RouteKind::kUtilityTemplate, {}, {}});
   }
   return refusal;
 }
@@ -375,6 +465,14 @@ Decision DecideRoute(const RecipientFacts& recipient, const BroadcastFacts& broa
     case Platform::kMessenger:
     case Platform::kInstagram:
       break;
+  }
+  if (recipient.platform == Platform::kMessenger && broadcast.outside_window.utility_template &&
+      broadcast.purpose == Purpose::kNonPromotional) {
+    // The content is a utility template: it goes as one (messaging_type UTILITY) inside the
+    // window and outside it alike, to anyone the Page knows.
+    if (!broadcast.account.utility_messaging) return Decision::Skip(SkipReason::kNoPermission);
+    if (!recipient.last_inbound_at) return Decision::Skip(SkipReason::kNeverInteracted);
+    return Decision::Send({RouteKind::kUtilityTemplate, "UTILITY", {}});
   }
   if (WindowOpen(recipient, now, options)) {
     return Decision::Send({RouteKind::kStandardWindow, "UPDATE", {}});

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -47,7 +48,10 @@ enum class SkipReason {
   kRegionUnknown,       // Marketing Message API: the recipient's region is not known
   kNoToken,             // no marketing-messages token for this person
   kTokenExpired,        // the person's marketing-messages token has expired
-  kTokenCooldown,       // the token carried a message within its cool-down (24 h, later 48 h)
+  kTokenCooldown,       // the token carried a message within its cool-down (24 h, later 48 h;
+                        // 12 h between Marketing Message API sends)
+  kRouteLocked,         // B2: the route is a message tag and the account's tags are locked
+  kNoPermission,        // the route needs a permission the account lacks (utility messaging)
 };
 std::string_view ToString(SkipReason r);
 std::optional<SkipReason> ParseSkipReason(std::string_view s);
@@ -89,14 +93,6 @@ class Decision {
   std::optional<RuleId> rule_;
 };
 
-// A person's Messenger/Instagram marketing-messages token (section I of PRODUCT.md).
-struct MarketingToken {
-  Time expires_at{};
-  bool stopped = false;              // "Stop these messages" (STOP_NOTIFICATIONS)
-  std::optional<Time> last_sent_at;  // the last marketing message sent on it
-  friend bool operator==(const MarketingToken&, const MarketingToken&) = default;
-};
-
 // What is known about the recipient, read at the moment of deciding.
 struct RecipientFacts {
   Platform platform = Platform::kMessenger;
@@ -111,14 +107,17 @@ struct RecipientFacts {
   bool opted_in = false;             // business-initiated messages allowed (A3)
   bool marketing_opted_out = false;  // stopped "offers and announcements" (131050)
   bool us_number = false;            // a +1 phone number (see IsUsWhatsAppId)
-  // Messenger / Instagram.
+  // Messenger / Instagram: the marketing-messages token, also the Marketing Message API's
+  // subscription token.
   std::optional<MarketingToken> marketing_token;
 };
 
 struct BroadcastFacts {
   Purpose purpose = Purpose::kPromotional;
   OutsideWindow outside_window;
-  // WhatsApp: set when the content is a template, with the template's category.
+  // Set when the content is a template, with the template's category: on WhatsApp it goes at
+  // any time to opted-in people; on Messenger it is a utility template (and
+  // outside_window.utility_template says so).
   std::optional<TemplateCategory> whatsapp_template;
   // LINE: the copies go out in multicast batches (identical content, and a sender that
   // batches); otherwise one push per recipient. The decision names what is actually sent, so
@@ -127,8 +126,8 @@ struct BroadcastFacts {
   AccountCapabilities account;
 };
 
-// The broadcast-side facts of a decision: its purpose and outside-window plan, with the
-// capabilities of the account it goes from.
+// The broadcast-side facts of a decision: its purpose, outside-window plan and content kind,
+// with the capabilities of the account it goes from.
 BroadcastFacts FactsOf(const Broadcast& broadcast, const AccountCapabilities& account);
 
 struct PolicyOptions {
@@ -139,6 +138,9 @@ struct PolicyOptions {
 
 inline constexpr Duration kStandardWindow = std::chrono::hours(24);
 inline constexpr Duration kAdReferralWindow = std::chrono::hours(24 * 7);
+// The Marketing Message API delivers at most one message per subscription token per 12 h
+// (2300035), counting token-route sends too.
+inline constexpr Duration kMarketingApiMinGap = std::chrono::hours(12);
 
 // The Messenger tags a broadcast could name while they lived (platforms.md 1.3).
 bool IsRetirableMessageTag(std::string_view tag);
@@ -157,6 +159,13 @@ std::string RegionOfLocale(std::string_view locale);
 // refused too. Error::field is "outside_window.<member>".
 Status ValidateOutsideWindow(Platform platform, Purpose purpose, const OutsideWindow& plan,
                              const AccountCapabilities& account, Time at);
+
+// The content side of the routes: a template message (kind kTemplate) goes alone, with a
+// name and a language; on Messenger it is the utility template outside_window.utility_template
+// announces (and a utility-template plan needs one); Instagram and LINE take none. Error::field
+// names the message ("messages[0].template.name") or the plan member.
+Status ValidateTemplateContent(Platform platform, const OutsideWindow& plan,
+                               std::span<const Message> messages);
 
 // Length of the standard messaging window opened the way `opener` says.
 Duration WindowLength(Platform platform, WindowOpener opener);

@@ -125,21 +125,40 @@ TEST(RouteTimelineTest, MessageTagsGoUntilTheEndOf26AprilAndAreRetiredFrom27Apri
   EXPECT_NE(d_after.Explain().find("utility templates"), std::string::npos) << d_after.Explain();
 }
 
-TEST(RouteTimelineTest, AfterTheTagsAUtilityTemplateCarriesTheSameBroadcast) {
-  BroadcastFacts b = Transactional({.message_tag = "ACCOUNT_UPDATE", .utility_template = true});
+TEST(RouteDecisionTest, UtilityTemplateContentGoesAsATemplateInsideAndOutsideTheWindow) {
+  BroadcastFacts b = Transactional({.utility_template = true});
   b.account.utility_messaging = true;
-  const Time before = At("2026-04-26T23:59:00Z");
-  const Time after = At("2026-04-27T00:01:00Z");
-  EXPECT_EQ(DecideRoute(Lapsed(before), b, before, {}).route().kind, RouteKind::kMessageTag);
-  EXPECT_EQ(DecideRoute(Lapsed(after), b, after, {}).route().kind, RouteKind::kUtilityTemplate);
-  // Without the permission the template route is not there.
+  const Time t = At("2026-06-01T12:00:00Z");
+  const Decision outside = DecideRoute(Lapsed(t), b, t, {});
+  ASSERT_TRUE(outside.sends()) << outside.Explain();
+  EXPECT_EQ(outside.route().kind, RouteKind::kUtilityTemplate);
+  EXPECT_EQ(outside.route().messaging_type, "UTILITY");
+  RecipientFacts recent = Lapsed(t);
+  recent.last_inbound_at = t - 1h;
+  EXPECT_EQ(DecideRoute(recent, b, t, {}).route().kind, RouteKind::kUtilityTemplate);
+  // The Page must know the person, and hold the permission.
+  RecipientFacts stranger = Lapsed(t);
+  stranger.last_inbound_at.reset();
+  EXPECT_EQ(DecideRoute(stranger, b, t, {}).skip_reason(), SkipReason::kNeverInteracted);
   b.account.utility_messaging = false;
-  EXPECT_EQ(DecideRoute(Lapsed(after), b, after, {}).skip_reason(), SkipReason::kRouteRetired);
+  EXPECT_EQ(DecideRoute(Lapsed(t), b, t, {}).skip_reason(), SkipReason::kNoPermission);
 }
 
-TEST(RouteTimelineTest, PromotionsNeverGoByTagOrUtilityTemplate) {
-  BroadcastFacts b = Promotional({.message_tag = "POST_PURCHASE_UPDATE", .utility_template = true});
-  b.account.utility_messaging = true;
+TEST(RouteDecisionTest, LockedTagsAreNeverUsedOnEitherSideOfTheirRetirement) {
+  BroadcastFacts b = Transactional({.message_tag = "ACCOUNT_UPDATE"});
+  b.account.message_tags_locked = true;
+  const Time before = At("2026-04-26T23:59:00Z");
+  const Decision d = DecideRoute(Lapsed(before), b, before, {});
+  EXPECT_EQ(d.skip_reason(), SkipReason::kRouteLocked);
+  EXPECT_NE(d.Explain().find("locked"), std::string::npos) << d.Explain();
+  // Inside the window the lock does not matter: no tag is needed.
+  RecipientFacts recent = Lapsed(before);
+  recent.last_inbound_at = before - 1h;
+  EXPECT_EQ(DecideRoute(recent, b, before, {}).route().kind, RouteKind::kStandardWindow);
+}
+
+TEST(RouteTimelineTest, PromotionsNeverGoByTag) {
+  const BroadcastFacts b = Promotional({.message_tag = "POST_PURCHASE_UPDATE"});
   const Time t = At("2026-01-15T12:00:00Z");
   EXPECT_EQ(DecideRoute(Lapsed(t), b, t, {}).skip_reason(), SkipReason::kOutsideWindow);
 }
@@ -204,6 +223,7 @@ TEST(RouteTimelineTest, MarketingMessageApiOpensOn1July2025AndKeepsItsRegionRule
   const Time after = At("2025-07-01T00:01:00Z");
   RecipientFacts r = Lapsed(before);
   r.region = "VN";
+  r.marketing_token = MarketingToken{.token = "t", .expires_at = At("2025-12-01T00:00:00Z")};
   EXPECT_EQ(DecideRoute(r, b, before, {}).skip_reason(), SkipReason::kOutsideWindow);
   r.last_inbound_at = after - 48h;
   EXPECT_EQ(DecideRoute(r, b, after, {}).route().kind, RouteKind::kMarketingMessageApi);
@@ -220,6 +240,27 @@ TEST(RouteTimelineTest, MarketingMessageApiOpensOn1July2025AndKeepsItsRegionRule
             SkipReason::kOutsideWindow);
   b.account.business_region = "DE";
   EXPECT_EQ(DecideRoute(r, b, after, {}).skip_reason(), SkipReason::kOutsideWindow);
+}
+
+TEST(RouteDecisionTest, MarketingMessageApiSendsOnTheSubscriptionTokenWithA12HourGap) {
+  BroadcastFacts b = Promotional({.marketing_message_api = true});
+  b.account.marketing_message_api = true;
+  b.account.business_region = "TW";
+  const Time now = At("2026-05-01T12:00:00Z");
+  RecipientFacts r = Lapsed(now);
+  r.region = "TW";
+  EXPECT_EQ(DecideRoute(r, b, now, {}).skip_reason(), SkipReason::kNoToken);
+  r.marketing_token = MarketingToken{.token = "t", .expires_at = now + 24h};
+  EXPECT_EQ(DecideRoute(r, b, now, {}).route().kind, RouteKind::kMarketingMessageApi);
+  r.marketing_token->last_sent_at = now - (11h + 59min);
+  EXPECT_EQ(DecideRoute(r, b, now, {}).skip_reason(), SkipReason::kTokenCooldown);
+  r.marketing_token->last_sent_at = now - (12h + 1min);
+  EXPECT_TRUE(DecideRoute(r, b, now, {}).sends());
+  r.marketing_token->expires_at = now - 1min;
+  EXPECT_EQ(DecideRoute(r, b, now, {}).skip_reason(), SkipReason::kTokenExpired);
+  r.marketing_token->expires_at = now + 1h;
+  r.marketing_token->stopped = true;
+  EXPECT_EQ(DecideRoute(r, b, now, {}).skip_reason(), SkipReason::kMarketingOptedOut);
 }
 
 TEST(RouteTimelineTest, WhatsAppUsMarketingTemplatesStopOn1April2025) {
@@ -355,9 +396,25 @@ TEST(RouteValidationTest, RoutesThePlatformNeverOfferedAreRefused) {
                      {.marketing_message_api = true, .business_region = "DE"})
                 .find("\"DE\""),
             std::string::npos);
-  EXPECT_EQ(field_of(Platform::kMessenger, Purpose::kPromotional, {.marketing_message_api = true},
-                     {.marketing_message_api = true, .business_region = "TH"}),
-            "ok");
+  EXPECT_EQ(
+      field_of(Platform::kMessenger, Purpose::kPromotional,
+               {.marketing_message_api = true, .marketing_campaign_id = "c1"},
+               {.marketing_message_api = true, .business_region = "TH", .ad_account_id = "42"}),
+      "ok");
+  EXPECT_NE(
+      field_of(Platform::kMessenger, Purpose::kPromotional, {.marketing_message_api = true},
+               {.marketing_message_api = true, .business_region = "TH", .ad_account_id = "42"})
+          .find("outside_window.marketing_campaign_id"),
+      std::string::npos);
+  EXPECT_NE(field_of(Platform::kMessenger, Purpose::kPromotional,
+                     {.marketing_message_api = true, .marketing_campaign_id = "c1"},
+                     {.marketing_message_api = true, .business_region = "TH"})
+                .find("ad_account_id"),
+            std::string::npos);
+  EXPECT_NE(field_of(Platform::kMessenger, Purpose::kNonPromotional,
+                     {.message_tag = "ACCOUNT_UPDATE"}, {.message_tags_locked = true})
+                .find("locked"),
+            std::string::npos);
   EXPECT_NE(field_of(Platform::kWhatsApp, Purpose::kPromotional, {.marketing_tokens = true})
                 .find("Messenger and Instagram"),
             std::string::npos);
@@ -411,6 +468,43 @@ TEST(RouteTest, CodesRoundTrip) {
     EXPECT_EQ(ParseSkipReason(ToString(r)), r);
   }
   EXPECT_EQ(ParseRouteKind("nonsense"), std::nullopt);
+}
+
+TEST(RouteValidationTest, TemplatesGoAloneWhereThePlatformHasThem) {
+  const auto check = [](Platform p, const OutsideWindow& plan, std::vector<Message> messages) {
+    const Status s = ValidateTemplateContent(p, plan, messages);
+    return s.ok() ? std::string("ok") : s.error().field + ": " + s.error().message;
+  };
+  Message tmpl;
+  tmpl.kind = MessageKind::kTemplate;
+  tmpl.template_message = {.name = "order_update", .language = "en_US"};
+  const Message text{MessageKind::kText, "hi", {}};
+  EXPECT_EQ(check(Platform::kWhatsApp, {}, {tmpl}), "ok");
+  EXPECT_EQ(check(Platform::kMessenger, {.utility_template = true}, {tmpl}), "ok");
+  EXPECT_EQ(check(Platform::kMessenger, {}, {text}), "ok");
+  EXPECT_EQ(check(Platform::kWhatsApp, {}, {text, tmpl}).rfind("messages[1]: ", 0), 0u);
+  EXPECT_EQ(check(Platform::kMessenger, {}, {tmpl}).rfind("messages[0]: ", 0), 0u);
+  EXPECT_EQ(check(Platform::kMessenger, {.utility_template = true}, {text})
+                .rfind("outside_window.utility_template: ", 0),
+            0u);
+  EXPECT_EQ(check(Platform::kLine, {}, {tmpl}).rfind("messages[0]: ", 0), 0u);
+  EXPECT_EQ(check(Platform::kInstagram, {}, {tmpl}).rfind("messages[0]: ", 0), 0u);
+  tmpl.template_message.name.clear();
+  EXPECT_EQ(check(Platform::kWhatsApp, {}, {tmpl}).rfind("messages[0].template.name: ", 0), 0u);
+  tmpl.template_message.name = "promo";
+  tmpl.template_message.category = TemplateCategory::kMarketing;
+  EXPECT_EQ(check(Platform::kMessenger, {.utility_template = true}, {tmpl})
+                .rfind("messages[0].template: ", 0),
+            0u);
+}
+
+TEST(RouteDecisionTest, FactsOfTakesTheTemplateCategoryFromTheContent) {
+  Broadcast broadcast;
+  broadcast.messages.push_back({MessageKind::kText, "hi", {}});
+  EXPECT_FALSE(FactsOf(broadcast, {}).whatsapp_template.has_value());
+  broadcast.messages[0].kind = MessageKind::kTemplate;
+  broadcast.messages[0].template_message.category = TemplateCategory::kMarketing;
+  EXPECT_EQ(FactsOf(broadcast, {}).whatsapp_template, TemplateCategory::kMarketing);
 }
 
 }  // namespace

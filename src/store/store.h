@@ -63,11 +63,19 @@ struct ContactInput {
   std::string first_name;
   std::string locale;
   std::string time_zone;
+  std::string region;  // ISO 3166-1 alpha-2; empty keeps the stored region
   std::optional<SubscriptionStatus> subscription;
   std::optional<std::vector<std::string>> tags;
   std::optional<Time> last_inbound_at;
   std::optional<WindowOpener> window_opener;
   std::optional<bool> blocked;
+  // WhatsApp opt-in and marketing STOP on this identity (A3).
+  std::optional<bool> opted_in;
+  std::optional<bool> marketing_opted_out;
+  // The Messenger/Instagram marketing-messages token: set replaces the stored token whole
+  // (a new opt-in); clear_marketing_token removes it.
+  std::optional<MarketingToken> marketing_token;
+  bool clear_marketing_token = false;
   std::vector<Attribute> attributes;            // keys unique
   std::vector<std::string> cleared_attributes;  // keys to remove
   std::optional<ConversationState> conversation_state;
@@ -174,6 +182,11 @@ struct DeliveryOutcome {
   std::string error_message;                   // platform message (no secrets)
   std::optional<Time> not_before;              // retry: earliest next attempt
   Time at{};
+  // Effects on the recipient's identity, written in the same transaction as the outcome:
+  // the platform said the person cannot be reached (suppressed_at = at, F5) ...
+  bool suppress_recipient = false;
+  // ... or a marketing message went out on the person's token (last_sent_at = at, I3).
+  bool marketing_token_used = false;
 };
 
 struct RunReport {
