@@ -445,10 +445,9 @@ std::optional<Decision> TransactionalRoute(const RecipientFacts& recipient,
   return refusal;
 }
 
-}  // namespace
-
-Decision DecideRoute(const RecipientFacts& recipient, const BroadcastFacts& broadcast, Time now,
-                     const PolicyOptions& options, const RuleTimeline& rules) {
+// The decision by the rules and facts as they stand at `now`.
+Decision DecideAt(const RecipientFacts& recipient, const BroadcastFacts& broadcast, Time now,
+                  const PolicyOptions& options, const RuleTimeline& rules) {
   if (!recipient.has_identity) return Decision::Skip(SkipReason::kNoIdentity);
   if (recipient.blocked) return Decision::Skip(SkipReason::kBlocked);
   if (recipient.subscription == SubscriptionStatus::kUnsubscribed) {
@@ -490,6 +489,39 @@ Decision DecideRoute(const RecipientFacts& recipient, const BroadcastFacts& broa
   if (outside) return *outside;
   if (!recipient.last_inbound_at) return Decision::Skip(SkipReason::kNeverInteracted);
   return Decision::Skip(SkipReason::kOutsideWindow);
+}
+
+// The dated rule a route lives by, if it is one that ends.
+std::optional<RuleId> RuleOfRoute(RouteKind kind) {
+  switch (kind) {
+    case RouteKind::kMessageTag:
+      return RuleId::kMessengerMessageTags;
+    case RouteKind::kMarketingToken:
+      return RuleId::kMarketingTokens;
+    default:
+      return std::nullopt;
+  }
+}
+
+}  // namespace
+
+Decision DecideRoute(const RecipientFacts& recipient, const BroadcastFacts& broadcast, Time now,
+                     const PolicyOptions& options, const RuleTimeline& rules) {
+  const Decision at_send = DecideAt(recipient, broadcast, now, options, rules);
+  if (!at_send.sends() || options.safety_margin <= Duration::zero()) return at_send;
+  // A9 holds for dated rules as for windows: the copy may land up to the safety margin after
+  // the decision, and a rule that changes in between (a tag retired at midnight, the +1 block
+  // starting, a token expiring) would refuse it. So the route must hold at landing too. The
+  // window itself was already checked with the margin, so it is not counted twice.
+  PolicyOptions at_landing_options = options;
+  at_landing_options.safety_margin = Duration::zero();
+  const Decision at_landing =
+      DecideAt(recipient, broadcast, now + options.safety_margin, at_landing_options, rules);
+  if (!at_landing.sends()) return at_landing;
+  if (at_landing.route() == at_send.route()) return at_send;
+  // The route changes within the margin (tokens ending as the Marketing Message API takes
+  // over): neither is certain to be the one in force when the copy lands.
+  return Decision::Skip(SkipReason::kRouteRetired, RuleOfRoute(at_send.route().kind));
 }
 
 }  // namespace crier

@@ -109,7 +109,7 @@ RecipientFacts Lapsed(Time now, Platform platform = Platform::kMessenger) {
 
 TEST(RouteTimelineTest, MessageTagsGoUntilTheEndOf26AprilAndAreRetiredFrom27April) {
   const BroadcastFacts b = Transactional({.message_tag = "POST_PURCHASE_UPDATE"});
-  const Time before = At("2026-04-26T23:59:00Z");
+  const Time before = At("2026-04-26T23:58:59Z");
   const Time after = At("2026-04-27T00:01:00Z");
   const Decision d_before = DecideRoute(Lapsed(before), b, before, {});
   ASSERT_TRUE(d_before.sends()) << d_before.Explain();
@@ -157,6 +157,43 @@ TEST(RouteDecisionTest, LockedTagsAreNeverUsedOnEitherSideOfTheirRetirement) {
   EXPECT_EQ(DecideRoute(recent, b, before, {}).route().kind, RouteKind::kStandardWindow);
 }
 
+TEST(RouteTimelineTest, DatedRulesAreCheckedWhereTheCopyLandsToo) {
+  // The default safety margin is 60 s: a route that ends within it is not used.
+  const BroadcastFacts tag = Transactional({.message_tag = "POST_PURCHASE_UPDATE"});
+  const Time just_before = At("2026-04-26T23:58:59Z");
+  const Time within_margin = At("2026-04-26T23:59:30Z");
+  EXPECT_EQ(DecideRoute(Lapsed(just_before), tag, just_before, {}).route().kind,
+            RouteKind::kMessageTag);
+  const Decision late = DecideRoute(Lapsed(within_margin), tag, within_margin, {});
+  EXPECT_EQ(late.skip_reason(), SkipReason::kRouteRetired);
+  EXPECT_EQ(late.rule(), RuleId::kMessengerMessageTags);
+  EXPECT_EQ(DecideRoute(Lapsed(within_margin), tag, within_margin, PolicyOptions{0s}).route().kind,
+            RouteKind::kMessageTag);
+
+  // Tokens handing over to the Marketing Message API inside the margin: neither is certain.
+  BroadcastFacts both = Promotional({.marketing_tokens = true, .marketing_message_api = true});
+  both.account.marketing_message_api = true;
+  both.account.business_region = "TW";
+  const Time handover = At("2026-02-09T23:59:30Z");
+  RecipientFacts r = Lapsed(handover);
+  r.region = "TW";
+  r.marketing_token = MarketingToken{.token = "t", .expires_at = handover + 30 * 24h};
+  const Decision unsure = DecideRoute(r, both, handover, {});
+  EXPECT_EQ(unsure.skip_reason(), SkipReason::kRouteRetired);
+  EXPECT_EQ(unsure.rule(), RuleId::kMarketingTokens);
+
+  // WhatsApp's +1 block starting inside the margin.
+  BroadcastFacts wa;
+  wa.whatsapp_template = TemplateCategory::kMarketing;
+  RecipientFacts us;
+  us.platform = Platform::kWhatsApp;
+  us.opted_in = true;
+  us.us_number = true;
+  const Time eve = At("2025-03-31T23:59:30Z");
+  EXPECT_EQ(DecideRoute(us, wa, eve, {}).skip_reason(), SkipReason::kUsMarketingBlocked);
+  EXPECT_TRUE(DecideRoute(us, wa, At("2025-03-31T23:58:59Z"), {}).sends());
+}
+
 TEST(RouteTimelineTest, PromotionsNeverGoByTag) {
   const BroadcastFacts b = Promotional({.message_tag = "POST_PURCHASE_UPDATE"});
   const Time t = At("2026-01-15T12:00:00Z");
@@ -167,7 +204,7 @@ TEST(RouteTimelineTest, MarketingTokensLiveUntil10FebruaryThenTheMarketingMessag
   BroadcastFacts b = Promotional({.marketing_tokens = true, .marketing_message_api = true});
   b.account.marketing_message_api = true;
   b.account.business_region = "TW";
-  const Time before = At("2026-02-09T23:59:00Z");
+  const Time before = At("2026-02-09T23:58:59Z");
   const Time after = At("2026-02-10T00:01:00Z");
   RecipientFacts r = Lapsed(before);
   r.region = "TW";
@@ -207,8 +244,11 @@ TEST(RouteTimelineTest, TokensThatStoppedOrExpiredAreNotUsed) {
   const Time now = At("2025-12-01T00:00:00Z");
   RecipientFacts r = Lapsed(now);
   EXPECT_EQ(DecideRoute(r, b, now, {}).skip_reason(), SkipReason::kNoToken);
-  r.marketing_token = MarketingToken{.expires_at = now + 1min};
+  r.marketing_token = MarketingToken{.expires_at = now + 61s};
   EXPECT_TRUE(DecideRoute(r, b, now, {}).sends());
+  // Expiring within the safety margin: the copy would land on an expired token.
+  r.marketing_token->expires_at = now + 59s;
+  EXPECT_EQ(DecideRoute(r, b, now, {}).skip_reason(), SkipReason::kTokenExpired);
   r.marketing_token->expires_at = now - 1min;
   EXPECT_EQ(DecideRoute(r, b, now, {}).skip_reason(), SkipReason::kTokenExpired);
   r.marketing_token = MarketingToken{.expires_at = now + 24h, .stopped = true};
@@ -270,7 +310,7 @@ TEST(RouteTimelineTest, WhatsAppUsMarketingTemplatesStopOn1April2025) {
   r.platform = Platform::kWhatsApp;
   r.opted_in = true;
   r.us_number = true;
-  const Time before = At("2025-03-31T23:59:00Z");
+  const Time before = At("2025-03-31T23:58:59Z");
   const Time after = At("2025-04-01T00:01:00Z");
   EXPECT_EQ(DecideRoute(r, b, before, {}).route().kind, RouteKind::kWhatsAppTemplate);
   const Decision blocked = DecideRoute(r, b, after, {});
