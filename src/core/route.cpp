@@ -432,7 +432,10 @@ std::optional<Decision> TransactionalRoute(const RecipientFacts& recipient,
   const OutsideWindow& plan = broadcast.outside_window;
   std::optional<Decision> refusal;
   if (!plan.message_tag.empty() && IsRetirableMessageTag(plan.message_tag)) {
-    if (broadcast.account.message_tags_locked) {
+    if (!recipient.last_inbound_at) {
+      // A tag answers a conversation: the Page must know the person (2018001 otherwise).
+      refusal = Decision::Skip(SkipReason::kNeverInteracted);
+    } else if (broadcast.account.message_tags_locked) {
       refusal = Decision::Skip(SkipReason::kRouteLocked);
     } else if (rules.InForce(RuleId::kMessengerMessageTags, now)) {
       // The tag's text lives in the static table, so the route's view outlives the call.

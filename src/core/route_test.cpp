@@ -194,6 +194,15 @@ TEST(RouteTimelineTest, DatedRulesAreCheckedWhereTheCopyLandsToo) {
   EXPECT_TRUE(DecideRoute(us, wa, At("2025-03-31T23:58:59Z"), {}).sends());
 }
 
+TEST(RouteDecisionTest, ATagGoesOnlyToSomeoneThePageKnows) {
+  const BroadcastFacts b = Transactional({.message_tag = "ACCOUNT_UPDATE"});
+  const Time t = At("2026-01-15T12:00:00Z");
+  RecipientFacts stranger = Lapsed(t);
+  stranger.last_inbound_at.reset();
+  EXPECT_EQ(DecideRoute(stranger, b, t, {}).skip_reason(), SkipReason::kNeverInteracted);
+  EXPECT_EQ(DecideRoute(Lapsed(t), b, t, {}).route().kind, RouteKind::kMessageTag);
+}
+
 TEST(RouteTimelineTest, PromotionsNeverGoByTag) {
   const BroadcastFacts b = Promotional({.message_tag = "POST_PURCHASE_UPDATE"});
   const Time t = At("2026-01-15T12:00:00Z");
