@@ -18,6 +18,9 @@ constexpr std::string_view kFieldAccount = "channel_account_id";
 constexpr std::string_view kFieldUserId = "platform_user_id";
 constexpr std::string_view kFieldTags = "tags";
 constexpr std::string_view kFieldBlocked = "blocked";
+constexpr std::string_view kFieldToken = "marketing_token";
+// Meta's tokens are a few hundred bytes; this only bounds what a row may hold.
+constexpr std::size_t kMaxMarketingTokenBytes = 1024;
 constexpr std::string_view kFieldAttributes = "attributes";
 constexpr std::string_view kMsgAttributeValue =
     "must be a string, a number, true or false, {\"time\": \"<RFC 3339>\"} or null";
@@ -148,6 +151,39 @@ Status CheckPlatformUserId(std::string_view id) {
   return Status::Ok();
 }
 
+// "marketing_token": the whole token of a new opt-in.
+Result<MarketingToken> ReadMarketingToken(const boost::json::object& object) {
+  ObjectReader r(object, std::string(kFieldToken));
+  CRIER_RETURN_IF_ERROR(r.RejectUnknown({"token", "expires_at", "stopped", "last_sent_at"}));
+  MarketingToken token;
+  auto text = r.String("token");
+  if (!text.ok()) return text.error();
+  if (text->empty()) return InvalidArgument(r.Path("token"), std::string(kMsgEmpty));
+  if (text->size() > kMaxMarketingTokenBytes) {
+    return InvalidArgument(
+        r.Path("token"),
+        "is too long: at most " + std::to_string(kMaxMarketingTokenBytes) + " bytes allowed");
+  }
+  for (unsigned char c : *text) {
+    if (c <= 0x20 || c >= 0x7F) {
+      return InvalidArgument(r.Path("token"), "must be visible ASCII without spaces");
+    }
+  }
+  token.token = std::move(*text);
+  auto expires = r.OptTime("expires_at");
+  if (!expires.ok()) return expires.error();
+  if (!expires->has_value())
+    return InvalidArgument(r.Path("expires_at"), std::string(kMsgRequired));
+  token.expires_at = **expires;
+  auto stopped = r.OptBool("stopped");
+  if (!stopped.ok()) return stopped.error();
+  token.stopped = stopped->value_or(false);
+  auto last_sent = r.OptTime("last_sent_at");
+  if (!last_sent.ok()) return last_sent.error();
+  token.last_sent_at = *last_sent;
+  return token;
+}
+
 Result<std::vector<std::string>> ReadTags(const boost::json::array& array) {
   if (array.size() > kMaxTags) {
     return InvalidArgument(std::string(kFieldTags), "has " + std::to_string(array.size()) +
@@ -181,7 +217,7 @@ Result<boost::json::value> CellToJson(std::string_view column, std::string_view 
     }
     return boost::json::value(n);
   }
-  if (column == kFieldBlocked) {
+  if (column == kFieldBlocked || column == "opted_in" || column == "marketing_opted_out") {
     const std::string_view t = Trim(cell);
     if (t == "true" || t == "1") return boost::json::value(true);
     if (t == "false" || t == "0") return boost::json::value(false);
@@ -200,7 +236,8 @@ Result<boost::json::value> CellToJson(std::string_view column, std::string_view 
     return boost::json::value(std::move(tags));
   }
   if (column == "last_inbound_at" || column == "subscription" || column == "window_opener" ||
-      column == "conversation_state") {
+      column == "conversation_state" || column == "region" || column == kFieldToken ||
+      column == kCsvTokenExpiresColumn) {
     return boost::json::value(Trim(cell));
   }
   return boost::json::value(cell);
@@ -284,6 +321,20 @@ Result<ContactInput> ContactInputFromJson(const boost::json::object& row,
     in.time_zone = std::move(**tz);
   }
 
+  auto region = r.OptString("region");
+  if (!region.ok()) return region.error();
+  if (region->has_value() && !(*region)->empty()) {
+    std::string code = std::move(**region);
+    const bool two_letters = code.size() == 2 && std::all_of(code.begin(), code.end(), [](char c) {
+                               return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+                             });
+    if (!two_letters) {
+      return InvalidArgument("region", "must be an ISO 3166-1 alpha-2 code such as \"TW\"");
+    }
+    for (char& c : code) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    in.region = std::move(code);
+  }
+
   auto subscription = r.OptString("subscription");
   if (!subscription.ok()) return subscription.error();
   if (subscription->has_value()) {
@@ -315,6 +366,28 @@ Result<ContactInput> ContactInputFromJson(const boost::json::object& row,
   auto blocked = r.OptBool(kFieldBlocked);
   if (!blocked.ok()) return blocked.error();
   in.blocked = *blocked;
+
+  for (auto [key, target] : {std::pair{"opted_in", &in.opted_in},
+                             std::pair{"marketing_opted_out", &in.marketing_opted_out}}) {
+    auto flag = r.OptBool(key);
+    if (!flag.ok()) return flag.error();
+    *target = *flag;
+  }
+
+  // Unlike the other fields, an explicit null means something here: the token is removed.
+  if (const boost::json::value* token = row.if_contains(kFieldToken); token != nullptr) {
+    if (token->is_null()) {
+      in.clear_marketing_token = true;
+    } else if (!token->is_object()) {
+      return InvalidArgument(
+          std::string(kFieldToken),
+          std::string(kMsgWantObject) + " or null (got " + std::string(JsonTypeName(*token)) + ")");
+    } else {
+      auto read = ReadMarketingToken(token->get_object());
+      if (!read.ok()) return read.error();
+      in.marketing_token = std::move(*read);
+    }
+  }
 
   auto attributes = r.OptObject(kFieldAttributes);
   if (!attributes.ok()) return attributes.error();
@@ -364,14 +437,16 @@ Status CheckCsvHeader(std::span<const std::string> columns, bool has_default_acc
       continue;
     }
     if (column == kFieldAttributes ||
-        std::find(kContactInputFields.begin(), kContactInputFields.end(), column) ==
-            kContactInputFields.end()) {
+        (column != kCsvTokenExpiresColumn &&
+         std::find(kContactInputFields.begin(), kContactInputFields.end(), column) ==
+             kContactInputFields.end())) {
       std::string expected;
       for (std::string_view f : kContactInputFields) {
         if (f == kFieldAttributes) continue;
         if (!expected.empty()) expected += ", ";
         expected += f;
       }
+      expected += ", " + std::string(kCsvTokenExpiresColumn);
       expected += ", attr.KEY[:string|number|bool|time]";
       return InvalidArgument(std::string(column),
                              "unknown CSV column; expected columns: " + expected);
@@ -383,6 +458,13 @@ Status CheckCsvHeader(std::span<const std::string> columns, bool has_default_acc
   }
   if (std::find(seen.begin(), seen.end(), kFieldUserId) == seen.end()) {
     return InvalidArgument(std::string(kFieldUserId), "CSV column is required");
+  }
+  const bool has_token = std::find(seen.begin(), seen.end(), kFieldToken) != seen.end();
+  const bool has_expiry = std::find(seen.begin(), seen.end(), kCsvTokenExpiresColumn) != seen.end();
+  if (has_token != has_expiry) {
+    return InvalidArgument(std::string(has_token ? kCsvTokenExpiresColumn : kFieldToken),
+                           "CSV column is required with " +
+                               std::string(has_token ? kFieldToken : kCsvTokenExpiresColumn));
   }
   if (!has_default_account && std::find(seen.begin(), seen.end(), kFieldAccount) == seen.end()) {
     return InvalidArgument(std::string(kFieldAccount),
@@ -401,6 +483,7 @@ Result<ContactInput> ContactInputFromCsv(std::span<const std::string> columns,
   }
   boost::json::object row;
   boost::json::object attributes;
+  boost::json::object token;  // the marketing_token columns, read as the JSON object
   for (std::size_t i = 0; i < columns.size(); ++i) {
     if (cells[i].empty()) continue;
     const std::string_view column = Trim(columns[i]);
@@ -414,10 +497,23 @@ Result<ContactInput> ContactInputFromCsv(std::span<const std::string> columns,
     }
     auto value = CellToJson(column, cells[i]);
     if (!value.ok()) return value.error();
-    row[column] = std::move(*value);
+    if (column == kFieldToken) {
+      token["token"] = std::move(*value);
+    } else if (column == kCsvTokenExpiresColumn) {
+      token["expires_at"] = std::move(*value);
+    } else {
+      row[column] = std::move(*value);
+    }
   }
   if (!attributes.empty()) row[kFieldAttributes] = std::move(attributes);
+  if (!token.empty()) row[kFieldToken] = std::move(token);
   auto in = ContactInputFromJson(row, default_account);
+  if (!in.ok() && in.error().field.starts_with(std::string(kFieldToken) + ".")) {
+    // Name the CSV column: the token's two cells are its two members.
+    const bool expiry = in.error().field == std::string(kFieldToken) + ".expires_at";
+    return InvalidArgument(std::string(expiry ? kCsvTokenExpiresColumn : kFieldToken),
+                           in.error().message);
+  }
   if (!in.ok() && in.error().field.starts_with(std::string(kFieldAttributes) + ".")) {
     // Name the CSV column, not the JSON path the cell was turned into.
     const std::string_view key =

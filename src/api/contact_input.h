@@ -22,21 +22,30 @@
 namespace crier::api {
 
 // The field names of a contact input, which are also the allowed CSV columns.
-// (CSV has no `attributes` column: each attribute is a column of its own, see below.)
-inline constexpr std::array<std::string_view, 14> kContactInputFields = {"channel_account_id",
+// (CSV has no `attributes` column: each attribute is a column of its own, see below. The
+// marketing token is an object in JSON, {token, expires_at, stopped?, last_sent_at?}, and two
+// columns in CSV: `marketing_token` with the token and kCsvTokenExpiresColumn.)
+inline constexpr std::array<std::string_view, 18> kContactInputFields = {"channel_account_id",
                                                                          "platform_user_id",
                                                                          "name",
                                                                          "first_name",
                                                                          "locale",
                                                                          "time_zone",
+                                                                         "region",
                                                                          "subscription",
                                                                          "tags",
                                                                          "last_inbound_at",
                                                                          "window_opener",
                                                                          "blocked",
+                                                                         "opted_in",
+                                                                         "marketing_opted_out",
+                                                                         "marketing_token",
                                                                          "attributes",
                                                                          "conversation_state",
                                                                          "assignee"};
+
+// The CSV column with the marketing token's expiry (RFC 3339); given with `marketing_token`.
+inline constexpr std::string_view kCsvTokenExpiresColumn = "marketing_token_expires_at";
 
 // CSV: one column per attribute, named "attr.KEY" with an optional type suffix:
 // "attr.city" (string), "attr.spend:number", "attr.vip:bool" (true/false/1/0),
@@ -49,6 +58,9 @@ inline constexpr char kCsvTagSeparator = '|';
 // Reads one contact input. `default_account` fills channel_account_id when the row has none.
 // "attributes" is an object of key -> string, number, boolean, {"time": RFC 3339} or null
 // (null removes the attribute); keys given are set, keys not given are kept.
+// "marketing_token" is {token, expires_at, stopped?, last_sent_at?} and replaces the stored
+// token whole; an explicit null removes it. "region" is an ISO 3166-1 alpha-2 code (either
+// case; kept in capitals).
 // Unknown fields, wrong types and invalid values fail naming the field ("tags[2]",
 // "last_inbound_at").
 Result<ContactInput> ContactInputFromJson(const boost::json::object& row,

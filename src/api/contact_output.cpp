@@ -16,17 +16,22 @@ constexpr std::string_view kFormatField = "format";
 constexpr std::string_view kUseJsonl = "; export as jsonl, which carries every value";
 
 // The import's CSV columns in the order an export writes them, before the attributes.
-constexpr std::array<std::string_view, 13> kCsvColumns = {"channel_account_id",
+// The marketing token is left out: its string is a credential that no export prints, and
+// without it the rest of the token cannot be imported.
+constexpr std::array<std::string_view, 16> kCsvColumns = {"channel_account_id",
                                                           "platform_user_id",
                                                           "name",
                                                           "first_name",
                                                           "locale",
                                                           "time_zone",
+                                                          "region",
                                                           "subscription",
                                                           "tags",
                                                           "last_inbound_at",
                                                           "window_opener",
                                                           "blocked",
+                                                          "opted_in",
+                                                          "marketing_opted_out",
                                                           "conversation_state",
                                                           "assignee"};
 
@@ -116,6 +121,7 @@ void AppendJsonlRows(const Contact& contact, std::string& out) {
   if (!contact.first_name.empty()) row["first_name"] = contact.first_name;
   if (!contact.locale.empty()) row["locale"] = contact.locale;
   if (!contact.time_zone.empty()) row["time_zone"] = contact.time_zone;
+  if (!contact.region.empty()) row["region"] = contact.region;
   row["subscription"] = ToString(contact.subscription);
   boost::json::array tags;
   for (const std::string& tag : contact.tags) tags.emplace_back(tag);
@@ -137,6 +143,8 @@ void AppendJsonlRows(const Contact& contact, std::string& out) {
     }
     row["window_opener"] = ToString(identity.window_opener);
     row["blocked"] = identity.blocked;
+    row["opted_in"] = identity.opted_in;
+    row["marketing_opted_out"] = identity.marketing_opted_out;
     out += boost::json::serialize(row);
     out += '\n';
   }
@@ -255,11 +263,14 @@ Status CsvExportLayout::AppendRows(const Contact& contact, std::string& out) con
                                       contact.first_name,
                                       contact.locale,
                                       contact.time_zone,
+                                      contact.region,
                                       ToString(contact.subscription),
                                       tags,
                                       last_inbound,
                                       ToString(identity.window_opener),
                                       identity.blocked ? "true" : "false",
+                                      identity.opted_in ? "true" : "false",
+                                      identity.marketing_opted_out ? "true" : "false",
                                       state,
                                       contact.assignee};
     static_assert(std::size(fixed) == kCsvColumns.size());

@@ -1,9 +1,12 @@
 // Contacts written in the format the contacts import reads (contact_input.h), for exports:
 // one JSON line or CSV record per identity, so that what is exported imports again as it was
-// (identities, names, locale, time zone, typed attributes, tags, subscription, interactions,
-// conversation state and assignee). What an import cannot set is not written: ids, creation
-// and update times, and when the subscription last changed. A contact without an identity
-// gives no row, since an import row is keyed by one.
+// (identities, names, locale, time zone, region, typed attributes, tags, subscription,
+// interactions, WhatsApp opt-in and marketing STOP, conversation state and assignee). What an
+// import cannot set is not written: ids, creation and update times, when the subscription last
+// changed, and suppression. Nor is the marketing token: its string is never printed, and an
+// import cannot set a token without it (re-importing an export keeps the stored token, since
+// a row without one leaves it as it is). A contact without an identity gives no row, since an
+// import row is keyed by one.
 //
 // Pure functions and values; thread-compatible.
 #pragma once

@@ -117,7 +117,7 @@ TEST(ContactOutput, CsvQuotesOnlyWhatNeedsIt) {
   ASSERT_TRUE(layout.Add(c).ok());
   std::string row;
   ASSERT_TRUE(layout.AppendRows(c, row).ok());
-  EXPECT_EQ(row, "7,u1,\"line\nbreak\",plain text,,,subscribed,,,organic,false,,\r\n");
+  EXPECT_EQ(row, "7,u1,\"line\nbreak\",plain text,,,,subscribed,,,organic,false,false,false,,\r\n");
 }
 
 Contact WithAttribute(Id id, AttributeValue value) {

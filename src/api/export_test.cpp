@@ -123,6 +123,7 @@ void ExpectSameContent(const Contact& got, const Contact& want) {
   EXPECT_EQ(got.first_name, want.first_name);
   EXPECT_EQ(got.locale, want.locale);
   EXPECT_EQ(got.time_zone, want.time_zone);
+  EXPECT_EQ(got.region, want.region);
   EXPECT_EQ(got.subscription, want.subscription);
   EXPECT_EQ(got.tags, want.tags);
   EXPECT_EQ(got.attributes, want.attributes);
@@ -135,6 +136,10 @@ void ExpectSameContent(const Contact& got, const Contact& want) {
     EXPECT_EQ(got.identities[i].last_inbound_at, want.identities[i].last_inbound_at);
     EXPECT_EQ(got.identities[i].window_opener, want.identities[i].window_opener);
     EXPECT_EQ(got.identities[i].blocked, want.identities[i].blocked);
+    EXPECT_EQ(got.identities[i].opted_in, want.identities[i].opted_in);
+    EXPECT_EQ(got.identities[i].marketing_opted_out, want.identities[i].marketing_opted_out);
+    // The token string is never exported, so the token does not travel.
+    EXPECT_FALSE(got.identities[i].marketing_token.has_value());
   }
 }
 
@@ -165,7 +170,9 @@ class ExportTest : public ::testing::Test {
         R"( "tags": ["vip", "big spender", "測試"], "last_inbound_at": "2026-11-20T10:00:00.123Z",)"
         R"( "window_opener": "ad", "blocked": true, "attributes": {"city": "Taipei, TW",)"
         R"( "spend": 120.5, "ratio": 0.1, "member": true, "joined": {"time": "2020-02-29T12:00:00Z"},)"
-        R"( "note": " padded "}, "conversation_state": "in_progress", "assignee": "mei"})"
+        R"( "note": " padded "}, "conversation_state": "in_progress", "assignee": "mei",)"
+        R"( "region": "tw", "opted_in": true, "marketing_opted_out": true,)"
+        R"( "marketing_token": {"token": "mt-secret-777", "expires_at": "2026-12-01T00:00:00Z"}})"
         "\n"
         R"({"channel_account_id": )" +
         a +
@@ -196,6 +203,7 @@ class ExportTest : public ::testing::Test {
     const json::value imported = fresh.Import(format, body);
     EXPECT_EQ(imported.at("imported").as_int64(), 4) << json::serialize(imported) << "\n" << body;
     EXPECT_EQ(imported.at("errors"), json::array()) << body;
+    EXPECT_EQ(body.find("mt-secret-777"), std::string::npos) << "the token string is never written";
     const auto want = source_->Contacts();
     const auto got = fresh.Contacts();
     ASSERT_EQ(got.size(), want.size());
@@ -227,7 +235,7 @@ TEST_F(ExportTest, JsonlIsOneImportRowPerLineInIdOrder) {
             json::parse(R"({"channel_account_id": )" + std::to_string(account_) +
                         R"(, "platform_user_id": "bare", "subscription": "subscribed",)"
                         R"( "tags": [], "attributes": {}, "window_opener": "organic",)"
-                        R"( "blocked": false})"));
+                        R"( "blocked": false, "opted_in": false, "marketing_opted_out": false})"));
   const json::value rich = json::parse(lines[0]);
   EXPECT_EQ(rich.at("attributes").at("spend").as_double(), 120.5);
   EXPECT_THAT(lines[2], HasSubstr(R"("spend":3})")) << "a whole number is written as one";
@@ -242,12 +250,14 @@ TEST_F(ExportTest, CsvHasTheImportColumnsAndOneTypedColumnPerAttribute) {
   ASSERT_EQ(response.status, 200);
   EXPECT_EQ(response.content_type, "text/csv; charset=utf-8");
   EXPECT_EQ(body.substr(0, body.find("\r\n")),
-            "channel_account_id,platform_user_id,name,first_name,locale,time_zone,subscription,"
-            "tags,last_inbound_at,window_opener,blocked,conversation_state,assignee,"
+            "channel_account_id,platform_user_id,name,first_name,locale,time_zone,region,"
+            "subscription,tags,last_inbound_at,window_opener,blocked,opted_in,"
+            "marketing_opted_out,conversation_state,assignee,"
             "attr.city:string,attr.joined:time,attr.member:bool,attr.note:string,"
             "attr.ratio:number,attr.spend:number");
-  EXPECT_THAT(body, HasSubstr(",rich,\"Chen, \"\"Wei\"\"\",Wei,zh_TW,Asia/Taipei,unsubscribed,"
-                              "big spender|vip|測試,2026-11-20T10:00:00.123Z,ad,true,in_progress,"
+  EXPECT_THAT(body, HasSubstr(",rich,\"Chen, \"\"Wei\"\"\",Wei,zh_TW,Asia/Taipei,TW,unsubscribed,"
+                              "big spender|vip|測試,2026-11-20T10:00:00.123Z,ad,true,true,true,"
+                              "in_progress,"
                               "mei,\"Taipei, TW\",2020-02-29T12:00:00.000Z,true, padded ,0.1,"
                               "120.5\r\n"));
 }

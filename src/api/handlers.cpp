@@ -114,6 +114,20 @@ net::Response GetAccount(RequestContext& c) {
   return Ok(200, ToJson(*account));
 }
 
+// B2: an administrator locks or unlocks message tags (and adjusts the other capabilities and
+// the pace) of an existing account. Members not given keep their stored values.
+net::Response UpdateAccount(RequestContext& c) {
+  if (c.request.body.size() > kMaxJsonBodyBytes) return TooLarge();
+  const Id id = c.PathId("id");
+  auto body = JsonBody(c.request);
+  if (!body.ok()) return ErrorResponse(body.error());
+  auto update = ParseChannelAccountUpdate(*body);
+  if (!update.ok()) return ErrorResponse(update.error());
+  auto account = c.store.UpdateChannelAccount(id, *update);
+  if (!account.ok()) return ErrorResponse(Named(account.error(), "channel account", id));
+  return Ok(200, ToJson(*account));
+}
+
 // ---- contacts -----------------------------------------------------------------------------
 
 net::Response CreateContact(RequestContext& c) {
@@ -614,6 +628,7 @@ constexpr std::array kRoutes = {
     ApiRoute{"POST", "/v1/channel-accounts", &CreateAccount},
     ApiRoute{"GET", "/v1/channel-accounts", &ListAccounts},
     ApiRoute{"GET", "/v1/channel-accounts/{id}", &GetAccount},
+    ApiRoute{"PATCH", "/v1/channel-accounts/{id}", &UpdateAccount},
     ApiRoute{"POST", "/v1/contacts", &CreateContact},
     ApiRoute{"GET", "/v1/contacts", &ListContacts},
     ApiRoute{"GET", "/v1/contacts/{id}", &GetContact},

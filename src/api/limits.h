@@ -24,6 +24,16 @@ inline constexpr std::size_t kMaxMessages = 5;
 inline constexpr std::size_t kMessengerTextLimitChars = 2000;
 // Instagram: at most 1000 bytes of UTF-8.
 inline constexpr std::size_t kInstagramTextMaxBytes = 1000;
+// WhatsApp: text.body at most 4096 characters.
+inline constexpr std::size_t kWhatsAppTextMaxChars = 4096;
+// LINE: text at most 5000 characters counted in UTF-16 code units.
+inline constexpr std::size_t kLineTextMaxUtf16Units = 5000;
+// Template messages: Meta's name limit, a language code such as zh_Hant_TW, and bounds on the
+// parameters a broadcast fills in (Meta refuses a count that does not match the template).
+inline constexpr std::size_t kMaxTemplateNameBytes = 512;
+inline constexpr std::size_t kMaxTemplateLanguageBytes = 15;
+inline constexpr std::size_t kMaxTemplateParameters = 100;
+inline constexpr std::size_t kMaxTemplateParameterChars = 1024;
 inline constexpr std::size_t kMaxTags = 100;
 inline constexpr std::size_t kMaxTagChars = 100;
 inline constexpr std::size_t kMaxSegmentNameChars = 100;  // as tag names
@@ -65,8 +75,6 @@ inline constexpr std::string_view kMsgUnknownKey = "unknown API key";
 inline constexpr std::string_view kMsgRoleDenied = "this API key's role may not do this";
 inline constexpr std::string_view kMsgNoRoute = "no such route";
 inline constexpr std::string_view kMsgWrongMethod = "method not allowed on this route";
-inline constexpr std::string_view kMsgPlatformNotYet =
-    "is not supported yet; supported platforms: messenger, instagram";
 inline constexpr std::string_view kMsgPlatformUnknown =
     "must be one of messenger, instagram, whatsapp, line";
 

@@ -1,5 +1,6 @@
 #include "api/requests.h"
 
+#include <algorithm>
 #include <boost/url/parse.hpp>
 #include <cctype>
 #include <cmath>
@@ -26,9 +27,6 @@ Result<Platform> ReadPlatform(const ObjectReader& r) {
   if (!name.ok()) return name.error();
   const std::optional<Platform> platform = ParsePlatform(*name);
   if (!platform) return InvalidArgument("platform", std::string(kMsgPlatformUnknown));
-  if (*platform != Platform::kMessenger && *platform != Platform::kInstagram) {
-    return InvalidArgument("platform", "\"" + *name + "\" " + std::string(kMsgPlatformNotYet));
-  }
   return *platform;
 }
 
@@ -129,46 +127,75 @@ Result<Pacing> ReadPacing(const boost::json::object& object) {
   return pacing;
 }
 
-Result<AccountCapabilities> ReadCapabilities(const boost::json::object& object) {
+// The members of a "capabilities" object that are given, each checked; `allow_clear` lets a
+// text member be "" (an update that removes it).
+Result<ChannelAccountUpdate> ReadCapabilityMembers(const boost::json::object& object,
+                                                   bool allow_clear) {
   ObjectReader r(object, "capabilities");
-  CRIER_RETURN_IF_ERROR(r.RejectUnknown(
-      {"utility_messaging", "marketing_message_api", "business_region", "waba_id"}));
-  AccountCapabilities c;
-  auto utility = r.OptBool("utility_messaging");
-  if (!utility.ok()) return utility.error();
-  c.utility_messaging = utility->value_or(false);
-  auto mm_api = r.OptBool("marketing_message_api");
-  if (!mm_api.ok()) return mm_api.error();
-  c.marketing_message_api = mm_api->value_or(false);
+  CRIER_RETURN_IF_ERROR(
+      r.RejectUnknown({"utility_messaging", "marketing_message_api", "business_region", "waba_id",
+                       "ad_account_id", "message_tags_locked"}));
+  ChannelAccountUpdate u;
+  for (auto [key, target] : {std::pair{"utility_messaging", &u.utility_messaging},
+                             std::pair{"marketing_message_api", &u.marketing_message_api},
+                             std::pair{"message_tags_locked", &u.message_tags_locked}}) {
+    auto flag = r.OptBool(key);
+    if (!flag.ok()) return flag.error();
+    *target = *flag;
+  }
   auto region = r.OptString("business_region");
   if (!region.ok()) return region.error();
   if (region->has_value()) {
     const std::string& v = **region;
     const bool two_letters = v.size() == 2 && std::isupper(static_cast<unsigned char>(v[0])) &&
                              std::isupper(static_cast<unsigned char>(v[1]));
-    if (!two_letters) {
+    if (!two_letters && !(allow_clear && v.empty())) {
       return InvalidArgument(r.Path("business_region"),
                              "must be an ISO 3166-1 alpha-2 code such as \"TW\"");
     }
-    c.business_region = v;
+    u.business_region = v;
   }
-  auto waba = r.OptString("waba_id");
-  if (!waba.ok()) return waba.error();
-  if (waba->has_value()) {
-    CRIER_RETURN_IF_ERROR(CheckText(r.Path("waba_id"), **waba, kMaxNameChars));
-    c.waba_id = std::move(**waba);
+  for (auto [key, target] :
+       {std::pair{"waba_id", &u.waba_id}, std::pair{"ad_account_id", &u.ad_account_id}}) {
+    auto text = r.OptString(key);
+    if (!text.ok()) return text.error();
+    if (!text->has_value()) continue;
+    if (!(allow_clear && (*text)->empty())) {
+      CRIER_RETURN_IF_ERROR(CheckText(r.Path(key), **text, kMaxExternalIdChars));
+    }
+    *target = std::move(**text);
   }
+  return u;
+}
+
+Result<AccountCapabilities> ReadCapabilities(const boost::json::object& object) {
+  auto given = ReadCapabilityMembers(object, /*allow_clear=*/false);
+  if (!given.ok()) return given.error();
+  AccountCapabilities c;
+  c.utility_messaging = given->utility_messaging.value_or(false);
+  c.marketing_message_api = given->marketing_message_api.value_or(false);
+  c.message_tags_locked = given->message_tags_locked.value_or(false);
+  c.business_region = given->business_region.value_or("");
+  c.waba_id = given->waba_id.value_or("");
+  c.ad_account_id = given->ad_account_id.value_or("");
   return c;
 }
 
 Result<OutsideWindow> ReadOutsideWindow(const boost::json::object& object) {
   ObjectReader r(object, "outside_window");
-  CRIER_RETURN_IF_ERROR(r.RejectUnknown(
-      {"message_tag", "utility_template", "marketing_tokens", "marketing_message_api"}));
+  CRIER_RETURN_IF_ERROR(r.RejectUnknown({"message_tag", "utility_template", "marketing_tokens",
+                                         "marketing_message_api", "marketing_campaign_id"}));
   OutsideWindow w;
   auto tag = r.OptString("message_tag");
   if (!tag.ok()) return tag.error();
   if (tag->has_value()) w.message_tag = std::move(**tag);
+  auto campaign = r.OptString("marketing_campaign_id");
+  if (!campaign.ok()) return campaign.error();
+  if (campaign->has_value()) {
+    CRIER_RETURN_IF_ERROR(
+        CheckText(r.Path("marketing_campaign_id"), **campaign, kMaxExternalIdChars));
+    w.marketing_campaign_id = std::move(**campaign);
+  }
   for (auto [key, flag] : {std::pair{"utility_template", &w.utility_template},
                            std::pair{"marketing_tokens", &w.marketing_tokens},
                            std::pair{"marketing_message_api", &w.marketing_message_api}}) {
@@ -179,19 +206,116 @@ Result<OutsideWindow> ReadOutsideWindow(const boost::json::object& object) {
   return w;
 }
 
+// A template's name as Meta keeps it: lowercase letters, digits and underscores.
+bool IsTemplateName(std::string_view name) {
+  return !name.empty() && name.size() <= kMaxTemplateNameBytes &&
+         std::all_of(name.begin(), name.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+         });
+}
+
+// "en", "en_US", "zh_Hant_TW": letters in groups joined by '_'.
+bool IsTemplateLanguage(std::string_view language) {
+  if (language.empty() || language.size() > kMaxTemplateLanguageBytes) return false;
+  if (language.front() == '_' || language.back() == '_') return false;
+  return std::all_of(language.begin(), language.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+  });
+}
+
+Result<std::vector<std::string>> ReadTemplateParameters(const ObjectReader& r,
+                                                        std::string_view key) {
+  std::vector<std::string> out;
+  auto list = r.OptArray(key);
+  if (!list.ok()) return list.error();
+  if (*list == nullptr) return out;
+  if ((*list)->size() > kMaxTemplateParameters) {
+    return InvalidArgument(r.Path(key), "has " + std::to_string((*list)->size()) +
+                                            " parameters, at most " +
+                                            std::to_string(kMaxTemplateParameters) + " allowed");
+  }
+  for (std::size_t i = 0; i < (*list)->size(); ++i) {
+    const boost::json::value& item = (**list)[i];
+    const std::string path = ElementPath(r.Path(key), i);
+    if (!item.is_string()) {
+      return InvalidArgument(
+          path, std::string(kMsgWantString) + " (got " + std::string(JsonTypeName(item)) + ")");
+    }
+    std::string value(item.get_string());
+    CRIER_RETURN_IF_ERROR(CheckText(path, value, kMaxTemplateParameterChars));
+    out.push_back(std::move(value));
+  }
+  return out;
+}
+
+Result<TemplateMessage> ReadTemplate(const boost::json::object& object, const std::string& path) {
+  ObjectReader r(object, path);
+  CRIER_RETURN_IF_ERROR(
+      r.RejectUnknown({"name", "language", "category", "header_parameters", "body_parameters"}));
+  TemplateMessage t;
+  auto name = r.String("name");
+  if (!name.ok()) return name.error();
+  if (name->empty()) return InvalidArgument(r.Path("name"), std::string(kMsgEmpty));
+  if (!IsTemplateName(*name)) {
+    return InvalidArgument(r.Path("name"),
+                           "must be an approved template's name: 1 to 512 of a-z, 0-9 and _");
+  }
+  t.name = std::move(*name);
+  auto language = r.String("language");
+  if (!language.ok()) return language.error();
+  if (!IsTemplateLanguage(*language)) {
+    return InvalidArgument(r.Path("language"),
+                           "must be the template's language code, such as en_US or zh_TW");
+  }
+  t.language = std::move(*language);
+  auto category = r.String("category");
+  if (!category.ok()) return category.error();
+  const std::optional<TemplateCategory> parsed = ParseTemplateCategory(*category);
+  if (!parsed) {
+    return InvalidArgument(r.Path("category"),
+                           "must be \"marketing\", \"utility\" or \"authentication\": the "
+                           "category the template was approved in");
+  }
+  t.category = *parsed;
+  auto header = ReadTemplateParameters(r, "header_parameters");
+  if (!header.ok()) return header.error();
+  t.header_parameters = std::move(*header);
+  auto body = ReadTemplateParameters(r, "body_parameters");
+  if (!body.ok()) return body.error();
+  t.body_parameters = std::move(*body);
+  return t;
+}
+
 Result<Message> ReadMessage(const boost::json::value& v, const std::string& path) {
   if (!v.is_object()) {
     return InvalidArgument(
         path, std::string(kMsgWantObject) + " (got " + std::string(JsonTypeName(v)) + ")");
   }
   ObjectReader r(v.get_object(), path);
-  CRIER_RETURN_IF_ERROR(r.RejectUnknown({"kind", "text"}));
+  CRIER_RETURN_IF_ERROR(r.RejectUnknown({"kind", "text", "template"}));
   auto kind = r.String("kind");
   if (!kind.ok()) return kind.error();
   Message message;
   const std::optional<MessageKind> parsed = ParseMessageKind(*kind);
-  if (!parsed) return InvalidArgument(r.Path("kind"), "must be \"text\"");
+  if (!parsed) return InvalidArgument(r.Path("kind"), "must be \"text\" or \"template\"");
   message.kind = *parsed;
+  if (message.kind == MessageKind::kTemplate) {
+    if (r.Has("text")) {
+      return InvalidArgument(r.Path("text"),
+                             "a template message has no text: its text is the "
+                             "approved template's");
+    }
+    auto tpl = r.OptObject("template");
+    if (!tpl.ok()) return tpl.error();
+    if (*tpl == nullptr) return InvalidArgument(r.Path("template"), std::string(kMsgRequired));
+    auto read = ReadTemplate(**tpl, r.Path("template"));
+    if (!read.ok()) return read.error();
+    message.template_message = std::move(*read);
+    return message;
+  }
+  if (r.Has("template")) {
+    return InvalidArgument(r.Path("template"), "only a message of kind \"template\" has one");
+  }
   auto text = r.String("text");
   if (!text.ok()) return text.error();
   if (text->empty()) return InvalidArgument(r.Path("text"), std::string(kMsgEmpty));
@@ -263,7 +387,44 @@ Result<NewChannelAccount> ParseNewChannelAccount(const boost::json::value& body)
     if (!read.ok()) return read.error();
     in.capabilities = std::move(*read);
   }
+  // A template belongs to one WABA (A3): a number without its WABA could not say which
+  // templates it may send.
+  if (in.platform == Platform::kWhatsApp && in.capabilities.waba_id.empty()) {
+    return InvalidArgument("capabilities.waba_id",
+                           "is required for a WhatsApp account: the WhatsApp Business Account "
+                           "its phone number belongs to");
+  }
   return in;
+}
+
+Result<ChannelAccountUpdate> ParseChannelAccountUpdate(const boost::json::value& body) {
+  auto object = TopLevelObject(body);
+  if (!object.ok()) return object.error();
+  ObjectReader r(**object, "");
+  CRIER_RETURN_IF_ERROR(r.RejectUnknown({"capabilities", "pacing"}));
+  ChannelAccountUpdate update;
+  auto capabilities = r.OptObject("capabilities");
+  if (!capabilities.ok()) return capabilities.error();
+  if (*capabilities != nullptr) {
+    auto read = ReadCapabilityMembers(**capabilities, /*allow_clear=*/true);
+    if (!read.ok()) return read.error();
+    update = std::move(*read);
+  }
+  auto pacing = r.OptObject("pacing");
+  if (!pacing.ok()) return pacing.error();
+  if (*pacing != nullptr) {
+    ObjectReader p(**pacing, "pacing");
+    // Read as at creation (same bounds, same messages), keeping only the members given.
+    auto read = ReadPacing(**pacing);
+    if (!read.ok()) return read.error();
+    if (p.Has("messages_per_second")) update.messages_per_second = read->messages_per_second;
+    if (p.Has("max_concurrency")) update.max_concurrency = read->max_concurrency;
+  }
+  if (*capabilities == nullptr && *pacing == nullptr) {
+    return InvalidArgument(std::string(kBodyField),
+                           "names nothing to change: give capabilities or pacing");
+  }
+  return update;
 }
 
 Result<NewBroadcast> ParseNewBroadcast(const boost::json::value& body) {
@@ -358,10 +519,25 @@ Result<std::vector<Message>> ParseMessagesField(const boost::json::object& body)
 
 Status CheckMessagesFor(Platform platform, std::span<const Message> messages) {
   for (std::size_t i = 0; i < messages.size(); ++i) {
+    if (messages[i].kind != MessageKind::kText) continue;
     const std::string field = ElementPath("messages", i) + ".text";
     const std::string& text = messages[i].text;
     const std::optional<std::size_t> chars = CountCodePoints(text);
     if (!chars) return InvalidArgument(field, std::string(kMsgInvalidUtf8));
+    if (platform == Platform::kWhatsApp && *chars > kWhatsAppTextMaxChars) {
+      return InvalidArgument(field, "is too long for WhatsApp: " + std::to_string(*chars) +
+                                        " characters; at most 4096 allowed");
+    }
+    // LINE counts UTF-16 code units: a character beyond U+FFFF (a 4-byte UTF-8 sequence, most
+    // emoji) counts twice.
+    const std::size_t utf16_units =
+        *chars + static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+          return (static_cast<unsigned char>(c) & 0xF8) == 0xF0;
+        }));
+    if (platform == Platform::kLine && utf16_units > kLineTextMaxUtf16Units) {
+      return InvalidArgument(field, "is too long for LINE: " + std::to_string(utf16_units) +
+                                        " UTF-16 code units; at most 5000 allowed");
+    }
     if (platform == Platform::kMessenger && *chars >= kMessengerTextLimitChars) {
       return InvalidArgument(field, "is too long for Messenger: " + std::to_string(*chars) +
                                         " characters; it must be shorter than 2000");

@@ -12,8 +12,13 @@
 
 namespace crier::api {
 
-// POST /v1/channel-accounts. Only messenger and instagram are accepted for now.
+// POST /v1/channel-accounts. A WhatsApp account needs capabilities.waba_id.
 Result<NewChannelAccount> ParseNewChannelAccount(const boost::json::value& body);
+
+// PATCH /v1/channel-accounts/{id}: {"capabilities": {...}, "pacing": {...}}, each member given
+// replacing the stored one, the others kept (a text capability may be "" to clear it). At
+// least one of the two objects is required.
+Result<ChannelAccountUpdate> ParseChannelAccountUpdate(const boost::json::value& body);
 
 // POST /v1/broadcasts: the checks that need no stored state. Text limits depend on the
 // account's platform and are checked by CheckMessagesFor once the account is known.
@@ -23,8 +28,9 @@ Result<NewBroadcast> ParseNewBroadcast(const boost::json::value& body);
 // reads them. Failures name "messages" or "messages[i].<field>".
 Result<std::vector<Message>> ParseMessagesField(const boost::json::object& body);
 
-// The platform's limits on message content: Messenger text < 2000 code points, Instagram text
-// <= 1000 bytes of UTF-8. Failures name "messages[i].text".
+// The platform's limits on text messages: Messenger text < 2000 code points, Instagram text
+// <= 1000 bytes of UTF-8, WhatsApp <= 4096 code points, LINE <= 5000 UTF-16 code units.
+// Failures name "messages[i].text".
 Status CheckMessagesFor(Platform platform, std::span<const Message> messages);
 
 }  // namespace crier::api

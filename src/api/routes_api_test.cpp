@@ -41,7 +41,16 @@ TEST_F(RoutesApiTest, CapabilitiesAndThePlanAreStoredAndShown) {
   EXPECT_EQ(got.at("capabilities").at("business_region"), "TW");
   EXPECT_EQ(got.at("capabilities").at("marketing_message_api"), false);
 
-  const net::Response r = Broadcast(account, "non_promotional", {{"utility_template", true}});
+  // A utility template broadcast's message is the template itself.
+  json::object body{{"name", "Order updates"},
+                    {"channel_account_id", account},
+                    {"purpose", "non_promotional"},
+                    {"outside_window", json::object{{"utility_template", true}}},
+                    {"messages", json::parse(R"([{"kind": "template", "template": {"name":)"
+                                             R"( "order_update", "language": "en_US",)"
+                                             R"( "category": "utility", "body_parameters":)"
+                                             R"( ["#1042"]}}])")}};
+  const net::Response r = Call("POST", "/v1/broadcasts", json::serialize(body));
   ASSERT_EQ(r.status, 201) << r.body;
   const std::string id = std::to_string(Json(r).at("id").as_int64());
   const json::value stored = Json(Call("GET", "/v1/broadcasts/" + id));

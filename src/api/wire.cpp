@@ -18,7 +18,25 @@ boost::json::value StringOrNull(const std::string& s) {
   return boost::json::value(s);
 }
 
+boost::json::array Strings(const std::vector<std::string>& strings) {
+  boost::json::array out;
+  for (const std::string& s : strings) out.emplace_back(s);
+  return out;
+}
+
 }  // namespace
+
+// The token string is a credential for sending to the person: it is never written, only
+// that there is one.
+boost::json::value MarketingTokenJson(const std::optional<MarketingToken>& token) {
+  if (!token) return nullptr;
+  boost::json::object out;
+  out["present"] = true;
+  out["expires_at"] = FormatRfc3339(token->expires_at);
+  out["stopped"] = token->stopped;
+  out["last_sent_at"] = TimeJson(token->last_sent_at);
+  return out;
+}
 
 boost::json::value TimeJson(const std::optional<Time>& t) {
   if (!t) return nullptr;
@@ -43,6 +61,8 @@ boost::json::object ToJson(const ChannelAccount& account) {
   capabilities["marketing_message_api"] = account.capabilities.marketing_message_api;
   capabilities["business_region"] = account.capabilities.business_region;
   capabilities["waba_id"] = account.capabilities.waba_id;
+  capabilities["ad_account_id"] = account.capabilities.ad_account_id;
+  capabilities["message_tags_locked"] = account.capabilities.message_tags_locked;
   out["capabilities"] = std::move(capabilities);
   out["access_token_set"] = !account.access_token.empty();
   out["created_at"] = FormatRfc3339(account.created_at);
@@ -63,6 +83,10 @@ boost::json::object ToJson(const Contact& contact) {
     i["last_inbound_at"] = TimeJson(identity.last_inbound_at);
     i["window_opener"] = ToString(identity.window_opener);
     i["blocked"] = identity.blocked;
+    i["opted_in"] = identity.opted_in;
+    i["marketing_opted_out"] = identity.marketing_opted_out;
+    i["suppressed_at"] = TimeJson(identity.suppressed_at);
+    i["marketing_token"] = MarketingTokenJson(identity.marketing_token);
     identities.emplace_back(std::move(i));
   }
   boost::json::object out;
@@ -71,6 +95,7 @@ boost::json::object ToJson(const Contact& contact) {
   out["first_name"] = contact.first_name;
   out["locale"] = contact.locale;
   out["time_zone"] = contact.time_zone;
+  out["region"] = contact.region;
   out["subscription"] = std::move(subscription);
   out["tags"] = std::move(tags);
   boost::json::object attributes;
@@ -111,7 +136,18 @@ boost::json::object ToJson(const Broadcast& broadcast) {
   for (const Message& m : broadcast.messages) {
     boost::json::object message;
     message["kind"] = ToString(m.kind);
-    message["text"] = m.text;
+    if (m.kind == MessageKind::kTemplate) {
+      const TemplateMessage& t = m.template_message;
+      boost::json::object tpl;
+      tpl["name"] = t.name;
+      tpl["language"] = t.language;
+      tpl["category"] = ToString(t.category);
+      tpl["header_parameters"] = Strings(t.header_parameters);
+      tpl["body_parameters"] = Strings(t.body_parameters);
+      message["template"] = std::move(tpl);
+    } else {
+      message["text"] = m.text;
+    }
     messages.emplace_back(std::move(message));
   }
   boost::json::object out;
@@ -128,6 +164,7 @@ boost::json::object ToJson(const Broadcast& broadcast) {
   outside["utility_template"] = broadcast.outside_window.utility_template;
   outside["marketing_tokens"] = broadcast.outside_window.marketing_tokens;
   outside["marketing_message_api"] = broadcast.outside_window.marketing_message_api;
+  outside["marketing_campaign_id"] = StringOrNull(broadcast.outside_window.marketing_campaign_id);
   out["outside_window"] = std::move(outside);
   out["status"] = ToString(broadcast.status);
   out["created_at"] = FormatRfc3339(broadcast.created_at);

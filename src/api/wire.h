@@ -1,6 +1,6 @@
 // The JSON form of crier's objects in API responses (see docs/openapi.yaml). Times are
-// RFC 3339 UTC strings; an unknown time is null. A channel account's access token is never
-// written: only whether one is set.
+// RFC 3339 UTC strings; an unknown time is null. A channel account's access token and a
+// person's marketing-messages token are never written: only whether one is set.
 #pragma once
 
 #include <boost/json.hpp>
@@ -13,6 +13,8 @@
 namespace crier::api {
 
 boost::json::value TimeJson(const std::optional<Time>& t);
+// {present: true, expires_at, stopped, last_sent_at}, or null when there is no token.
+boost::json::value MarketingTokenJson(const std::optional<MarketingToken>& token);
 
 boost::json::object ToJson(const ChannelAccount& account);
 boost::json::object ToJson(const Contact& contact);

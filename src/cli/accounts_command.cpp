@@ -1,6 +1,8 @@
-// crier accounts create | list
+// crier accounts create | list | update
 #include <boost/json.hpp>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <ostream>
 
 #include "cli/commands.h"
@@ -19,6 +21,15 @@ struct CreateAccountArgs {
   std::string time_zone = "UTC";
   double mps = 50;
   int concurrency = 16;
+  std::string waba_id;
+};
+
+struct UpdateAccountArgs {
+  std::int64_t id = 0;
+  bool lock_tags = false;
+  bool unlock_tags = false;
+  std::optional<double> mps;
+  std::optional<int> concurrency;
 };
 
 int CreateAccount(CommandEnv& env, const CreateAccountArgs& a) {
@@ -35,6 +46,7 @@ int CreateAccount(CommandEnv& env, const CreateAccountArgs& a) {
       {"pacing",
        boost::json::object{{"messages_per_second", a.mps}, {"max_concurrency", a.concurrency}}},
   };
+  if (!a.waba_id.empty()) body["capabilities"] = boost::json::object{{"waba_id", a.waba_id}};
   auto created = client->Post("/v1/channel-accounts", body);
   if (!created.ok()) return PrintError(env.ctx, created.error());
   if (env.flags.json) {
@@ -42,6 +54,42 @@ int CreateAccount(CommandEnv& env, const CreateAccountArgs& a) {
   } else {
     env.ctx.out << TextOf(*created, "id") << '\n';
   }
+  return 0;
+}
+
+// B2: an administrator locks (or unlocks) message tags on an account; the pace can change in
+// the same call. Only the members named are sent, so nothing else of the account changes.
+int UpdateAccount(CommandEnv& env, const UpdateAccountArgs& a) {
+  boost::json::object body;
+  if (a.lock_tags || a.unlock_tags) {
+    body["capabilities"] = boost::json::object{{"message_tags_locked", a.lock_tags}};
+  }
+  boost::json::object pacing;
+  if (a.mps) pacing["messages_per_second"] = *a.mps;
+  if (a.concurrency) pacing["max_concurrency"] = *a.concurrency;
+  if (!pacing.empty()) body["pacing"] = std::move(pacing);
+  if (body.empty()) {
+    env.ctx.err << "error: nothing to change: give --lock-tags, --unlock-tags, --mps or "
+                   "--concurrency\n";
+    return 2;
+  }
+  auto client = Connect(env);
+  if (!client) return 1;
+  auto updated = client->Patch("/v1/channel-accounts/" + std::to_string(a.id), body);
+  if (!updated.ok()) return PrintError(env.ctx, updated.error());
+  if (env.flags.json) {
+    env.ctx.out << client->last_body() << '\n';
+    return 0;
+  }
+  const boost::json::value* caps = Member(*updated, "capabilities");
+  const boost::json::value* flag = caps != nullptr ? Member(*caps, "message_tags_locked") : nullptr;
+  const bool locked = flag != nullptr && flag->is_bool() && flag->as_bool();
+  const boost::json::value* pace = Member(*updated, "pacing");
+  const boost::json::value pacing_value = pace != nullptr ? *pace : boost::json::value(nullptr);
+  env.ctx.out << "account " << TextOf(*updated, "id") << ": message tags "
+              << (locked ? "locked" : "unlocked") << ", pace "
+              << TextOf(pacing_value, "messages_per_second") << "/s x"
+              << TextOf(pacing_value, "max_concurrency") << '\n';
   return 0;
 }
 
@@ -78,7 +126,8 @@ void AddAccountsCommands(CLI::App& app, CommandEnv& env) {
 
   auto args = std::make_shared<CreateAccountArgs>();
   auto* create = accounts->add_subcommand("create", "connect a channel account; prints its id");
-  create->add_option("--platform", args->platform, "messenger | instagram")->capture_default_str();
+  create->add_option("--platform", args->platform, "messenger | instagram | whatsapp | line")
+      ->capture_default_str();
   create->add_option("--name", args->name, "a name for people")->required();
   create->add_option("--external-id", args->external_id, "the platform's id (the Page id)")
       ->required();
@@ -92,8 +141,25 @@ void AddAccountsCommands(CLI::App& app, CommandEnv& env) {
   create->add_option("--mps", args->mps, "messages per second")->capture_default_str();
   create->add_option("--concurrency", args->concurrency, "requests in flight at once")
       ->capture_default_str();
+  create->add_option("--waba-id", args->waba_id,
+                     "WhatsApp: the WhatsApp Business Account the number belongs to (required)");
   create->callback(
       [&env, args] { env.action = [&env, args] { return CreateAccount(env, *args); }; });
+
+  auto update_args = std::make_shared<UpdateAccountArgs>();
+  auto* update = accounts->add_subcommand(
+      "update", "change an account: lock or unlock its message tags (B2), or its pace");
+  update->add_option("id", update_args->id, "the account's id")->required();
+  auto* lock = update->add_flag("--lock-tags", update_args->lock_tags,
+                                "lock message tags: no broadcast may name one");
+  auto* unlock =
+      update->add_flag("--unlock-tags", update_args->unlock_tags, "allow message tags again");
+  lock->excludes(unlock);
+  update->add_option("--mps", update_args->mps, "messages per second");
+  update->add_option("--concurrency", update_args->concurrency, "requests in flight at once");
+  update->callback([&env, update_args] {
+    env.action = [&env, update_args] { return UpdateAccount(env, *update_args); };
+  });
 
   auto* list = accounts->add_subcommand("list", "list channel accounts");
   list->callback([&env] { env.action = [&env] { return ListAccounts(env); }; });

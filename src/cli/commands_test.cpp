@@ -172,6 +172,48 @@ TEST_F(CommandsTest, JsonFlagPrintsTheRawAnswerEvenAfterTheSubcommand) {
   EXPECT_EQ(out_.str(), raw + "\n");
 }
 
+TEST_F(CommandsTest, AccountsUpdateLocksAndUnlocksTagsSendingOnlyThatMember) {
+  responder_ = [](const net::Request& r) {
+    const bool locked =
+        boost::json::parse(r.body).at("capabilities").at("message_tags_locked") == true;
+    return net::Response::Json(
+        200, std::string(R"({"id":4,"capabilities":{"message_tags_locked":)") +
+                 (locked ? "true" : "false") +
+                 R"(},"pacing":{"messages_per_second":50,"max_concurrency":16}})");
+  };
+  ASSERT_EQ(Run({"accounts", "update", "4", "--lock-tags"}), 0) << err_.str();
+  EXPECT_EQ(out_.str(), "account 4: message tags locked, pace 50/s x16\n");
+  ASSERT_EQ(Run({"accounts", "update", "4", "--unlock-tags"}), 0) << err_.str();
+  EXPECT_EQ(out_.str(), "account 4: message tags unlocked, pace 50/s x16\n");
+  const auto reqs = Requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(reqs[0].method, "PATCH");
+  EXPECT_EQ(reqs[0].path, "/v1/channel-accounts/4");
+  EXPECT_EQ(boost::json::parse(reqs[0].body),
+            boost::json::parse(R"({"capabilities":{"message_tags_locked":true}})"));
+  EXPECT_EQ(boost::json::parse(reqs[1].body),
+            boost::json::parse(R"({"capabilities":{"message_tags_locked":false}})"));
+}
+
+TEST_F(CommandsTest, AccountsUpdateRefusesNothingToChangeAndBothLockFlags) {
+  EXPECT_EQ(Run({"accounts", "update", "4"}), 2);
+  EXPECT_THAT(err_.str(), HasSubstr("nothing to change"));
+  EXPECT_NE(Run({"accounts", "update", "4", "--lock-tags", "--unlock-tags"}), 0);
+  EXPECT_TRUE(Requests().empty());
+}
+
+TEST_F(CommandsTest, AccountsCreateSendsTheWabaOfAWhatsAppNumber) {
+  responder_ = [](const net::Request&) { return net::Response::Json(201, R"({"id":9})"); };
+  ASSERT_EQ(Run({"accounts", "create", "--platform", "whatsapp", "--name", "WA", "--external-id",
+                 "106540352242922", "--token", "t", "--base-url", "http://127.0.0.1:9", "--waba-id",
+                 "102290129340398"}),
+            0)
+      << err_.str();
+  const auto body = boost::json::parse(Requests().at(0).body);
+  EXPECT_EQ(body.at("platform"), "whatsapp");
+  EXPECT_EQ(body.at("capabilities").at("waba_id"), "102290129340398");
+}
+
 TEST_F(CommandsTest, UnreachableServerSaysWhichUrlAndHowToStartIt) {
   const std::string dead = "http://127.0.0.1:1";
   EXPECT_EQ(RunRaw({"--url", dead, "--api-key", kKey, "accounts", "list"}), 1);

@@ -40,6 +40,21 @@ struct NewChannelAccount {
   AccountCapabilities capabilities;
 };
 
+// What to change of a channel account (B2: an administrator locks or unlocks message tags;
+// pacing and the other capabilities follow the account's set-up). Each member left unset
+// keeps its stored value, so two administrators changing different members do not undo each
+// other.
+struct ChannelAccountUpdate {
+  std::optional<bool> utility_messaging;
+  std::optional<bool> marketing_message_api;
+  std::optional<std::string> business_region;  // "" clears
+  std::optional<std::string> waba_id;          // "" clears (refused on a WhatsApp account)
+  std::optional<std::string> ad_account_id;    // "" clears
+  std::optional<bool> message_tags_locked;
+  std::optional<double> messages_per_second;
+  std::optional<int> max_concurrency;
+};
+
 // Limits of a contact's custom attributes, checked by the store and by the API alike.
 inline constexpr std::size_t kMaxAttributesPerContact = 100;
 inline constexpr std::size_t kMaxAttributeKeyBytes = 64;  // [A-Za-z0-9_]{1,64}
@@ -235,6 +250,12 @@ class Store {
   virtual Result<ChannelAccount> CreateChannelAccount(const NewChannelAccount& in, Time now) = 0;
   virtual Result<ChannelAccount> GetChannelAccount(Id id) = 0;
   virtual Result<std::vector<ChannelAccount>> ListChannelAccounts() = 0;
+  // Applies `update` to the stored account in one transaction and returns the account as it
+  // now is. kNotFound when `id` names no account; kInvalidArgument, naming the member
+  // ("pacing.messages_per_second", "capabilities.waba_id"), when the result would be invalid:
+  // a pace that is not positive, or a WhatsApp account without its WABA.
+  virtual Result<ChannelAccount> UpdateChannelAccount(Id id,
+                                                      const ChannelAccountUpdate& update) = 0;
 
   // Contacts. UpsertContacts writes all rows in one transaction, or none.
   virtual Result<UpsertSummary> UpsertContacts(std::span<const ContactInput> rows, Time now) = 0;

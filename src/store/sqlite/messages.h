@@ -18,6 +18,8 @@ inline constexpr std::string_view kMustNotBeEmpty = "must not be empty";
 inline constexpr std::string_view kMustBePositive = "must be greater than 0";
 inline constexpr std::string_view kBadAttributeKey =
     "is not an attribute key: 1 to 64 of A-Z, a-z, 0-9 and _";
+inline constexpr std::string_view kBadRegion =
+    "must be an ISO 3166-1 alpha-2 code of two capital letters, such as \"TW\"";
 inline constexpr std::string_view kMemoryPathRefused =
     "an in-memory database is not supported: readers need a shared file";
 

@@ -191,7 +191,25 @@ ALTER TABLE channel_accounts ADD COLUMN capabilities TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE broadcasts ADD COLUMN outside_window TEXT NOT NULL DEFAULT '{}';
 )sql";
 
-constexpr std::array<std::string_view, 5> kMigrations = {kV1, kV2, kV3, kV4, kV5};
+// Recipient facts (A1-A3, A6, F5, I2): WhatsApp opt-in and marketing STOP, when the platform
+// last said the person cannot be reached (suppressed_at; a later last_inbound_at lifts it, so
+// nothing has to clear it), the Messenger/Instagram marketing-messages token (NULL: none;
+// the other token columns mean nothing without it), and the contact's region for the
+// Marketing Message API. Template messages, the MM API campaign and the account's ad account
+// and tag lock live in the JSON columns (messages, outside_window, capabilities) and need no
+// change of schema.
+constexpr std::string_view kV6 = R"sql(
+ALTER TABLE identities ADD COLUMN opted_in INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE identities ADD COLUMN marketing_opted_out INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE identities ADD COLUMN suppressed_at INTEGER;
+ALTER TABLE identities ADD COLUMN marketing_token TEXT;
+ALTER TABLE identities ADD COLUMN marketing_token_expires_at INTEGER;
+ALTER TABLE identities ADD COLUMN marketing_token_stopped INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE identities ADD COLUMN marketing_token_last_sent_at INTEGER;
+ALTER TABLE contacts ADD COLUMN region TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr std::array<std::string_view, 6> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6};
 
 constexpr std::string_view kCreateMigrationsTable =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("

@@ -84,6 +84,12 @@ bool IsAttributeKey(std::string_view key) {
   return true;
 }
 
+// ISO 3166-1 alpha-2 as the store keeps it: two capital letters.
+bool IsRegionCode(std::string_view region) {
+  return region.size() == 2 &&
+         std::all_of(region.begin(), region.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+}
+
 std::string NoAccount(Id id) { return "no channel account with id " + std::to_string(id); }
 
 // A stored value this build cannot read means the file was damaged or written by something
@@ -135,12 +141,35 @@ std::string TagsJson(const std::vector<std::string>& tags) {
   return boost::json::serialize(out);
 }
 
+boost::json::array StringsJson(const std::vector<std::string>& strings) {
+  boost::json::array out;
+  for (const auto& s : strings) out.emplace_back(s);
+  return out;
+}
+
+// A text message is {"kind":"text","text":...}; a template is {"kind":"template","template":
+// {name, language, category, header_parameters, body_parameters}}.
 std::string MessagesJson(const std::vector<Message>& messages) {
   boost::json::array out;
   for (const auto& m : messages) {
     boost::json::object o;
     o["kind"] = ToString(m.kind);
-    o["text"] = m.text;
+    switch (m.kind) {
+      case MessageKind::kText:
+        o["text"] = m.text;
+        break;
+      case MessageKind::kTemplate: {
+        const TemplateMessage& t = m.template_message;
+        boost::json::object tpl;
+        tpl["name"] = t.name;
+        tpl["language"] = t.language;
+        tpl["category"] = ToString(t.category);
+        tpl["header_parameters"] = StringsJson(t.header_parameters);
+        tpl["body_parameters"] = StringsJson(t.body_parameters);
+        o["template"] = std::move(tpl);
+        break;
+      }
+    }
     out.emplace_back(std::move(o));
   }
   return boost::json::serialize(out);
@@ -206,6 +235,8 @@ std::string CapabilitiesJson(const AccountCapabilities& c) {
   if (c.marketing_message_api) out["marketing_message_api"] = true;
   if (!c.business_region.empty()) out["business_region"] = c.business_region;
   if (!c.waba_id.empty()) out["waba_id"] = c.waba_id;
+  if (!c.ad_account_id.empty()) out["ad_account_id"] = c.ad_account_id;
+  if (c.message_tags_locked) out["message_tags_locked"] = true;
   return boost::json::serialize(out);
 }
 
@@ -215,6 +246,7 @@ std::string OutsideWindowJson(const OutsideWindow& w) {
   if (w.utility_template) out["utility_template"] = true;
   if (w.marketing_tokens) out["marketing_tokens"] = true;
   if (w.marketing_message_api) out["marketing_message_api"] = true;
+  if (!w.marketing_campaign_id.empty()) out["marketing_campaign_id"] = w.marketing_campaign_id;
   return boost::json::serialize(out);
 }
 
@@ -245,6 +277,8 @@ Result<AccountCapabilities> ParseCapabilitiesJson(std::string_view text) {
   c.marketing_message_api = StoredFlag(o, "marketing_message_api");
   c.business_region = StoredText(o, "business_region");
   c.waba_id = StoredText(o, "waba_id");
+  c.ad_account_id = StoredText(o, "ad_account_id");
+  c.message_tags_locked = StoredFlag(o, "message_tags_locked");
   return c;
 }
 
@@ -255,6 +289,7 @@ Result<OutsideWindow> ParseOutsideWindowJson(std::string_view text) {
   w.utility_template = StoredFlag(o, "utility_template");
   w.marketing_tokens = StoredFlag(o, "marketing_tokens");
   w.marketing_message_api = StoredFlag(o, "marketing_message_api");
+  w.marketing_campaign_id = StoredText(o, "marketing_campaign_id");
   return w;
 }
 
@@ -275,6 +310,39 @@ Result<Audience> ParseAudienceJson(std::string_view text) {
   return audience;
 }
 
+Result<std::vector<std::string>> StoredStrings(const boost::json::object& o, std::string_view key) {
+  std::vector<std::string> out;
+  const auto* v = o.if_contains(key);
+  if (v == nullptr) return out;
+  if (!v->is_array()) {
+    return Internal("stored message template " + std::string(key) + " is not an array");
+  }
+  for (const auto& item : v->as_array()) {
+    if (!item.is_string()) {
+      return Internal("stored message template " + std::string(key) + " holds a non-string");
+    }
+    out.emplace_back(item.as_string().data(), item.as_string().size());
+  }
+  return out;
+}
+
+Result<TemplateMessage> ParseStoredTemplate(const boost::json::object& message) {
+  const auto* v = message.if_contains("template");
+  if (v == nullptr || !v->is_object()) {
+    return Internal("stored template message has no template object");
+  }
+  const boost::json::object& o = v->as_object();
+  TemplateMessage t;
+  t.name = StoredText(o, "name");
+  t.language = StoredText(o, "language");
+  const std::string category = StoredText(o, "category");
+  STORE_ASSIGN_OR_RETURN(t.category, ParseStored(ParseTemplateCategory(category), category,
+                                                 "message template category"));
+  STORE_ASSIGN_OR_RETURN(t.header_parameters, StoredStrings(o, "header_parameters"));
+  STORE_ASSIGN_OR_RETURN(t.body_parameters, StoredStrings(o, "body_parameters"));
+  return t;
+}
+
 Result<std::vector<Message>> ParseMessagesJson(std::string_view text) {
   boost::system::error_code ec;
   boost::json::value v = boost::json::parse(text, ec);
@@ -283,15 +351,22 @@ Result<std::vector<Message>> ParseMessagesJson(std::string_view text) {
   for (const auto& item : v.as_array()) {
     const auto* obj = item.if_object();
     const auto* kind = obj != nullptr ? obj->if_contains("kind") : nullptr;
-    const auto* body = obj != nullptr ? obj->if_contains("text") : nullptr;
-    if (kind == nullptr || !kind->is_string() || body == nullptr || !body->is_string()) {
+    if (kind == nullptr || !kind->is_string()) {
       return Internal("stored broadcast message is malformed");
     }
     Message m;
     const std::string_view kind_text(kind->as_string().data(), kind->as_string().size());
     STORE_ASSIGN_OR_RETURN(m.kind,
                            ParseStored(ParseMessageKind(kind_text), kind_text, "message kind"));
-    m.text.assign(body->as_string().data(), body->as_string().size());
+    if (m.kind == MessageKind::kText) {
+      const auto* body = obj->if_contains("text");
+      if (body == nullptr || !body->is_string()) {
+        return Internal("stored broadcast message text is malformed");
+      }
+      m.text.assign(body->as_string().data(), body->as_string().size());
+    } else {
+      STORE_ASSIGN_OR_RETURN(m.template_message, ParseStoredTemplate(*obj));
+    }
     messages.push_back(std::move(m));
   }
   return messages;
@@ -312,6 +387,9 @@ constexpr std::string_view kSelectAccounts =
     "SELECT id, platform, name, external_id, access_token, api_base_url, api_version,"
     " time_zone, messages_per_second, max_concurrency, created_at, capabilities"
     " FROM channel_accounts ORDER BY id";
+constexpr std::string_view kUpdateAccount =
+    "UPDATE channel_accounts SET messages_per_second = ?2, max_concurrency = ?3,"
+    " capabilities = ?4 WHERE id = ?1";
 constexpr std::string_view kAccountExists = "SELECT 1 FROM channel_accounts WHERE id = ?1";
 
 constexpr std::string_view kFindIdentity =
@@ -319,8 +397,8 @@ constexpr std::string_view kFindIdentity =
 constexpr std::string_view kInsertContact =
     "INSERT INTO contacts(name, first_name, locale, time_zone, subscription,"
     " subscription_changed_at, created_at, updated_at, attributes, conversation_state, assignee,"
-    " change_seq)"
-    " VALUES (?1, ?2, ?3, ?4, COALESCE(?5, 'subscribed'), ?6, ?7, ?7, ?8, ?9, ?10, ?11)";
+    " change_seq, region)"
+    " VALUES (?1, ?2, ?3, ?4, COALESCE(?5, 'subscribed'), ?6, ?7, ?7, ?8, ?9, ?10, ?11, ?12)";
 // Empty texts and NULLs keep what is stored; every right-hand side sees the old row.
 constexpr std::string_view kUpdateContact =
     "UPDATE contacts SET"
@@ -337,13 +415,17 @@ constexpr std::string_view kUpdateContact =
     " ELSE json_patch(COALESCE(attributes, '{}'), ?8) END,"
     " conversation_state = COALESCE(?9, conversation_state),"
     " assignee = CASE WHEN ?10 = '' THEN assignee ELSE ?10 END,"
-    " change_seq = ?11"
+    " change_seq = ?11,"
+    " region = CASE WHEN ?12 = '' THEN region ELSE ?12 END"
     " WHERE id = ?1";
 constexpr std::string_view kCountAttributes =
     "SELECT count(*) FROM contacts c, json_each(c.attributes) WHERE c.id = ?1";
 constexpr std::string_view kInsertIdentity =
     "INSERT INTO identities(contact_id, channel_account_id, platform_user_id, last_inbound_at,"
-    " window_opener, blocked) VALUES (?1, ?2, ?3, ?4, COALESCE(?5, 'organic'), COALESCE(?6, 0))";
+    " window_opener, blocked, opted_in, marketing_opted_out, marketing_token,"
+    " marketing_token_expires_at, marketing_token_stopped, marketing_token_last_sent_at)"
+    " VALUES (?1, ?2, ?3, ?4, COALESCE(?5, 'organic'), COALESCE(?6, 0), COALESCE(?7, 0),"
+    " COALESCE(?8, 0), ?9, ?10, COALESCE(?11, 0), ?12)";
 constexpr std::string_view kUpdateIdentity =
     // An interaction time only moves forward: an older report (a re-imported file, a late
     // webhook) never closes a window that a newer one opened.
@@ -352,7 +434,16 @@ constexpr std::string_view kUpdateIdentity =
     " THEN COALESCE(?4, window_opener) ELSE window_opener END,"
     " last_inbound_at = CASE WHEN last_inbound_at IS NULL OR ?3 > last_inbound_at THEN ?3"
     " ELSE last_inbound_at END,"
-    " blocked = COALESCE(?5, blocked)"
+    " blocked = COALESCE(?5, blocked),"
+    " opted_in = COALESCE(?6, opted_in),"
+    " marketing_opted_out = COALESCE(?7, marketing_opted_out),"
+    // ?8: 0 keeps the token, 1 replaces it whole with ?9..?12, 2 removes it.
+    " marketing_token = CASE ?8 WHEN 0 THEN marketing_token ELSE ?9 END,"
+    " marketing_token_expires_at = CASE ?8 WHEN 0 THEN marketing_token_expires_at ELSE ?10 END,"
+    " marketing_token_stopped = CASE ?8 WHEN 0 THEN marketing_token_stopped"
+    " ELSE COALESCE(?11, 0) END,"
+    " marketing_token_last_sent_at = CASE ?8 WHEN 0 THEN marketing_token_last_sent_at"
+    " ELSE ?12 END"
     " WHERE channel_account_id = ?1 AND platform_user_id = ?2";
 constexpr std::string_view kDeleteTags = "DELETE FROM contact_tags WHERE contact_id = ?1";
 constexpr std::string_view kInsertTag =
@@ -386,23 +477,28 @@ constexpr std::string_view kSelectChangeSeq = "SELECT value FROM contact_change_
 
 constexpr std::string_view kSelectContact =
     "SELECT id, name, first_name, locale, time_zone, subscription, subscription_changed_at,"
-    " created_at, updated_at, attributes, conversation_state, assignee"
+    " created_at, updated_at, attributes, conversation_state, assignee, region"
     " FROM contacts WHERE id = ?1";
 constexpr std::string_view kSelectContactsPage =
     "SELECT id, name, first_name, locale, time_zone, subscription, subscription_changed_at,"
-    " created_at, updated_at, attributes, conversation_state, assignee"
+    " created_at, updated_at, attributes, conversation_state, assignee, region"
     " FROM contacts WHERE id > ?1 ORDER BY id LIMIT ?2";
 constexpr std::string_view kSelectAccountContactsPage =
     "SELECT c.id, c.name, c.first_name, c.locale, c.time_zone, c.subscription,"
     " c.subscription_changed_at, c.created_at, c.updated_at, c.attributes,"
-    " c.conversation_state, c.assignee"
+    " c.conversation_state, c.assignee, c.region"
     " FROM identities i JOIN contacts c ON c.id = i.contact_id"
     " WHERE i.channel_account_id = ?3 AND i.contact_id > ?1 ORDER BY i.contact_id LIMIT ?2";
 constexpr std::string_view kSelectContactTags =
     "SELECT tag FROM contact_tags WHERE contact_id = ?1 ORDER BY tag";
+// The identity columns ReadIdentityInto reads, in its order.
+#define STORE_IDENTITY_COLUMNS(i)                                                             \
+  i "channel_account_id, " i "platform_user_id, " i "last_inbound_at, " i "window_opener, " i \
+    "blocked, " i "opted_in, " i "marketing_opted_out, " i "suppressed_at, " i                \
+    "marketing_token, " i "marketing_token_expires_at, " i "marketing_token_stopped, " i      \
+    "marketing_token_last_sent_at"
 constexpr std::string_view kSelectContactIdentities =
-    "SELECT channel_account_id, platform_user_id, last_inbound_at, window_opener, blocked"
-    " FROM identities WHERE contact_id = ?1 ORDER BY id";
+    "SELECT " STORE_IDENTITY_COLUMNS("") " FROM identities WHERE contact_id = ?1 ORDER BY id";
 constexpr std::string_view kCountContacts = "SELECT count(*) FROM contacts";
 
 // ForEachContactChangedSince: three cursors in contact-id order, merged in memory, so the
@@ -413,7 +509,7 @@ constexpr std::string_view kCountContacts = "SELECT count(*) FROM contacts";
 // sorting a few, and a few is the usual case (the index catching up after a write).
 #define STORE_CHANGED_CONTACT_COLUMNS                                                      \
   "SELECT id, name, first_name, locale, time_zone, subscription, subscription_changed_at," \
-  " created_at, updated_at, attributes, conversation_state, assignee FROM contacts"
+  " created_at, updated_at, attributes, conversation_state, assignee, region FROM contacts"
 constexpr std::string_view kAllContacts = STORE_CHANGED_CONTACT_COLUMNS " ORDER BY id";
 constexpr std::string_view kChangedContacts = STORE_CHANGED_CONTACT_COLUMNS
     " INDEXED BY contacts_by_change_seq WHERE change_seq > ?1 ORDER BY id";
@@ -425,37 +521,40 @@ constexpr std::string_view kChangedContactTags =
     " JOIN contact_tags t ON t.contact_id = c.id"
     " WHERE c.change_seq > ?1 ORDER BY c.id, t.tag";
 constexpr std::string_view kAllIdentities =
-    "SELECT contact_id, channel_account_id, platform_user_id, last_inbound_at, window_opener,"
-    " blocked FROM identities ORDER BY contact_id, id";
+    "SELECT contact_id, " STORE_IDENTITY_COLUMNS("") " FROM identities ORDER BY contact_id, id";
 constexpr std::string_view kChangedIdentities =
-    "SELECT i.contact_id, i.channel_account_id, i.platform_user_id, i.last_inbound_at,"
-    " i.window_opener, i.blocked FROM contacts c INDEXED BY contacts_by_change_seq"
+    "SELECT i.contact_id, " STORE_IDENTITY_COLUMNS(
+        "i.") " FROM contacts c INDEXED BY contacts_by_change_seq"
     " JOIN identities i ON i.contact_id = c.id"
     " WHERE c.change_seq > ?1 ORDER BY c.id, i.id";
 // GetContacts: the same three cursors over a list of ids (a JSON array), each id looked up
 // through its primary key or index.
 constexpr std::string_view kContactsByIds =
     "SELECT id, name, first_name, locale, time_zone, subscription, subscription_changed_at,"
-    " created_at, updated_at, attributes, conversation_state, assignee FROM contacts"
+    " created_at, updated_at, attributes, conversation_state, assignee, region FROM contacts"
     " WHERE id IN (SELECT value FROM json_each(?1)) ORDER BY id";
 constexpr std::string_view kContactTagsByIds =
     "SELECT contact_id, tag FROM contact_tags"
     " WHERE contact_id IN (SELECT value FROM json_each(?1)) ORDER BY contact_id, tag";
 constexpr std::string_view kIdentitiesByIds =
-    "SELECT contact_id, channel_account_id, platform_user_id, last_inbound_at, window_opener,"
-    " blocked FROM identities WHERE contact_id IN (SELECT value FROM json_each(?1))"
-    " ORDER BY contact_id, id";
+    "SELECT contact_id, " STORE_IDENTITY_COLUMNS(
+        "") " FROM identities WHERE contact_id IN (SELECT value FROM json_each(?1))"
+            " ORDER BY contact_id, id";
+#undef STORE_IDENTITY_COLUMNS
 constexpr std::string_view kCountAccountContacts =
     "SELECT count(DISTINCT contact_id) FROM identities WHERE channel_account_id = ?1";
 
+// The recipient facts columns ReadRecipientFacts reads, in its order.
+#define STORE_FACT_COLUMNS                                                              \
+  " i.last_inbound_at, i.window_opener, i.blocked, c.subscription, c.region, c.locale," \
+  " i.opted_in, i.marketing_opted_out, i.suppressed_at, i.marketing_token,"             \
+  " i.marketing_token_expires_at, i.marketing_token_stopped, i.marketing_token_last_sent_at"
 constexpr std::string_view kRecipients =
-    "SELECT i.contact_id, i.platform_user_id, i.last_inbound_at, i.window_opener, i.blocked,"
-    " c.subscription"
+    "SELECT i.contact_id, i.platform_user_id," STORE_FACT_COLUMNS
     " FROM identities i JOIN contacts c ON c.id = i.contact_id"
     " WHERE i.channel_account_id = ?1 ORDER BY i.contact_id, i.id";
 constexpr std::string_view kRecipientsWithTags =
-    "SELECT i.contact_id, i.platform_user_id, i.last_inbound_at, i.window_opener, i.blocked,"
-    " c.subscription"
+    "SELECT i.contact_id, i.platform_user_id," STORE_FACT_COLUMNS
     " FROM identities i JOIN contacts c ON c.id = i.contact_id"
     " WHERE i.channel_account_id = ?1 AND EXISTS (SELECT 1 FROM contact_tags t"
     "  WHERE t.contact_id = i.contact_id AND t.tag IN (SELECT value FROM json_each(?2)))"
@@ -513,7 +612,7 @@ constexpr std::string_view kExtendRunLedger =
 // after the cursor: together, the planned rows in id order.
 #define STORE_CLAIM_COLUMNS                                                          \
   "SELECT d.id, d.contact_id, d.platform_user_id, d.attempts, c.name, c.first_name," \
-  " c.subscription, i.id, i.last_inbound_at, i.window_opener, i.blocked"             \
+  " c.id IS NOT NULL AND i.id IS NOT NULL," STORE_FACT_COLUMNS                       \
   " FROM deliveries d"                                                               \
   " LEFT JOIN contacts c ON c.id = d.contact_id"                                     \
   " LEFT JOIN identities i ON i.channel_account_id = ?2"                             \
@@ -526,6 +625,7 @@ constexpr std::string_view kSelectFresh = STORE_CLAIM_COLUMNS
     " WHERE d.id > ?5 AND d.id <= ?6 AND +d.run_id = ?1 AND d.state = 0"
     " ORDER BY d.id LIMIT ?4";
 #undef STORE_CLAIM_COLUMNS
+#undef STORE_FACT_COLUMNS
 // Within the claim's transaction the run's planned rows between the first and last fresh id
 // are exactly the fresh ones it selected, so one range update marks them all.
 constexpr std::string_view kMarkFreshSending =
@@ -554,6 +654,18 @@ constexpr std::string_view kOutcomeRetry =
     " error_message = ?5, updated_at = ?6 WHERE id = ?1 AND state = 1";
 constexpr std::string_view kSelectDeliveryRunAndState =
     "SELECT run_id, state FROM deliveries WHERE id = ?1";
+// The effects of an outcome on the delivery's recipient: the identity is the delivery's
+// platform user on its run's account. The contact is stamped with the change sequence (?3)
+// like any other write to it.
+#define STORE_DELIVERY_IDENTITY                                                           \
+  " WHERE (channel_account_id, platform_user_id) = (SELECT r.channel_account_id,"         \
+  " d.platform_user_id FROM deliveries d JOIN runs r ON r.id = d.run_id WHERE d.id = ?1)" \
+  " RETURNING contact_id"
+constexpr std::string_view kSuppressRecipient =
+    "UPDATE identities SET suppressed_at = ?2" STORE_DELIVERY_IDENTITY;
+constexpr std::string_view kMarketingTokenUsed =
+    "UPDATE identities SET marketing_token_last_sent_at = ?2" STORE_DELIVERY_IDENTITY;
+#undef STORE_DELIVERY_IDENTITY
 constexpr std::string_view kReducePending = "UPDATE runs SET pending = pending - ?2 WHERE id = ?1";
 constexpr std::string_view kCompleteRun =
     "UPDATE runs SET status = 'completed', finished_at = ?2,"
@@ -627,6 +739,7 @@ Status ReadContactRowInto(const Statement& st, Contact& c) {
                                        "contact conversation_state"));
   }
   c.assignee = st.Text(11);
+  c.region = st.Text(12);
   return Status::Ok();
 }
 
@@ -636,8 +749,19 @@ Result<Contact> ReadContactRow(const Statement& st) {
   return c;
 }
 
-// Reads an identity from columns first..first+4: channel_account_id, platform_user_id,
-// last_inbound_at, window_opener, blocked.
+// The marketing-messages token stored in columns first..first+3 (token, expires_at, stopped,
+// last_sent_at); none when the token is NULL.
+std::optional<MarketingToken> ReadMarketingToken(const Statement& st, int first) {
+  if (st.IsNull(first)) return std::nullopt;
+  MarketingToken token;
+  token.token = st.Text(first);
+  token.expires_at = st.TimeAt(first + 1);
+  token.stopped = st.Int(first + 2) != 0;
+  token.last_sent_at = st.OptionalTime(first + 3);
+  return token;
+}
+
+// Reads an identity from the columns of STORE_IDENTITY_COLUMNS starting at `first`.
 Status ReadIdentityInto(const Statement& st, int first, Identity& identity) {
   identity.channel_account_id = st.Int(first);
   identity.platform_user_id = st.Text(first + 1);
@@ -646,6 +770,43 @@ Status ReadIdentityInto(const Statement& st, int first, Identity& identity) {
                          ParseStored(ParseWindowOpener(st.Text(first + 3)), st.Text(first + 3),
                                      "identity window_opener"));
   identity.blocked = st.Int(first + 4) != 0;
+  identity.opted_in = st.Int(first + 5) != 0;
+  identity.marketing_opted_out = st.Int(first + 6) != 0;
+  identity.suppressed_at = st.OptionalTime(first + 7);
+  identity.marketing_token = ReadMarketingToken(st, first + 8);
+  return Status::Ok();
+}
+
+// Suppression ends when the person writes again: an identity is suppressed while it was
+// suppressed at some time and no inbound message came after that time.
+bool IsSuppressed(std::optional<Time> suppressed_at, std::optional<Time> last_inbound_at) {
+  return suppressed_at.has_value() &&
+         !(last_inbound_at.has_value() && *last_inbound_at > *suppressed_at);
+}
+
+// Fills the facts of `user_id` from the columns of STORE_FACT_COLUMNS starting at `first`;
+// facts.platform must be set.
+Status ReadRecipientFacts(const Statement& st, int first, std::string_view user_id,
+                          RecipientFacts& facts) {
+  facts.last_inbound_at = st.OptionalTime(first);
+  STORE_ASSIGN_OR_RETURN(facts.window_opener,
+                         ParseStored(ParseWindowOpener(st.Text(first + 1)), st.Text(first + 1),
+                                     "identity window_opener"));
+  facts.blocked = st.Int(first + 2) != 0;
+  STORE_ASSIGN_OR_RETURN(facts.subscription,
+                         ParseStored(ParseSubscriptionStatus(st.Text(first + 3)),
+                                     st.Text(first + 3), "contact subscription"));
+  const std::string_view region = st.Text(first + 4);
+  if (!region.empty()) {
+    facts.region.assign(region.data(), region.size());
+  } else {
+    facts.region = RegionOfLocale(st.Text(first + 5));
+  }
+  facts.opted_in = st.Int(first + 6) != 0;
+  facts.marketing_opted_out = st.Int(first + 7) != 0;
+  facts.us_number = facts.platform == Platform::kWhatsApp && IsUsWhatsAppId(user_id);
+  facts.suppressed = IsSuppressed(st.OptionalTime(first + 8), facts.last_inbound_at);
+  facts.marketing_token = ReadMarketingToken(st, first + 9);
   return Status::Ok();
 }
 
@@ -788,6 +949,19 @@ Status ValidateContactRow(const ContactInput& row, size_t i) {
       }
     }
   }
+  if (!row.region.empty() && !IsRegionCode(row.region)) {
+    return InvalidArgument(Field("rows", i, "region"), std::string(sqlite::kBadRegion));
+  }
+  if (row.marketing_token) {
+    if (row.clear_marketing_token) {
+      return InvalidArgument(Field("rows", i, "marketing_token"),
+                             "is given and cleared at once; give a new token or clear it");
+    }
+    if (row.marketing_token->token.empty()) {
+      return InvalidArgument(Field("rows", i, "marketing_token.token"),
+                             std::string(sqlite::kMustNotBeEmpty));
+    }
+  }
   if (row.attributes.size() > kMaxAttributesPerContact) {
     return InvalidArgument(Field("rows", i, "attributes"),
                            "has " + std::to_string(row.attributes.size()) +
@@ -850,8 +1024,19 @@ Status ValidateBroadcast(const NewBroadcast& in) {
                                            " messages, not " + std::to_string(in.messages.size()));
   }
   for (size_t i = 0; i < in.messages.size(); ++i) {
-    if (in.messages[i].text.empty()) {
+    const Message& m = in.messages[i];
+    if (m.kind == MessageKind::kText && m.text.empty()) {
       return InvalidArgument(Field("messages", i, "text"), std::string(sqlite::kMustNotBeEmpty));
+    }
+    if (m.kind == MessageKind::kTemplate) {
+      if (m.template_message.name.empty()) {
+        return InvalidArgument(Field("messages", i, "template.name"),
+                               std::string(sqlite::kMustNotBeEmpty));
+      }
+      if (m.template_message.language.empty()) {
+        return InvalidArgument(Field("messages", i, "template.language"),
+                               std::string(sqlite::kMustNotBeEmpty));
+      }
     }
   }
   return ValidateTags(in.audience.any_tags, "audience.any_tags");
@@ -1070,6 +1255,44 @@ class SqliteStore final : public Store {
         out.push_back(std::move(account));
       }
       return out;
+    });
+  }
+
+  Result<ChannelAccount> UpdateChannelAccount(Id id, const ChannelAccountUpdate& update) override {
+    return Write([&](Connection& db) -> Result<ChannelAccount> {
+      STORE_ASSIGN_OR_RETURN(
+          ChannelAccount a,
+          SelectOneById<ChannelAccount>(db, kSelectAccount, id, ReadAccount, "channel account"));
+      AccountCapabilities& c = a.capabilities;
+      if (update.utility_messaging) c.utility_messaging = *update.utility_messaging;
+      if (update.marketing_message_api) c.marketing_message_api = *update.marketing_message_api;
+      if (update.business_region) c.business_region = *update.business_region;
+      if (update.waba_id) c.waba_id = *update.waba_id;
+      if (update.ad_account_id) c.ad_account_id = *update.ad_account_id;
+      if (update.message_tags_locked) c.message_tags_locked = *update.message_tags_locked;
+      if (update.messages_per_second) a.pacing.messages_per_second = *update.messages_per_second;
+      if (update.max_concurrency) a.pacing.max_concurrency = *update.max_concurrency;
+      if (!std::isfinite(a.pacing.messages_per_second) || a.pacing.messages_per_second <= 0) {
+        return InvalidArgument("pacing.messages_per_second", std::string(sqlite::kMustBePositive));
+      }
+      if (a.pacing.max_concurrency <= 0) {
+        return InvalidArgument("pacing.max_concurrency", std::string(sqlite::kMustBePositive));
+      }
+      if (!c.business_region.empty() && !IsRegionCode(c.business_region)) {
+        return InvalidArgument("capabilities.business_region", std::string(sqlite::kBadRegion));
+      }
+      if (a.platform == Platform::kWhatsApp && c.waba_id.empty()) {
+        return InvalidArgument("capabilities.waba_id",
+                               "a WhatsApp account needs the WABA its number belongs to");
+      }
+      const std::string capabilities = CapabilitiesJson(c);
+      STORE_PREPARE(st, db, kUpdateAccount);
+      st.Bind(1, id);
+      st.Bind(2, a.pacing.messages_per_second);
+      st.Bind(3, a.pacing.max_concurrency);
+      st.BindStaticText(4, capabilities);
+      CRIER_RETURN_IF_ERROR(st.Run());
+      return a;
     });
   }
 
@@ -1306,14 +1529,7 @@ class SqliteStore final : public Store {
         row.contact_id = st.Int(0);
         const std::string_view user_id = st.Text(1);
         row.platform_user_id.assign(user_id.data(), user_id.size());
-        row.facts.last_inbound_at = st.OptionalTime(2);
-        STORE_ASSIGN_OR_RETURN(
-            row.facts.window_opener,
-            ParseStored(ParseWindowOpener(st.Text(3)), st.Text(3), "identity window_opener"));
-        row.facts.blocked = st.Int(4) != 0;
-        STORE_ASSIGN_OR_RETURN(
-            row.facts.subscription,
-            ParseStored(ParseSubscriptionStatus(st.Text(5)), st.Text(5), "contact subscription"));
+        CRIER_RETURN_IF_ERROR(ReadRecipientFacts(st, 2, row.platform_user_id, row.facts));
         if (!visit(row)) return Status::Ok();
       }
     });
@@ -1699,9 +1915,11 @@ class SqliteStore final : public Store {
     if (outcomes.empty()) return Status::Ok();
     return Write([&](Connection& db) -> Status {
       PendingChanges resolved;
+      ChangeSeq seq;
       for (size_t i = 0; i < outcomes.size(); ++i) {
         STORE_ASSIGN_OR_RETURN(Id run_id, RecordOne(db, outcomes[i], i));
         if (IsFinal(outcomes[i].state)) resolved.Add(run_id, 1);
+        CRIER_RETURN_IF_ERROR(ApplyRecipientEffects(db, outcomes[i], seq));
       }
       return resolved.Apply(db);
     });
@@ -2000,21 +2218,22 @@ class SqliteStore final : public Store {
       c.contact_name = st.Text(4);
       c.contact_first_name = st.Text(5);
       c.facts.platform = context.platform;
-      if (!st.IsNull(6)) {
-        STORE_ASSIGN_OR_RETURN(
-            c.facts.subscription,
-            ParseStored(ParseSubscriptionStatus(st.Text(6)), st.Text(6), "contact subscription"));
-      }
-      c.facts.has_identity = !st.IsNull(7);
+      // The contact or its identity may have gone since planning: no facts to read then.
+      c.facts.has_identity = st.Int(6) != 0;
       if (c.facts.has_identity) {
-        c.facts.last_inbound_at = st.OptionalTime(8);
-        STORE_ASSIGN_OR_RETURN(
-            c.facts.window_opener,
-            ParseStored(ParseWindowOpener(st.Text(9)), st.Text(9), "identity window_opener"));
-        c.facts.blocked = st.Int(10) != 0;
+        CRIER_RETURN_IF_ERROR(ReadRecipientFacts(st, 7, c.platform_user_id, c.facts));
       }
       out.push_back(std::move(c));
     }
+  }
+
+  // Binds a marketing token to parameters first..first+3 (token, expires_at, stopped,
+  // last_sent_at).
+  static void BindMarketingToken(Statement& st, int first, const MarketingToken& token) {
+    st.BindStaticText(first, token.token);
+    st.Bind(first + 1, token.expires_at);
+    st.Bind(first + 2, token.stopped);
+    st.Bind(first + 3, token.last_sent_at);
   }
 
   // Creates or updates the contact behind (account, platform_user_id); returns its id.
@@ -2051,6 +2270,7 @@ class SqliteStore final : public Store {
       if (conversation) st.BindStaticText(9, *conversation);
       st.BindStaticText(10, row.assignee);
       st.Bind(11, change_seq);
+      st.BindStaticText(12, row.region);
       CRIER_RETURN_IF_ERROR(st.Run());
       if (attributes) {
         // Stored keys plus new ones may pass the limit even when the row alone does not.
@@ -2072,6 +2292,11 @@ class SqliteStore final : public Store {
       id_st.Bind(3, row.last_inbound_at);
       if (opener) id_st.BindStaticText(4, *opener);
       if (row.blocked) id_st.Bind(5, *row.blocked);
+      if (row.opted_in) id_st.Bind(6, *row.opted_in);
+      if (row.marketing_opted_out) id_st.Bind(7, *row.marketing_opted_out);
+      const std::int64_t token_change = row.marketing_token ? 1 : row.clear_marketing_token ? 2 : 0;
+      id_st.Bind(8, token_change);
+      if (row.marketing_token) BindMarketingToken(id_st, 9, *row.marketing_token);
       CRIER_RETURN_IF_ERROR(id_st.Run());
       ++summary.updated;
       if (row.tags) {
@@ -2102,6 +2327,7 @@ class SqliteStore final : public Store {
       if (conversation) st.BindStaticText(9, *conversation);
       st.BindStaticText(10, row.assignee);
       st.Bind(11, change_seq);
+      st.BindStaticText(12, row.region);
       CRIER_RETURN_IF_ERROR(st.Run());
       contact_id = db.LastInsertId();
 
@@ -2112,6 +2338,9 @@ class SqliteStore final : public Store {
       id_st.Bind(4, row.last_inbound_at);
       if (opener) id_st.BindStaticText(5, *opener);
       if (row.blocked) id_st.Bind(6, *row.blocked);
+      if (row.opted_in) id_st.Bind(7, *row.opted_in);
+      if (row.marketing_opted_out) id_st.Bind(8, *row.marketing_opted_out);
+      if (row.marketing_token) BindMarketingToken(id_st, 9, *row.marketing_token);
       CRIER_RETURN_IF_ERROR(id_st.Run());
       ++summary.created;
     }
@@ -2133,6 +2362,32 @@ class SqliteStore final : public Store {
       }
     }
     return contact_id;
+  }
+
+  // Writes what an outcome says about its recipient (suppression, a send on the marketing
+  // token) to the delivery's identity. An identity that is gone (the contact was deleted
+  // meanwhile) has nothing to record.
+  static Status ApplyRecipientEffects(Connection& db, const DeliveryOutcome& o, ChangeSeq& seq) {
+    for (const auto& [wanted, sql] : {std::pair{o.suppress_recipient, kSuppressRecipient},
+                                      std::pair{o.marketing_token_used, kMarketingTokenUsed}}) {
+      if (!wanted) continue;
+      Id contact_id = 0;
+      {
+        STORE_PREPARE(st, db, sql);
+        st.Bind(1, o.delivery_id);
+        st.Bind(2, o.at);
+        STORE_ASSIGN_OR_RETURN(bool row, st.Step());
+        if (!row) continue;
+        contact_id = st.Int(0);
+      }
+      STORE_ASSIGN_OR_RETURN(const std::int64_t change_seq, seq.Get(db));
+      STORE_PREPARE(touch, db, kTouchContact);
+      touch.Bind(1, contact_id);
+      touch.Bind(2, o.at);
+      touch.Bind(3, change_seq);
+      CRIER_RETURN_IF_ERROR(touch.Run());
+    }
+    return Status::Ok();
   }
 
   // Applies one outcome to a delivery in `sending`; returns the delivery's run.
