@@ -10,6 +10,7 @@
 #include "channels/transport.h"
 #include "core/clock.h"
 #include "core/model.h"
+#include "core/result.h"
 #include "core/route.h"
 
 namespace crier::channels {
@@ -71,13 +72,31 @@ struct RecipientRef {
   std::string marketing_token;
 };
 
+// What a request needs beyond the account, the recipient and the message: the route decided
+// right before the send, and the broadcast's ids that route sends under. Views borrow from the
+// broadcast: valid for the BuildSend call only.
+struct SendContext {
+  Route route;
+  // kMarketingMessageApi: the campaign (its message_id, the broadcast's
+  // outside_window.marketing_campaign_id).
+  std::string_view marketing_campaign_id;
+};
+
 class ChannelAdapter {
  public:
   virtual ~ChannelAdapter() = default;
   virtual Platform platform() const = 0;
-  // The request that sends `message` to `recipient` over `route` from `account`.
+  // Whether `message` can be put on this platform's wire at all, checked once per broadcast
+  // before any copy is sent (BuildSend cannot fail): kInvalidArgument naming the field
+  // ("template.components[0].parameters[1]") otherwise. Every message passes by default.
+  virtual Status ValidateMessage(const Message& message) const {
+    (void)message;
+    return Status::Ok();
+  }
+  // The request that sends `message` to `recipient` from `account` over `context.route`.
+  // `message` has passed ValidateMessage.
   virtual OutboundRequest BuildSend(const ChannelAccount& account, const RecipientRef& recipient,
-                                    const Route& route, const Message& message) const = 0;
+                                    const SendContext& context, const Message& message) const = 0;
   virtual SendResult Classify(const TransportResult& result) const = 0;
 };
 

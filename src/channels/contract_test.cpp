@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "channels/line_adapter.h"
@@ -113,7 +114,7 @@ TEST(LineContractTest, PushBodiesConform) {
   for (const std::string& text :
        std::vector<std::string>{"Hi", "Hi \"Ann\"\n🎉 中文 ไทย", std::string(5000, 'x')}) {
     const auto req = adapter.BuildSend(Account(Platform::kLine), RecipientRef{kUser, "", "", kKey},
-                                       Route{RouteKind::kLinePush, {}, {}}, Text(text));
+                                       SendContext{{RouteKind::kLinePush, {}, {}}, {}}, Text(text));
     EXPECT_EQ(Joined(spec.Check("PushMessageRequest", Body(req))), "");
   }
   const std::vector<Message> five(5, Text("x"));
@@ -152,7 +153,7 @@ TEST(WhatsAppContractTest, TextBodiesConform) {
   for (const std::string text : {"Hi", "see https://example.com", "\"q\" \\ 中文\n"}) {
     const auto req =
         adapter.BuildSend(Account(Platform::kWhatsApp), RecipientRef{"16505551234", "", "", ""},
-                          Route{RouteKind::kStandardWindow, {}, {}}, Text(text));
+                          SendContext{{RouteKind::kStandardWindow, {}, {}}, {}}, Text(text));
     EXPECT_EQ(Joined(spec.Check("Message", Body(req), WhatsAppOptions())), "") << text;
   }
 }
@@ -191,11 +192,31 @@ TEST(WhatsAppContractTest, TemplateBodiesConform) {
   EXPECT_EQ(Joined(WhatsAppSpec().Check("Message", Body(req), WhatsAppOptions())), "");
 }
 
+TEST(WhatsAppContractTest, BroadcastTemplateMessagesConform) {
+  const WhatsAppAdapter adapter;
+  const SendContext route{{RouteKind::kWhatsAppTemplate, {}, {}}, {}};
+  const RecipientRef to{"16505551234", "", "", "", ""};
+  Message m;
+  m.kind = MessageKind::kTemplate;
+  m.template_message.name = "order_update";
+  m.template_message.language = "en_US";
+  for (const auto& [header, body] :
+       std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>>{
+           {{}, {}}, {{"Ann"}, {}}, {{}, {"A-1", "\"soon\" 中文"}}, {{"Ann"}, {"A-1"}}}) {
+    m.template_message.header_parameters = header;
+    m.template_message.body_parameters = body;
+    ASSERT_TRUE(adapter.ValidateMessage(m).ok());
+    const auto req = adapter.BuildSend(Account(Platform::kWhatsApp), to, route, m);
+    EXPECT_EQ(Joined(WhatsAppSpec().Check("Message", Body(req), WhatsAppOptions())), "")
+        << req.body;
+  }
+}
+
 TEST(WhatsAppContractTest, ABusinessScopedBodyDiffersFromV23OnlyByItsRecipientField) {
   const WhatsAppAdapter adapter;
-  const auto req = adapter.BuildSend(Account(Platform::kWhatsApp),
-                                     RecipientRef{"US.13491208655302741918", "", "", ""},
-                                     Route{RouteKind::kStandardWindow, {}, {}}, Text("Hi"));
+  const auto req = adapter.BuildSend(
+      Account(Platform::kWhatsApp), RecipientRef{"US.13491208655302741918", "", "", ""},
+      SendContext{{RouteKind::kStandardWindow, {}, {}}, {}}, Text("Hi"));
   auto errors = WhatsAppSpec().Check("Message", Body(req), WhatsAppOptions());
   std::sort(errors.begin(), errors.end());
   // v23.0 predates business-scoped ids (SOURCES.md): it requires "to" and lacks "recipient".

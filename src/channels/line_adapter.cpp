@@ -106,8 +106,16 @@ std::string RetryKeyFromBytes(std::span<const unsigned char, 16> random) {
   return out;
 }
 
+Status LineAdapter::ValidateMessage(const Message& message) const {
+  if (message.kind == MessageKind::kTemplate) {
+    return InvalidArgument("template", "LINE takes no templates");
+  }
+  return Status::Ok();
+}
+
 OutboundRequest LineAdapter::BuildSend(const ChannelAccount& account, const RecipientRef& recipient,
-                                       const Route& /*route*/, const Message& message) const {
+                                       const SendContext& /*context*/,
+                                       const Message& message) const {
   OutboundRequest req = BaseRequest(account, "push", recipient.retry_key);
   std::string& body = req.body;
   body.reserve(64 + recipient.platform_user_id.size() + message.text.size() +

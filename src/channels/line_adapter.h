@@ -40,10 +40,12 @@ std::string RetryKeyFromBytes(std::span<const unsigned char, 16> random);
 class LineAdapter final : public ChannelAdapter {
  public:
   Platform platform() const override { return Platform::kLine; }
+  // Templates are refused (LINE has none); text passes.
+  Status ValidateMessage(const Message& message) const override;
   // A push of one text message to recipient.platform_user_id, with recipient.retry_key as
   // X-Line-Retry-Key when it is set. The route does not change the request.
   OutboundRequest BuildSend(const ChannelAccount& account, const RecipientRef& recipient,
-                            const Route& route, const Message& message) const override;
+                            const SendContext& context, const Message& message) const override;
   // A push of 1-5 messages in one request (LINE counts one message per recipient per request,
   // however many bubbles). Refused when the count is outside 1-5 or the key is not a UUID.
   Result<OutboundRequest> BuildPush(const ChannelAccount& account, std::string_view to,

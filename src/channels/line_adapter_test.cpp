@@ -37,7 +37,8 @@ TransportResult Answer(int status, std::string body, net::Headers headers = {}) 
 TEST(LineAdapterTest, BuildsAPushWithTheRetryKey) {
   const LineAdapter adapter;
   RecipientRef r{kUser, "Ann", "Ann", kKey};
-  const auto req = adapter.BuildSend(Account(), r, Route{RouteKind::kLinePush, {}, {}}, Text("Hi"));
+  const auto req =
+      adapter.BuildSend(Account(), r, SendContext{{RouteKind::kLinePush, {}, {}}, {}}, Text("Hi"));
   EXPECT_EQ(req.method, "POST");
   EXPECT_EQ(req.url, "http://127.0.0.1:8803/v2/bot/message/push");
   ASSERT_EQ(req.headers.size(), 3u);
@@ -50,7 +51,7 @@ TEST(LineAdapterTest, BuildsAPushWithTheRetryKey) {
 TEST(LineAdapterTest, NoKeyNoHeader) {
   const LineAdapter adapter;
   const auto req = adapter.BuildSend(Account(), RecipientRef{kUser, "", "", ""},
-                                     Route{RouteKind::kLinePush, {}, {}}, Text("Hi"));
+                                     SendContext{{RouteKind::kLinePush, {}, {}}, {}}, Text("Hi"));
   EXPECT_EQ(net::FindHeader(req.headers, "X-Line-Retry-Key"), std::nullopt);
 }
 
@@ -59,7 +60,7 @@ TEST(LineAdapterTest, TextAndIdsAreEscaped) {
   const std::string text = "Hi \"Ann\" \\ 50%\n🎉 中文 ไทย \x01";
   const std::string to = R"(U1","messages":[])";
   const auto req = adapter.BuildSend(Account(), RecipientRef{to, "", "", kKey},
-                                     Route{RouteKind::kLinePush, {}, {}}, Text(text));
+                                     SendContext{{RouteKind::kLinePush, {}, {}}, {}}, Text(text));
   const auto body = boost::json::parse(req.body).as_object();
   EXPECT_EQ(body.size(), 2u);
   EXPECT_EQ(body.at("to").as_string(), to);

@@ -105,6 +105,8 @@ bool IsMarketingApiRetryIn30Min(std::int64_t code) {
   return code == 2300055 || code == 2300061 || code == 2300062;
 }
 
+bool IsMarketingApiCode(std::int64_t code) { return code >= 2300000 && code <= 2300099; }
+
 std::string HttpCode(int status) { return "http_" + std::to_string(status); }
 
 ErrorClass ClassFromStatus(int status) {
@@ -126,27 +128,124 @@ std::optional<ErrorClass> MessengerErrorClass(std::int64_t code, std::int64_t su
     if (row.subcode == subcode && subcode != kAnySubcode) return row.error_class;
     if (row.subcode == kAnySubcode) by_code = row.error_class;
   }
+  // The Marketing Message API's own codes also come as the subcode of a generic 100 ("Invalid
+  // parameter"): the subcode says what happened, so its row wins over code 100's.
+  if (IsMarketingApiCode(subcode)) {
+    if (auto by_subcode = MessengerErrorClass(subcode, 0)) return by_subcode;
+  }
   return by_code;
 }
 
-OutboundRequest MessengerAdapter::BuildSend(const ChannelAccount& account,
-                                            const RecipientRef& recipient, const Route& route,
-                                            const Message& message) const {
-  OutboundRequest req;
-  req.url = JoinUrl(account.api_base_url, {account.api_version, account.external_id});
-  req.url.append("/messages");
+Status MessengerAdapter::ValidateMessage(const Message& message) const {
+  if (message.kind != MessageKind::kTemplate) return Status::Ok();
+  if (platform_ != Platform::kMessenger) {
+    return InvalidArgument("template", "Instagram takes no templates");
+  }
+  const TemplateMessage& t = message.template_message;
+  if (t.name.empty()) return InvalidArgument("template.name", "a template needs its name");
+  if (t.language.empty()) {
+    return InvalidArgument("template.language", "a template needs its language code (en_US)");
+  }
+  if (!t.header_parameters.empty()) {
+    return InvalidArgument("template.header_parameters",
+                           "Messenger utility templates take body parameters only");
+  }
+  for (std::size_t i = 0; i < t.body_parameters.size(); ++i) {
+    if (t.body_parameters[i].empty()) {
+      return InvalidArgument("template.body_parameters[" + std::to_string(i) + "]",
+                             "the parameter's value is empty");
+    }
+  }
+  return Status::Ok();
+}
 
+namespace {
+
+// {"text":..} or {"template":{"name","language":{"code"},"components":[{"type":"body",
+// "parameters":[{"type":"text","text"}..]}]}} (platforms.md 1.8: a utility template is named,
+// not written; its placeholders are filled in order).
+void AppendMessageObject(std::string& body, const Message& message) {
+  if (message.kind != MessageKind::kTemplate) {
+    body.append(R"({"text":)");
+    AppendJsonString(body, message.text);
+    body.push_back('}');
+    return;
+  }
+  const TemplateMessage& t = message.template_message;
+  body.append(R"({"template":{"name":)");
+  AppendJsonString(body, t.name);
+  body.append(R"(,"language":{"code":)");
+  AppendJsonString(body, t.language);
+  body.push_back('}');
+  if (!t.body_parameters.empty()) {
+    body.append(R"(,"components":[{"type":"body","parameters":[)");
+    for (std::size_t i = 0; i < t.body_parameters.size(); ++i) {
+      if (i > 0) body.push_back(',');
+      body.append(R"({"type":"text","text":)");
+      AppendJsonString(body, t.body_parameters[i]);
+      body.push_back('}');
+    }
+    body.append("]}]");
+  }
+  body.append("}}");
+}
+
+std::size_t MessageSizeHint(const Message& message) {
+  std::size_t n = 32 + message.text.size() + message.text.size() / 8 +
+                  message.template_message.name.size() + message.template_message.language.size();
+  for (const auto& p : message.template_message.body_parameters) n += 32 + p.size();
+  return n;
+}
+
+}  // namespace
+
+OutboundRequest MessengerAdapter::BuildSend(const ChannelAccount& account,
+                                            const RecipientRef& recipient,
+                                            const SendContext& context,
+                                            const Message& message) const {
+  const Route& route = context.route;
+  OutboundRequest req;
   req.headers.reserve(2);
   req.headers.emplace_back("Authorization", "Bearer " + account.access_token);
   req.headers.emplace_back("Content-Type", "application/json");
+  std::string& body = req.body;
+
+  if (route.kind == RouteKind::kMarketingMessageApi) {
+    // The paid API sends from the ad account, under a campaign, to the person's subscription
+    // token (platforms.md 2.3); the Page's token is one it accepts.
+    req.url = JoinUrl(account.api_base_url,
+                      {account.api_version, "act_" + account.capabilities.ad_account_id});
+    req.url.append("/messages");
+    body.reserve(96 + context.marketing_campaign_id.size() + recipient.marketing_token.size() +
+                 MessageSizeHint(message));
+    body.append(R"({"message_id":)");
+    AppendJsonString(body, context.marketing_campaign_id);
+    body.append(R"(,"messenger_delivery_data":{"subscription_token":)");
+    AppendJsonString(body, recipient.marketing_token);
+    body.append(R"(},"message":)");
+    AppendMessageObject(body, message);
+    body.push_back('}');
+    return req;
+  }
+
+  req.url = JoinUrl(account.api_base_url, {account.api_version, account.external_id});
+  req.url.append("/messages");
+  if (route.kind == RouteKind::kMarketingToken) {
+    // The token is the recipient and carries its own permission: no messaging_type.
+    body.reserve(64 + recipient.marketing_token.size() + MessageSizeHint(message));
+    body.append(R"({"recipient":{"notification_messages_token":)");
+    AppendJsonString(body, recipient.marketing_token);
+    body.append(R"(},"message":)");
+    AppendMessageObject(body, message);
+    body.push_back('}');
+    return req;
+  }
 
   // A route always names its messaging_type; the defaults only keep a request well formed.
   std::string_view messaging_type = route.messaging_type;
   if (messaging_type.empty()) messaging_type = route.tag.empty() ? "UPDATE" : "MESSAGE_TAG";
-
-  std::string& body = req.body;
-  body.reserve(72 + recipient.platform_user_id.size() + route.tag.size() + message.text.size() +
-               message.text.size() / 8);
+  body.reserve(72 + recipient.platform_user_id.size() + route.tag.size() +
+               MessageSizeHint(message));
   body.append(R"({"recipient":{"id":)");
   AppendJsonString(body, recipient.platform_user_id);
   body.append(R"(},"messaging_type":)");
@@ -155,9 +254,9 @@ OutboundRequest MessengerAdapter::BuildSend(const ChannelAccount& account,
     body.append(R"(,"tag":)");
     AppendJsonString(body, route.tag);
   }
-  body.append(R"(,"message":{"text":)");
-  AppendJsonString(body, message.text);
-  body.append("}}");
+  body.append(R"(,"message":)");
+  AppendMessageObject(body, message);
+  body.push_back('}');
   return req;
 }
 
@@ -172,7 +271,15 @@ SendResult MessengerAdapter::Classify(const TransportResult& result) const {
   const bool has_code = graph_error.has_value();
 
   if (result.status >= 200 && result.status < 300 && !has_code) {
+    // The Send API answers {"recipient_id","message_id"}; the Marketing Message API
+    // {"success":true,"marketing_message_tracking_id"}.
     const boost::json::value* id = obj != nullptr ? obj->if_contains("message_id") : nullptr;
+    if (id == nullptr && obj != nullptr) {
+      const boost::json::value* success = obj->if_contains("success");
+      if (success != nullptr && success->is_bool() && success->get_bool()) {
+        id = obj->if_contains("marketing_message_tracking_id");
+      }
+    }
     if (id != nullptr && id->is_string() && !id->get_string().empty()) {
       out.sent = true;
       out.platform_message_id = std::string(id->get_string());
@@ -182,7 +289,8 @@ SendResult MessengerAdapter::Classify(const TransportResult& result) const {
     // twice, so it is not retried.
     out.error_class = ErrorClass::kInvalidRequest;
     out.error_code = "bad_response";
-    out.error_message = "a " + std::to_string(result.status) + " answer without a message_id";
+    out.error_message = "a " + std::to_string(result.status) +
+                        " answer without a message_id or marketing_message_tracking_id";
     return out;
   }
 
@@ -203,7 +311,8 @@ SendResult MessengerAdapter::Classify(const TransportResult& result) const {
     out.error_class = ClassFromStatus(result.status);
   }
   out.error_message = error.message;
-  if (!out.retry_after && IsMarketingApiRetryIn30Min(error.code)) {
+  if (!out.retry_after &&
+      (IsMarketingApiRetryIn30Min(error.code) || IsMarketingApiRetryIn30Min(error.subcode))) {
     out.retry_after = kMarketingApiRetryWait;
   }
   if (!out.retry_after && out.error_class == ErrorClass::kSlowDown) {

@@ -27,12 +27,25 @@ class MessengerAdapter final : public ChannelAdapter {
   explicit MessengerAdapter(Platform platform) : platform_(platform) {}
 
   Platform platform() const override { return platform_; }
-  // POST {api_base_url}/{api_version}/{external_id}/messages with a bearer token and the
-  // JSON body {"recipient":{"id":..},"messaging_type":..,["tag":..,]"message":{"text":..}}.
+  // A template must be a Messenger utility template: name, language and non-empty body
+  // parameters, no header parameters; Instagram takes none. Text always passes here.
+  Status ValidateMessage(const Message& message) const override;
+  // With a bearer token, by route:
+  //  - standard window, message tag, utility template: POST {base}/{version}/{external_id}/
+  //    messages, {"recipient":{"id":..},"messaging_type":..,["tag":..,]"message":M};
+  //  - marketing token: the same URL, {"recipient":{"notification_messages_token":..},
+  //    "message":M} (the token carries the permission: no messaging_type);
+  //  - Marketing Message API: POST {base}/{version}/act_{ad_account_id}/messages,
+  //    {"message_id":<campaign>,"messenger_delivery_data":{"subscription_token":..},
+  //    "message":M}.
+  // M is {"text":..} or, for a template message, {"template":{"name","language":{"code"},
+  // "components":[{"type":"body","parameters":[{"type":"text","text"}..]}]}}.
   OutboundRequest BuildSend(const ChannelAccount& account, const RecipientRef& recipient,
-                            const Route& route, const Message& message) const override;
-  // sent with the message_id on a 2xx answer carrying one; otherwise the class from the
-  // Graph error envelope, falling back on the transport outcome and the HTTP status.
+                            const SendContext& context, const Message& message) const override;
+  // sent with the message_id (the Marketing Message API: the marketing_message_tracking_id of
+  // {"success":true}) on a 2xx answer carrying one; otherwise the class from the Graph error
+  // envelope (a Marketing Message API code may come as the subcode of 100), falling back on
+  // the transport outcome and the HTTP status.
   SendResult Classify(const TransportResult& result) const override;
 
  private:

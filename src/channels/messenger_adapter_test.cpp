@@ -25,7 +25,7 @@ ChannelAccount Account() {
   return a;
 }
 
-Route UpdateRoute() { return Route{RouteKind::kStandardWindow, "UPDATE", {}}; }
+SendContext UpdateRoute() { return {Route{RouteKind::kStandardWindow, "UPDATE", {}}, {}}; }
 
 RecipientRef Recipient(std::string psid = "24680") {
   RecipientRef r;
@@ -87,7 +87,7 @@ TEST(MessengerAdapterTest, OddIdsCannotChangeThePath) {
 
 TEST(MessengerAdapterTest, TagGoesRightAfterMessagingType) {
   const MessengerAdapter adapter(Platform::kMessenger);
-  const Route route{RouteKind::kMessageTag, "MESSAGE_TAG", "HUMAN_AGENT"};
+  const SendContext route{{RouteKind::kMessageTag, "MESSAGE_TAG", "HUMAN_AGENT"}, {}};
   const OutboundRequest req = adapter.BuildSend(Account(), Recipient(), route, Text("Hi"));
   EXPECT_EQ(req.body,
             R"({"recipient":{"id":"24680"},"messaging_type":"MESSAGE_TAG","tag":"HUMAN_AGENT",)"
@@ -430,6 +430,133 @@ TEST(MessengerClassifyTest, LongMessagesAreCut) {
   EXPECT_EQ(r.error_message.size(), kMaxErrorMessageBytes);
   r = adapter.Classify(Answer(400, GraphError(100, 0, exact + " ")));
   EXPECT_EQ(r.error_message.size(), kMaxErrorMessageBytes);
+}
+
+// --- routes beyond the window
+
+Message Template(std::vector<std::string> body_parameters) {
+  Message m;
+  m.kind = MessageKind::kTemplate;
+  m.template_message.name = "order_update";
+  m.template_message.language = "en_US";
+  m.template_message.body_parameters = std::move(body_parameters);
+  return m;
+}
+
+constexpr std::string_view kMarketingToken = "nmt-42";
+
+RecipientRef WithToken() {
+  RecipientRef r = Recipient();
+  r.marketing_token = std::string(kMarketingToken);
+  return r;
+}
+
+TEST(MessengerAdapterTest, AUtilityTemplateGoesAsUtilityWithItsBodyParameters) {
+  const MessengerAdapter adapter(Platform::kMessenger);
+  const SendContext utility{{RouteKind::kUtilityTemplate, "UTILITY", {}}, {}};
+  const OutboundRequest req =
+      adapter.BuildSend(Account(), Recipient(), utility, Template({"A-1", "\"soon\""}));
+  EXPECT_EQ(req.url, "http://127.0.0.1:8801/v25.0/1234567890/messages");
+  EXPECT_EQ(
+      req.body,
+      R"({"recipient":{"id":"24680"},"messaging_type":"UTILITY","message":{"template":)"
+      R"({"name":"order_update","language":{"code":"en_US"},"components":[{"type":"body",)"
+      R"("parameters":[{"type":"text","text":"A-1"},{"type":"text","text":"\"soon\""}]}]}}})");
+  // A template without placeholders names no components at all.
+  EXPECT_EQ(adapter.BuildSend(Account(), Recipient(), utility, Template({})).body,
+            R"({"recipient":{"id":"24680"},"messaging_type":"UTILITY","message":{"template":)"
+            R"({"name":"order_update","language":{"code":"en_US"}}}})");
+}
+
+TEST(MessengerAdapterTest, AMarketingTokenIsTheRecipientAndNeedsNoMessagingType) {
+  const MessengerAdapter adapter(Platform::kMessenger);
+  const SendContext token{{RouteKind::kMarketingToken, {}, {}}, {}};
+  const OutboundRequest req = adapter.BuildSend(Account(), WithToken(), token, Text("20% off"));
+  EXPECT_EQ(req.url, "http://127.0.0.1:8801/v25.0/1234567890/messages");
+  EXPECT_EQ(req.body, R"({"recipient":{"notification_messages_token":"nmt-42"},)"
+                      R"("message":{"text":"20% off"}})");
+  EXPECT_THAT(req.body, Not(HasSubstr("24680"))) << "the token alone names the person";
+}
+
+TEST(MessengerAdapterTest, TheMarketingMessageApiSendsFromTheAdAccountUnderTheCampaign) {
+  const MessengerAdapter adapter(Platform::kMessenger);
+  ChannelAccount account = Account();
+  account.capabilities.ad_account_id = "998877";
+  const SendContext api{{RouteKind::kMarketingMessageApi, {}, {}}, "120210000000001"};
+  const OutboundRequest req = adapter.BuildSend(account, WithToken(), api, Text("New in"));
+  EXPECT_EQ(req.method, "POST");
+  EXPECT_EQ(req.url, "http://127.0.0.1:8801/v25.0/act_998877/messages");
+  EXPECT_EQ(net::FindHeader(req.headers, "Authorization"), "Bearer " + std::string(kToken));
+  EXPECT_EQ(req.body, R"({"message_id":"120210000000001","messenger_delivery_data":)"
+                      R"({"subscription_token":"nmt-42"},"message":{"text":"New in"}})");
+  EXPECT_THAT(req.body, Not(HasSubstr(kToken)));
+}
+
+TEST(MessengerAdapterTest, OnlyMessengerUtilityTemplatesPassValidation) {
+  const MessengerAdapter messenger(Platform::kMessenger);
+  EXPECT_TRUE(messenger.ValidateMessage(Text("anything")).ok());
+  EXPECT_TRUE(messenger.ValidateMessage(Template({"A-1"})).ok());
+  EXPECT_TRUE(messenger.ValidateMessage(Template({})).ok());
+
+  Message empty_param = Template({"A-1", ""});
+  Status s = messenger.ValidateMessage(empty_param);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().field, "template.body_parameters[1]");
+
+  Message header = Template({"A-1"});
+  header.template_message.header_parameters = {"Hi"};
+  s = messenger.ValidateMessage(header);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().field, "template.header_parameters");
+
+  Message nameless = Template({});
+  nameless.template_message.name.clear();
+  EXPECT_EQ(messenger.ValidateMessage(nameless).error().field, "template.name");
+  Message no_language = Template({});
+  no_language.template_message.language.clear();
+  EXPECT_EQ(messenger.ValidateMessage(no_language).error().field, "template.language");
+
+  const MessengerAdapter instagram(Platform::kInstagram);
+  EXPECT_TRUE(instagram.ValidateMessage(Text("x")).ok());
+  EXPECT_EQ(instagram.ValidateMessage(Template({})).error().field, "template");
+}
+
+TEST(MessengerClassifyTest, TheMarketingMessageApiSuccessCarriesItsTrackingId) {
+  const MessengerAdapter adapter(Platform::kMessenger);
+  SendResult r = adapter.Classify(
+      Answer(200, R"({"success":true,"marketing_message_tracking_id":"3f2a-77"})"));
+  EXPECT_TRUE(r.sent);
+  EXPECT_EQ(r.platform_message_id, "3f2a-77");
+  // Not a success without both: nobody knows whether it went, so it is not retried.
+  for (const char* body : {R"({"success":false,"marketing_message_tracking_id":"3f2a-77"})",
+                           R"({"success":true})", R"({"marketing_message_tracking_id":"x"})"}) {
+    r = adapter.Classify(Answer(200, body));
+    EXPECT_FALSE(r.sent) << body;
+    EXPECT_EQ(r.error_code, "bad_response") << body;
+    EXPECT_EQ(r.error_class, ErrorClass::kInvalidRequest) << body;
+  }
+}
+
+TEST(MessengerClassifyTest, MarketingMessageApiCodesCountAsTheSubcodeOfCode100) {
+  const MessengerAdapter adapter(Platform::kMessenger);
+  SendResult r = adapter.Classify(Answer(400, GraphError(100, 2300034)));
+  EXPECT_EQ(r.error_class, ErrorClass::kRecipientUnreachable);
+  EXPECT_EQ(r.error_code, "100/2300034");
+  EXPECT_EQ(adapter.Classify(Answer(400, GraphError(100, 2300035))).error_class,
+            ErrorClass::kPolicy);
+  EXPECT_EQ(adapter.Classify(Answer(400, GraphError(100, 2300015))).error_class,
+            ErrorClass::kChannelHalted);
+  r = adapter.Classify(Answer(400, GraphError(100, 2300055)));
+  EXPECT_EQ(r.error_class, ErrorClass::kRetryLater);
+  EXPECT_EQ(r.retry_after, std::chrono::minutes(30));
+  // A subcode outside the API's range, or one it has no row for, keeps code 100's row.
+  EXPECT_EQ(adapter.Classify(Answer(400, GraphError(100, 2300099))).error_class,
+            ErrorClass::kInvalidRequest);
+  EXPECT_EQ(adapter.Classify(Answer(400, GraphError(100, 2300100))).error_class,
+            ErrorClass::kInvalidRequest);
+  // Given as the code itself, the same rows apply.
+  EXPECT_EQ(adapter.Classify(Answer(400, GraphError(2300034, 0))).error_class,
+            ErrorClass::kRecipientUnreachable);
 }
 
 }  // namespace

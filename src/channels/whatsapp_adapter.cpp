@@ -236,9 +236,39 @@ Status ValidateTemplate(const WhatsAppTemplate& t) {
   return Status::Ok();
 }
 
+WhatsAppTemplate WhatsAppTemplateOf(const TemplateMessage& t) {
+  WhatsAppTemplate out;
+  out.name = t.name;
+  out.language = t.language;
+  const auto add = [&](TemplateComponent::Type type, const std::vector<std::string>& values) {
+    if (values.empty()) return;
+    TemplateComponent c;
+    c.type = type;
+    c.parameters.reserve(values.size());
+    for (const std::string& v : values) {
+      TemplateParameter p;
+      p.value = v;
+      c.parameters.push_back(std::move(p));
+    }
+    out.components.push_back(std::move(c));
+  };
+  add(TemplateComponent::Type::kHeader, t.header_parameters);
+  add(TemplateComponent::Type::kBody, t.body_parameters);
+  return out;
+}
+
+Status WhatsAppAdapter::ValidateMessage(const Message& message) const {
+  if (message.kind != MessageKind::kTemplate) return Status::Ok();
+  return ValidateTemplate(WhatsAppTemplateOf(message.template_message));
+}
+
 OutboundRequest WhatsAppAdapter::BuildSend(const ChannelAccount& account,
-                                           const RecipientRef& recipient, const Route& /*route*/,
+                                           const RecipientRef& recipient,
+                                           const SendContext& /*context*/,
                                            const Message& message) const {
+  if (message.kind == MessageKind::kTemplate) {
+    return BuildTemplateSend(account, recipient, WhatsAppTemplateOf(message.template_message));
+  }
   OutboundRequest req = BaseRequest(account);
   std::string& body = req.body;
   body.reserve(128 + recipient.platform_user_id.size() + message.text.size() +

@@ -47,6 +47,10 @@ struct WhatsAppTemplate {
 // and fallback. Error::field names the place, e.g. "template.components[2].index".
 Status ValidateTemplate(const WhatsAppTemplate& t);
 
+// A broadcast's template message as WhatsApp takes it: a header component with the header's
+// text parameters and a body component with the body's, each only when it has parameters.
+WhatsAppTemplate WhatsAppTemplateOf(const TemplateMessage& t);
+
 // The class of a WhatsApp Cloud API error code (platforms.md 4.6, 4.7), or nullopt.
 std::optional<ErrorClass> WhatsAppErrorClass(std::int64_t code);
 
@@ -61,12 +65,15 @@ inline constexpr Duration kPairRateWait = std::chrono::seconds(6);
 class WhatsAppAdapter final : public ChannelAdapter {
  public:
   Platform platform() const override { return Platform::kWhatsApp; }
+  // A template message must pass ValidateTemplate as WhatsAppTemplateOf makes it; text passes.
+  Status ValidateMessage(const Message& message) const override;
   // A text message: {"messaging_product":"whatsapp","recipient_type":"individual",
   // "to":<phone> | "recipient":<BSUID>,"type":"text","text":{["preview_url":true,]"body":..}}.
-  // preview_url is set when the text has an http(s) link. Whatever the route, the body is
-  // text: messages carry no template yet (templates go through BuildTemplateSend).
+  // preview_url is set when the text has an http(s) link. A template message (kind kTemplate)
+  // is sent as BuildTemplateSend sends WhatsAppTemplateOf(message.template_message). The
+  // content decides the body; the route (standard window or whatsapp_template) does not.
   OutboundRequest BuildSend(const ChannelAccount& account, const RecipientRef& recipient,
-                            const Route& route, const Message& message) const override;
+                            const SendContext& context, const Message& message) const override;
   // A template message; `t` must have passed ValidateTemplate.
   OutboundRequest BuildTemplateSend(const ChannelAccount& account, const RecipientRef& recipient,
                                     const WhatsAppTemplate& t) const;

@@ -27,7 +27,7 @@ RecipientRef To(std::string id) {
   return r;
 }
 
-const Route kWindow{RouteKind::kStandardWindow, {}, {}};
+const SendContext kWindow{{RouteKind::kStandardWindow, {}, {}}, {}};
 Message Text(std::string text) { return Message{MessageKind::kText, std::move(text)}; }
 
 TransportResult Answer(int status, std::string body) {
@@ -183,6 +183,65 @@ TEST(WhatsAppAdapterTest, TemplateValidationNamesTheField) {
 
   EXPECT_EQ(ValidateTemplate({"", "en_US", {}}).error().field, "template.name");
   EXPECT_EQ(ValidateTemplate({"x", "", {}}).error().field, "template.language");
+}
+
+Message TemplateMessageOf(std::vector<std::string> header, std::vector<std::string> body) {
+  Message m;
+  m.kind = MessageKind::kTemplate;
+  m.template_message.name = "order_update";
+  m.template_message.language = "zh_TW";
+  m.template_message.category = TemplateCategory::kUtility;
+  m.template_message.header_parameters = std::move(header);
+  m.template_message.body_parameters = std::move(body);
+  return m;
+}
+
+TEST(WhatsAppAdapterTest, ATemplateMessageIsSentAsATemplateWhateverTheRoute) {
+  const WhatsAppAdapter adapter;
+  const Message m = TemplateMessageOf({"Ann"}, {"A-1", "12:00"});
+  const std::string expected =
+      R"({"messaging_product":"whatsapp","recipient_type":"individual","to":"886912345678",)"
+      R"("type":"template","template":{"name":"order_update",)"
+      R"("language":{"policy":"deterministic","code":"zh_TW"},"components":[)"
+      R"({"type":"header","parameters":[{"type":"text","text":"Ann"}]},)"
+      R"({"type":"body","parameters":[{"type":"text","text":"A-1"},{"type":"text","text":"12:00"}]}]}})";
+  const SendContext template_route{{RouteKind::kWhatsAppTemplate, {}, {}}, {}};
+  auto req = adapter.BuildSend(Account(), To("886912345678"), template_route, m);
+  EXPECT_EQ(req.url, "http://127.0.0.1:8802/v23.0/106540352242922/messages");
+  EXPECT_EQ(req.body, expected);
+  // Inside the window the route is standard_window, and the content still decides the body.
+  EXPECT_EQ(adapter.BuildSend(Account(), To("886912345678"), kWindow, m).body, expected);
+}
+
+TEST(WhatsAppAdapterTest, OnlyTheComponentsWithParametersAreNamed) {
+  const WhatsAppAdapter adapter;
+  const SendContext route{{RouteKind::kWhatsAppTemplate, {}, {}}, {}};
+  EXPECT_EQ(adapter.BuildSend(Account(), To("1"), route, TemplateMessageOf({}, {"A-1"})).body,
+            R"({"messaging_product":"whatsapp","recipient_type":"individual","to":"1",)"
+            R"("type":"template","template":{"name":"order_update",)"
+            R"("language":{"policy":"deterministic","code":"zh_TW"},"components":[)"
+            R"({"type":"body","parameters":[{"type":"text","text":"A-1"}]}]}})");
+  EXPECT_EQ(adapter.BuildSend(Account(), To("1"), route, TemplateMessageOf({}, {})).body,
+            R"({"messaging_product":"whatsapp","recipient_type":"individual","to":"1",)"
+            R"("type":"template","template":{"name":"order_update",)"
+            R"("language":{"policy":"deterministic","code":"zh_TW"}}})");
+}
+
+TEST(WhatsAppAdapterTest, ATemplateMessageIsValidatedAsTheTemplateItBecomes) {
+  const WhatsAppAdapter adapter;
+  EXPECT_TRUE(adapter.ValidateMessage(Text("")).ok()) << "text is the API's to check";
+  EXPECT_TRUE(adapter.ValidateMessage(TemplateMessageOf({"Ann"}, {"A-1"})).ok());
+  EXPECT_TRUE(adapter.ValidateMessage(TemplateMessageOf({}, {})).ok());
+  // Components are numbered as sent: the header first when it has parameters.
+  Status s = adapter.ValidateMessage(TemplateMessageOf({"Ann"}, {"A-1", ""}));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().field, "template.components[1].parameters[1]");
+  s = adapter.ValidateMessage(TemplateMessageOf({}, {""}));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().field, "template.components[0].parameters[0]");
+  Message nameless = TemplateMessageOf({}, {});
+  nameless.template_message.name.clear();
+  EXPECT_EQ(adapter.ValidateMessage(nameless).error().field, "template.name");
 }
 
 TEST(WhatsAppAdapterTest, SuccessCarriesTheWamid) {

@@ -30,6 +30,9 @@ constexpr int kDrainFlushAttempts = 20;
 constexpr char kWindowClosedMessage[] =
     "the messaging window closed after part of this delivery's messages were sent; the rest "
     "are not sent";
+constexpr char kCooldownMessage[] =
+    "a marketing route carries one message per person per cool-down, and this delivery's first "
+    "message used it; the rest are not sent";
 constexpr char kPausedMessage[] =
     "the account was paused after an authentication or restriction error, after part of this "
     "delivery's messages were sent; the rest are not sent";
@@ -86,6 +89,12 @@ DeliveryOutcome RetryOutcome(Id id, Time not_before, Time now) {
   o.not_before = not_before;
   o.at = now;
   return o;
+}
+
+// The routes that send on the person's marketing-messages token, whose last use the store
+// records (I3) so that the next decision honours the cool-down.
+bool UsesMarketingToken(RouteKind kind) {
+  return kind == RouteKind::kMarketingToken || kind == RouteKind::kMarketingMessageApi;
 }
 
 std::uint64_t SplitMix64(std::uint64_t x) {
@@ -164,8 +173,18 @@ void Dispatcher::RefreshRuns() {
                     run.broadcast_id, broadcast.error().ToString());
       continue;
     }
-    if (Account(run.channel_account_id) == nullptr) continue;  // logged by Account()
-    runs_.emplace(run.id, RunState{run, std::move(*broadcast), {}, false, 0, {}});
+    AccountState* account = Account(run.channel_account_id);
+    if (account == nullptr) continue;  // logged by Account()
+    std::optional<Error> invalid;
+    for (std::size_t i = 0; i < broadcast->messages.size() && !invalid; ++i) {
+      const Status valid = account->adapter->ValidateMessage(broadcast->messages[i]);
+      if (valid.ok()) continue;
+      invalid = valid.error();
+      invalid->field = "messages[" + std::to_string(i) + "]." + invalid->field;
+      spdlog::error("event=broadcast_content_invalid run={} broadcast={} field={} error=\"{}\"",
+                    run.id, run.broadcast_id, invalid->field, invalid->message);
+    }
+    runs_.emplace(run.id, RunState{run, std::move(*broadcast), {}, false, 0, {}, invalid});
   }
 }
 
@@ -208,12 +227,18 @@ bool Dispatcher::StartMessage(RunState& run, AccountState& account, Flight fligh
   channels::RecipientRef recipient{flight.delivery.platform_user_id,
                                    flight.delivery.contact_name,
                                    flight.delivery.contact_first_name,
+                                   {},
                                    {}};
   if (account.account.platform == Platform::kLine) {
     recipient.retry_key =
         LineRetryKey(retry_key_salt_, flight.delivery.delivery_id, flight.message_index);
   }
-  auto request = account.adapter->BuildSend(account.account, recipient, flight.route, message);
+  if (UsesMarketingToken(flight.route.kind) && flight.delivery.facts.marketing_token) {
+    recipient.marketing_token = flight.delivery.facts.marketing_token->token;
+  }
+  const channels::SendContext context{flight.route,
+                                      run.broadcast.outside_window.marketing_campaign_id};
+  auto request = account.adapter->BuildSend(account.account, recipient, context, message);
   ++run.in_flight;
   ++account.in_flight;
   transport_.Start(AllocateFlight(std::move(flight)), std::move(request));
@@ -235,10 +260,25 @@ int Dispatcher::StartSends() {
       if (account->halted) {
         ReleaseQueued(run);
         for (Flight& f : run.continuations) {
-          Finish(FailedOutcome(f.delivery.delivery_id, f.route_code, f.message_ids,
-                               "channel_halted", "account_paused", kPausedMessage, clock_.Now()));
+          DeliveryOutcome failed =
+              FailedOutcome(f.delivery.delivery_id, f.route_code, f.message_ids, "channel_halted",
+                            "account_paused", kPausedMessage, clock_.Now());
+          failed.marketing_token_used = UsesMarketingToken(f.route.kind);  // a message went
+          Finish(std::move(failed));
         }
         run.continuations.clear();
+        continue;
+      }
+      if (run.invalid_content) {
+        // Nothing of this broadcast can go out; no request is made, so no pace is spent.
+        const Time now = clock_.Now();
+        const std::string what = run.invalid_content->field + ": " + run.invalid_content->message;
+        for (const ClaimedDelivery& d : run.queue) {
+          Finish(FailedOutcome(d.delivery_id, {}, {}, "invalid_request", "invalid_content", what,
+                               now));
+        }
+        run.queue.clear();
+        progress = true;
         continue;
       }
       if (account->in_flight >= account->account.pacing.max_concurrency) continue;
@@ -251,8 +291,14 @@ int Dispatcher::StartSends() {
         // A9 holds for every message: pacing or a platform pause may have outlasted the window.
         const Decision decision = DecideRoute(flight.delivery.facts, facts, now, options_.policy);
         if (!decision.sends()) {
-          Finish(FailedOutcome(flight.delivery.delivery_id, flight.route_code, flight.message_ids,
-                               "policy", std::string(decision.code()), kWindowClosedMessage, now));
+          DeliveryOutcome failed = FailedOutcome(
+              flight.delivery.delivery_id, flight.route_code, flight.message_ids, "policy",
+              std::string(decision.code()),
+              decision.skip_reason() == SkipReason::kTokenCooldown ? kCooldownMessage
+                                                                   : kWindowClosedMessage,
+              now);
+          failed.marketing_token_used = UsesMarketingToken(flight.route.kind);
+          Finish(std::move(failed));
           progress = true;
           continue;
         }
@@ -302,15 +348,29 @@ void Dispatcher::HandleResult(const channels::TransportResult& result) {
   const channels::SendResult sent = account->adapter->Classify(result);
   const Time now = clock_.Now();
   const Id id = flight.delivery.delivery_id;
+  // Whether a message of this delivery has gone out on the person's marketing token: the
+  // store then records the token's last use with the outcome, whatever the outcome is.
+  const bool token_used =
+      UsesMarketingToken(flight.route.kind) && (sent.sent || !flight.message_ids.empty());
   if (sent.sent) {
     if (!flight.message_ids.empty()) flight.message_ids += ',';
     flight.message_ids += sent.platform_message_id;
     if (flight.message_index + 1 == run.broadcast.messages.size()) {
-      Finish(SentOutcome(id, flight.route_code, std::move(flight.message_ids), now));
+      DeliveryOutcome outcome =
+          SentOutcome(id, flight.route_code, std::move(flight.message_ids), now);
+      outcome.marketing_token_used = token_used;
+      Finish(std::move(outcome));
     } else if (stopping_) {
-      Finish(FailedOutcome(id, flight.route_code, flight.message_ids, "stopped", "stopped",
-                           kStoppedMessage, now));
+      DeliveryOutcome outcome = FailedOutcome(id, flight.route_code, flight.message_ids, "stopped",
+                                              "stopped", kStoppedMessage, now);
+      outcome.marketing_token_used = token_used;
+      Finish(std::move(outcome));
     } else {
+      // The next message is decided again (A9) with the token's use on record, so a marketing
+      // route's cool-down stops it here rather than at the platform.
+      if (token_used && flight.delivery.facts.marketing_token) {
+        flight.delivery.facts.marketing_token->last_sent_at = now;
+      }
       ++flight.message_index;
       run.continuations.push_back(std::move(flight));
     }
@@ -354,12 +414,16 @@ void Dispatcher::HandleResult(const channels::TransportResult& result) {
     case channels::NextAction::kSuppressRecipient:
     case channels::NextAction::kSkip:
     case channels::NextAction::kFailDelivery:
-      // Final for this delivery. Suppressing the recipient for later broadcasts needs the
-      // store to record it; the route decision already honours RecipientFacts::suppressed.
-      break;
+      break;  // final for this delivery
   }
-  Finish(FailedOutcome(id, flight.route_code, flight.message_ids, error_class, sent.error_code,
-                       sent.error_message, now));
+  DeliveryOutcome failed = FailedOutcome(id, flight.route_code, flight.message_ids, error_class,
+                                         sent.error_code, sent.error_message, now);
+  // F5: the person cannot be reached; the store marks the identity suppressed in the same
+  // transaction, and every later decision skips them until they write again.
+  failed.suppress_recipient =
+      channels::NextActionOf(sent.error_class) == channels::NextAction::kSuppressRecipient;
+  failed.marketing_token_used = token_used;
+  Finish(std::move(failed));
 }
 
 void Dispatcher::FlushOutcomes(bool force) {
@@ -464,8 +528,10 @@ void Dispatcher::BeginStop() {
     // Claimed but never started: back to planned, so they go out after the restart.
     ReleaseQueued(run);
     for (Flight& f : run.continuations) {
-      Finish(FailedOutcome(f.delivery.delivery_id, f.route_code, f.message_ids, "stopped",
-                           "stopped", kStoppedMessage, now));
+      DeliveryOutcome failed = FailedOutcome(f.delivery.delivery_id, f.route_code, f.message_ids,
+                                             "stopped", "stopped", kStoppedMessage, now);
+      failed.marketing_token_used = UsesMarketingToken(f.route.kind);  // a message went
+      Finish(std::move(failed));
     }
     run.continuations.clear();
   }

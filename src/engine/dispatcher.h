@@ -69,6 +69,9 @@ class Dispatcher {
     bool exhausted = false;             // the last claim found nothing claimable
     int in_flight = 0;
     std::deque<Flight> continuations;  // sent some of the broadcast's messages; next is due
+    // Set when a message cannot be put on the account's wire (ChannelAdapter::ValidateMessage):
+    // every copy of the run fails with it, and no request leaves.
+    std::optional<Error> invalid_content;
   };
 
   void RefreshRuns();
