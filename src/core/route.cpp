@@ -494,6 +494,29 @@ Decision DecideAt(const RecipientFacts& recipient, const BroadcastFacts& broadca
   return Decision::Skip(SkipReason::kOutsideWindow);
 }
 
+// `broadcast` with an outside-window plan that offers only `kind`, where the plan offers it.
+BroadcastFacts OnlyRoute(const BroadcastFacts& broadcast, RouteKind kind) {
+  BroadcastFacts only = broadcast;
+  OutsideWindow& plan = only.outside_window;
+  switch (kind) {
+    case RouteKind::kMessageTag:
+      plan.marketing_tokens = false;
+      plan.marketing_message_api = false;
+      break;
+    case RouteKind::kMarketingToken:
+      plan.message_tag.clear();
+      plan.marketing_message_api = false;
+      break;
+    case RouteKind::kMarketingMessageApi:
+      plan.message_tag.clear();
+      plan.marketing_tokens = false;
+      break;
+    default:
+      break;
+  }
+  return only;
+}
+
 // The dated rule a route lives by, if it is one that ends.
 std::optional<RuleId> RuleOfRoute(RouteKind kind) {
   switch (kind) {
@@ -518,12 +541,12 @@ Decision DecideRoute(const RecipientFacts& recipient, const BroadcastFacts& broa
   // window itself was already checked with the margin, so it is not counted twice.
   PolicyOptions at_landing_options = options;
   at_landing_options.safety_margin = Duration::zero();
-  const Decision at_landing =
-      DecideAt(recipient, broadcast, now + options.safety_margin, at_landing_options, rules);
+  // The question is whether the route chosen now still holds then, not which route would be
+  // best then (a cool-down ending within the margin may make another route preferable).
+  const Decision at_landing = DecideAt(recipient, OnlyRoute(broadcast, at_send.route().kind),
+                                       now + options.safety_margin, at_landing_options, rules);
+  if (at_landing.sends() && at_landing.route() == at_send.route()) return at_send;
   if (!at_landing.sends()) return at_landing;
-  if (at_landing.route() == at_send.route()) return at_send;
-  // The route changes within the margin (tokens ending as the Marketing Message API takes
-  // over): neither is certain to be the one in force when the copy lands.
   return Decision::Skip(SkipReason::kRouteRetired, RuleOfRoute(at_send.route().kind));
 }
 
