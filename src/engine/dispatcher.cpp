@@ -88,6 +88,22 @@ DeliveryOutcome RetryOutcome(Id id, Time not_before, Time now) {
   return o;
 }
 
+// Back to planned before any request left: the claim is not an attempt.
+DeliveryOutcome DeferredOutcome(Id id, Time not_before, Time now) {
+  DeliveryOutcome o = RetryOutcome(id, not_before, now);
+  o.deferred = true;
+  return o;
+}
+
+// Held by a platform ceiling (A8): waits, and the report says for what.
+DeliveryOutcome HeldOutcome(Id id, const GateVerdict& verdict, Time now) {
+  DeliveryOutcome o = DeferredOutcome(id, verdict.not_before, now);
+  o.error_class = std::string(kCeilingErrorClass);
+  o.error_code = std::string(verdict.code);
+  o.error_message = verdict.message;
+  return o;
+}
+
 std::uint64_t SplitMix64(std::uint64_t x) {
   x += 0x9E3779B97F4A7C15ULL;
   x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
@@ -135,10 +151,24 @@ Dispatcher::AccountState* Dispatcher::Account(Id id) {
     spdlog::error("event=no_adapter account={} platform={}", id, ToString(account->platform));
     return nullptr;
   }
-  const double rate = account->pacing.messages_per_second;
+  // What earlier runs (and earlier processes) used of the ceilings, so a restart does not
+  // hand out a second budget.
+  const Time now = clock_.Now();
+  auto usage = LoadCeilingUsage(store_, *account, now);
+  if (!usage.ok()) {
+    spdlog::error("event=ceiling_usage_load_failed account={} error=\"{}\"", id,
+                  usage.error().ToString());
+    return nullptr;
+  }
+  const double rate = EffectiveMessagesPerSecond(*account);
+  if (rate < account->pacing.messages_per_second) {
+    spdlog::info("event=pace_capped account={} pacing={} platform={}", id,
+                 account->pacing.messages_per_second, rate);
+  }
   TokenBucket bucket(rate, std::max(1.0, rate * kBurstFraction), clock_.Steady());
-  auto [pos, inserted] = accounts_.emplace(
-      id, AccountState{std::move(*account), std::move(adapter), bucket, 0, false});
+  CeilingGate ceilings(*account, *usage, now);
+  auto [pos, inserted] = accounts_.emplace(id, AccountState{std::move(*account), std::move(adapter),
+                                                            bucket, std::move(ceilings), 0, false});
   (void)inserted;
   return &pos->second;
 }
@@ -170,7 +200,7 @@ void Dispatcher::RefreshRuns() {
 }
 
 int Dispatcher::ClaimSize(const AccountState& account) const {
-  const double soon = account.account.pacing.messages_per_second * kClaimHorizonSeconds;
+  const double soon = account.bucket.rate() * kClaimHorizonSeconds;
   const int wanted = account.account.pacing.max_concurrency + static_cast<int>(std::ceil(soon));
   return std::clamp(wanted, 1, options_.claim_batch);
 }
@@ -220,6 +250,67 @@ bool Dispatcher::StartMessage(RunState& run, AccountState& account, Flight fligh
   return true;
 }
 
+Dispatcher::Step Dispatcher::StartContinuation(RunState& run, AccountState& account,
+                                               const BroadcastFacts& facts, Time now) {
+  const auto due = std::find_if(run.continuations.begin(), run.continuations.end(),
+                                [&](const Flight& f) { return f.due <= now; });
+  if (due == run.continuations.end()) return Step::kNone;
+  Flight flight = std::move(*due);
+  run.continuations.erase(due);
+  // A9 holds for every message: pacing or a platform pause may have outlasted the window.
+  const Decision decision = DecideRoute(flight.delivery.facts, facts, now, options_.policy);
+  if (!decision.sends()) {
+    Finish(FailedOutcome(flight.delivery.delivery_id, flight.route_code, flight.message_ids,
+                         "policy", std::string(decision.code()), kWindowClosedMessage, now));
+    return Step::kResolved;
+  }
+  const GateVerdict verdict =
+      account.ceilings.AdmitNext(flight.delivery.platform_user_id, flight.route.kind, now);
+  if (!verdict.go()) {
+    flight.due = verdict.not_before;
+    run.continuations.push_back(std::move(flight));
+    return Step::kResolved;
+  }
+  account.bucket.TryTake(clock_.Steady());
+  StartMessage(run, account, std::move(flight));
+  return Step::kStarted;
+}
+
+Dispatcher::Step Dispatcher::StartQueued(Id run_id, RunState& run, AccountState& account,
+                                         const BroadcastFacts& facts, Time now) {
+  if (run.queue.empty()) return Step::kNone;
+  ClaimedDelivery d = std::move(run.queue.front());
+  run.queue.pop_front();
+  // A9: the forecast made at planning may be stale; decide again right before sending.
+  const Decision decision = DecideRoute(d.facts, facts, now, options_.policy);
+  if (!decision.sends()) {
+    Finish(SkippedOutcome(d.delivery_id, decision.code(), now));
+    return Step::kResolved;
+  }
+  const GateVerdict verdict = account.ceilings.AdmitFirst(
+      d.platform_user_id, decision.route().kind, LineChargePerDelivery(run.broadcast), now);
+  switch (verdict.kind) {
+    case GateVerdict::Kind::kWait:
+      Finish(HeldOutcome(d.delivery_id, verdict, now));
+      return Step::kResolved;
+    case GateVerdict::Kind::kFail:
+      Finish(FailedOutcome(d.delivery_id, std::string(decision.code()), "",
+                           std::string(kCeilingErrorClass), std::string(verdict.code),
+                           verdict.message, now));
+      return Step::kResolved;
+    case GateVerdict::Kind::kGo:
+      break;
+  }
+  account.bucket.TryTake(clock_.Steady());
+  Flight flight;
+  flight.run_id = run_id;
+  flight.route = decision.route();
+  flight.route_code = std::string(decision.code());
+  flight.delivery = std::move(d);
+  StartMessage(run, account, std::move(flight));
+  return Step::kStarted;
+}
+
 int Dispatcher::StartSends() {
   if (stopping_) return 0;
   int started = 0;
@@ -242,43 +333,30 @@ int Dispatcher::StartSends() {
         continue;
       }
       if (account->in_flight >= account->account.pacing.max_concurrency) continue;
-      if (!account->bucket.TryTake(clock_.Steady())) continue;
+      // The token is taken only when a request starts: a copy the re-check skips or a
+      // ceiling holds costs the platform nothing, so it costs the pace nothing.
+      if (account->bucket.WaitTime(clock_.Steady()) > std::chrono::nanoseconds::zero()) continue;
       const Time now = clock_.Now();
       const BroadcastFacts facts = FactsOf(run.broadcast, account->account.capabilities);
-      if (!run.continuations.empty()) {
-        Flight flight = std::move(run.continuations.front());
-        run.continuations.pop_front();
-        // A9 holds for every message: pacing or a platform pause may have outlasted the window.
-        const Decision decision = DecideRoute(flight.delivery.facts, facts, now, options_.policy);
-        if (!decision.sends()) {
-          Finish(FailedOutcome(flight.delivery.delivery_id, flight.route_code, flight.message_ids,
-                               "policy", std::string(decision.code()), kWindowClosedMessage, now));
-          progress = true;
-          continue;
-        }
-        StartMessage(run, *account, std::move(flight));
-      } else {
-        ClaimedDelivery d = std::move(run.queue.front());
-        run.queue.pop_front();
-        // A9: the forecast made at planning may be stale; decide again right before sending.
-        const Decision decision = DecideRoute(d.facts, facts, now, options_.policy);
-        if (!decision.sends()) {
-          Finish(SkippedOutcome(d.delivery_id, decision.code(), now));
-          progress = true;
-          continue;
-        }
-        Flight flight;
-        flight.run_id = id;
-        flight.route = decision.route();
-        flight.route_code = std::string(decision.code());
-        flight.delivery = std::move(d);
-        StartMessage(run, *account, std::move(flight));
-      }
-      ++started;
+      Step step = StartContinuation(run, *account, facts, now);
+      if (step == Step::kNone) step = StartQueued(id, run, *account, facts, now);
+      if (step == Step::kNone) continue;
+      if (step == Step::kStarted) ++started;
       progress = true;
     }
   }
   return started;
+}
+
+std::optional<Time> Dispatcher::NextContinuationDue() const {
+  std::optional<Time> next;
+  for (const auto& [id, run] : runs_) {
+    if (!run.queue.empty()) return std::nullopt;
+    for (const Flight& f : run.continuations) {
+      if (!next || f.due < *next) next = f.due;
+    }
+  }
+  return next;
 }
 
 void Dispatcher::Finish(DeliveryOutcome outcome) {
@@ -420,7 +498,7 @@ bool Dispatcher::HasQueued() const {
 void Dispatcher::ReleaseQueued(RunState& run) {
   const Time now = clock_.Now();
   for (const ClaimedDelivery& d : run.queue)
-    outcomes_.push_back(RetryOutcome(d.delivery_id, now, now));
+    outcomes_.push_back(DeferredOutcome(d.delivery_id, now, now));
   run.queue.clear();
 }
 
@@ -434,10 +512,16 @@ bool Dispatcher::RunOnce(std::chrono::milliseconds max_wait) {
     // Wait for an answer, but no longer than until the next token is due.
     auto wait = max_wait;
     if (transport_.in_flight() == 0) {
-      for (auto& [id, account] : accounts_) {
-        const auto token_wait =
-            std::chrono::ceil<milliseconds>(account.bucket.WaitTime(clock_.Steady()));
-        wait = std::min(wait, std::max(milliseconds(1), token_wait));
+      if (const std::optional<Time> due = NextContinuationDue()) {
+        // Only held continuations are left: nothing can start before the first is due.
+        const auto until = std::chrono::ceil<milliseconds>(*due - clock_.Now());
+        wait = std::min(wait, std::max(milliseconds(1), until));
+      } else {
+        for (auto& [id, account] : accounts_) {
+          const auto token_wait =
+              std::chrono::ceil<milliseconds>(account.bucket.WaitTime(clock_.Steady()));
+          wait = std::min(wait, std::max(milliseconds(1), token_wait));
+        }
       }
     }
     done_.clear();

@@ -35,6 +35,8 @@ class EngineTest : public ::testing::Test {
     account.access_token = "secret-token";
     account.api_base_url = "http://127.0.0.1:9";
     account.pacing = {100000, 64};
+    // These tests are about exactly-once and retries, not the platform's send rate.
+    account.pacing.platform_messages_per_second = 100000;
     auto created = store_->CreateChannelAccount(account, clock_.Now());
     ASSERT_TRUE(created.ok()) << created.error().ToString();
     account_id_ = created->id;
