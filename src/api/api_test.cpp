@@ -570,7 +570,9 @@ TEST_F(ApiTest, PreviewMapsTheEngineResult) {
       "by_route": {"standard_window": 7},
       "by_skip_reason": {"outside_window": 2, "unsubscribed": 1},
       "explanations": {"outside_window": "the window closed"}, "estimated_seconds": 0.5,
-      "line_quota_cost": 0, "rule_changes": []})"));
+      "messages_per_second": 0.0, "platform_messages_per_second": 0.0,
+      "line_quota_cost": 0, "whatsapp_messaging_limit": null, "line_quota": null,
+      "ceiling_notes": [], "rule_changes": []})"));
 
   EXPECT_EQ(Call("POST", "/v1/broadcasts/999/preview").status, 404);
   EXPECT_EQ(engine_.preview_calls, 1);

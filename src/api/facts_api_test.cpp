@@ -228,6 +228,9 @@ TEST_F(FactsApiTest, BadTemplatesNameTheField) {
        R"( "category": "utility"}}])",
        "messages[0].text"},
       {R"([{"kind": "text", "text": "hi", "template": {}}])", "messages[0].template"},
+      {R"([{"kind": "template", "template": {"name": "o", "language": "en", "category": "utility",)"
+       R"( "body_parameters": ["a", ""]}}])",
+       "messages[0].template.body_parameters[1]"},
       // A template goes alone (ValidateTemplateContent).
       {R"([{"kind": "text", "text": "hi"}, {"kind": "template", "template": {"name": "o",)"
        R"( "language": "en", "category": "utility"}}])",

@@ -15,6 +15,7 @@
 #include "api/routes.h"
 #include "api/segment_handlers.h"
 #include "api/wire.h"
+#include "channels/adapter.h"
 #include "core/route.h"
 
 namespace crier::api {
@@ -555,6 +556,17 @@ net::Response CreateBroadcast(RequestContext& c) {
   const Status content =
       ValidateTemplateContent(account->platform, in->outside_window, in->messages);
   if (!content.ok()) return ErrorResponse(content.error());
+  // What the account's wire refuses is refused now, not when every copy of the run fails.
+  if (const auto adapter = channels::MakeAdapter(account->platform)) {
+    for (size_t i = 0; i < in->messages.size(); ++i) {
+      const Status wire = adapter->ValidateMessage(in->messages[i]);
+      if (wire.ok()) continue;
+      Error error = wire.error();
+      error.field = "messages[" + std::to_string(i) + "]" +
+                    (error.field.empty() ? std::string() : "." + error.field);
+      return ErrorResponse(error);
+    }
+  }
   if (auto refused = RefusePromotionalContent(c, *in)) return std::move(*refused);
   auto broadcast = c.store.CreateBroadcast(*in, c.clock.Now());
   if (!broadcast.ok()) return ErrorResponse(broadcast.error());

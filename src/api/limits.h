@@ -16,6 +16,8 @@ inline constexpr std::size_t kMaxAccessTokenBytes = 4096;
 inline constexpr std::size_t kMaxUrlBytes = 2048;
 inline constexpr std::size_t kMaxTimeZoneBytes = 64;
 inline constexpr double kMaxMessagesPerSecond = 100000;
+// LINE's monthly quota setting: LINE plans go up to millions of messages a month.
+inline constexpr std::int64_t kMaxLineMonthlyQuota = 1'000'000'000'000;
 inline constexpr int kMinConcurrency = 1;
 inline constexpr int kMaxConcurrency = 1024;
 inline constexpr std::size_t kMinMessages = 1;

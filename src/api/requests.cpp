@@ -10,6 +10,7 @@
 #include "api/filter_json.h"
 #include "api/limits.h"
 #include "api/utf8.h"
+#include "core/ceilings.h"
 
 namespace crier::api {
 namespace {
@@ -103,7 +104,9 @@ Status CheckApiVersion(std::string_view v) {
 
 Result<Pacing> ReadPacing(const boost::json::object& object) {
   ObjectReader r(object, "pacing");
-  CRIER_RETURN_IF_ERROR(r.RejectUnknown({"messages_per_second", "max_concurrency"}));
+  CRIER_RETURN_IF_ERROR(
+      r.RejectUnknown({"messages_per_second", "max_concurrency", "platform_messages_per_second",
+                       "whatsapp_tier", "line_monthly_quota"}));
   Pacing pacing;
   auto rate = r.OptNumber("messages_per_second");
   if (!rate.ok()) return rate.error();
@@ -123,6 +126,36 @@ Result<Pacing> ReadPacing(const boost::json::object& object) {
       return InvalidArgument(r.Path("max_concurrency"), "must be between 1 and 1024");
     }
     pacing.max_concurrency = static_cast<int>(v);
+  }
+  auto platform_rate = r.OptNumber("platform_messages_per_second");
+  if (!platform_rate.ok()) return platform_rate.error();
+  if (platform_rate->has_value()) {
+    const double v = **platform_rate;
+    if (!(v > 0) || v > kMaxMessagesPerSecond || !std::isfinite(v)) {
+      return InvalidArgument(r.Path("platform_messages_per_second"),
+                             "must be greater than 0 and at most 100000");
+    }
+    pacing.platform_messages_per_second = v;
+  }
+  auto tier = r.OptString("whatsapp_tier");
+  if (!tier.ok()) return tier.error();
+  if (tier->has_value()) {
+    const std::optional<WhatsAppTier> parsed = ParseWhatsAppTier(**tier);
+    if (!parsed) {
+      return InvalidArgument(r.Path("whatsapp_tier"),
+                             "must be one of \"250\", \"2000\", \"10000\", \"100000\", "
+                             "\"unlimited\"");
+    }
+    pacing.whatsapp_tier = *parsed;
+  }
+  auto quota = r.OptInt("line_monthly_quota");
+  if (!quota.ok()) return quota.error();
+  if (quota->has_value()) {
+    if (**quota < 1 || **quota > kMaxLineMonthlyQuota) {
+      return InvalidArgument(r.Path("line_monthly_quota"),
+                             "must be between 1 and " + std::to_string(kMaxLineMonthlyQuota));
+    }
+    pacing.line_monthly_quota = **quota;
   }
   return pacing;
 }
@@ -378,6 +411,14 @@ Result<NewChannelAccount> ParseNewChannelAccount(const boost::json::value& body)
     auto read = ReadPacing(**pacing);
     if (!read.ok()) return read.error();
     in.pacing = *read;
+    // A ceiling of another platform would be stored and never apply: refused instead.
+    for (auto [key, platform] : {std::pair{"whatsapp_tier", Platform::kWhatsApp},
+                                 std::pair{"line_monthly_quota", Platform::kLine}}) {
+      if ((*pacing)->contains(key) && in.platform != platform) {
+        return InvalidArgument("pacing." + std::string(key),
+                               "applies to " + std::string(ToString(platform)) + " accounts only");
+      }
+    }
   }
 
   auto capabilities = r.OptObject("capabilities");

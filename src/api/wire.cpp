@@ -3,6 +3,8 @@
 #include <type_traits>
 #include <variant>
 
+#include "core/ceilings.h"
+
 namespace crier::api {
 namespace {
 
@@ -22,6 +24,11 @@ boost::json::array Strings(const std::vector<std::string>& strings) {
   boost::json::array out;
   for (const std::string& s : strings) out.emplace_back(s);
   return out;
+}
+
+boost::json::value OptionalInt(const std::optional<std::int64_t>& v) {
+  if (!v) return nullptr;
+  return boost::json::value(*v);
 }
 
 }  // namespace
@@ -47,6 +54,15 @@ boost::json::object ToJson(const ChannelAccount& account) {
   boost::json::object pacing;
   pacing["messages_per_second"] = account.pacing.messages_per_second;
   pacing["max_concurrency"] = account.pacing.max_concurrency;
+  pacing["platform_messages_per_second"] = PlatformMessagesPerSecond(account);
+  if (account.platform == Platform::kWhatsApp) {
+    pacing["whatsapp_tier"] = ToString(account.pacing.whatsapp_tier);
+  }
+  if (account.platform == Platform::kLine) {
+    pacing["line_monthly_quota"] = account.pacing.line_monthly_quota
+                                       ? boost::json::value(*account.pacing.line_monthly_quota)
+                                       : boost::json::value(nullptr);
+  }
   boost::json::object out;
   out["id"] = account.id;
   out["platform"] = ToString(account.platform);
@@ -211,7 +227,36 @@ boost::json::object ToJson(const engine::PreviewResult& preview) {
   out["by_skip_reason"] = Counts(preview.by_skip_reason);
   out["explanations"] = std::move(explanations);
   out["estimated_seconds"] = preview.estimated_seconds;
+  out["messages_per_second"] = preview.messages_per_second;
+  out["platform_messages_per_second"] = preview.platform_messages_per_second;
   out["line_quota_cost"] = preview.line_quota_cost;
+  if (const auto& use = preview.whatsapp_messaging_limit) {
+    boost::json::object limit;
+    limit["tier"] = ToString(use->tier);
+    limit["limit"] = OptionalInt(use->limit);
+    limit["used"] = use->used;
+    limit["adds"] = use->adds;
+    limit["fits"] = use->fits;
+    limit["last_fits_at"] = TimeJson(use->last_fits_at);
+    out["whatsapp_messaging_limit"] = std::move(limit);
+  } else {
+    out["whatsapp_messaging_limit"] = nullptr;
+  }
+  if (const auto& use = preview.line_quota) {
+    boost::json::object quota;
+    quota["limit"] = OptionalInt(use->limit);
+    quota["used"] = use->used;
+    quota["cost"] = use->cost;
+    quota["remaining"] = OptionalInt(use->remaining);
+    quota["fits"] = use->fits;
+    quota["refills_at"] = FormatRfc3339(use->refills_at);
+    out["line_quota"] = std::move(quota);
+  } else {
+    out["line_quota"] = nullptr;
+  }
+  boost::json::array notes;
+  for (const std::string& note : preview.ceiling_notes) notes.emplace_back(note);
+  out["ceiling_notes"] = std::move(notes);
   boost::json::array changes;
   for (const std::string& change : preview.rule_changes) changes.emplace_back(change);
   out["rule_changes"] = std::move(changes);
@@ -251,6 +296,7 @@ boost::json::object ToJson(Id broadcast_id, const RunReport& report) {
   out["by_route"] = Counts(report.by_route);
   out["by_skip_reason"] = Counts(report.by_skip_reason);
   out["by_error"] = Counts(report.by_error);
+  out["waiting"] = Counts(report.waiting);
   out["done"] = done;
   return out;
 }

@@ -58,6 +58,10 @@ struct SendResult {
   // message_status "held_for_quality_assessment" or "paused"; LINE's "already_accepted"
   // (a 409: an earlier request with the same retry key was accepted, so this copy was sent).
   std::string platform_status;
+  // The person stopped marketing messages on the token this copy went by (Messenger
+  // 10/1893015, Marketing Message API 2300034): the token is to be marked stopped (I2), and the
+  // person stays reachable otherwise.
+  bool marketing_token_stopped = false;
 };
 
 struct RecipientRef {

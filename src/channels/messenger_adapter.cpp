@@ -52,7 +52,7 @@ constexpr std::array kGraphErrors = {
     GraphErrorRow{613, 1893016, ErrorClass::kPolicy},     // repeated opt-in request
     // The person cannot get messages: suppress, never retry.
     GraphErrorRow{10, 2018108, ErrorClass::kRecipientUnreachable},
-    GraphErrorRow{10, 1893015, ErrorClass::kRecipientUnreachable},   // stopped this topic
+    GraphErrorRow{10, 1893015, ErrorClass::kPolicy},  // stopped this topic: the token only
     GraphErrorRow{100, 2018001, ErrorClass::kRecipientUnreachable},  // no matching user
     GraphErrorRow{100, 2534014, ErrorClass::kRecipientUnreachable},  // no matching IG user
     GraphErrorRow{200, 1545041, ErrorClass::kRecipientUnreachable},
@@ -83,8 +83,8 @@ constexpr std::array kGraphErrors = {
     GraphErrorRow{2300015, kAnySubcode, ErrorClass::kChannelHalted},   // budget reached
     GraphErrorRow{2300053, kAnySubcode, ErrorClass::kChannelHalted},   // budget reached
     GraphErrorRow{2300054, kAnySubcode, ErrorClass::kChannelHalted},   // budget reached
-    GraphErrorRow{2300034, kAnySubcode, ErrorClass::kRecipientUnreachable},  // stopped
-    GraphErrorRow{2300035, kAnySubcode, ErrorClass::kPolicy},  // minimum delay not reached
+    GraphErrorRow{2300034, kAnySubcode, ErrorClass::kPolicy},          // stopped: the token only
+    GraphErrorRow{2300035, kAnySubcode, ErrorClass::kPolicy},          // minimum delay not reached
     GraphErrorRow{2300036, kAnySubcode, ErrorClass::kRecipientUnreachable},
     GraphErrorRow{2300052, kAnySubcode, ErrorClass::kRecipientUnreachable},
     GraphErrorRow{2300037, kAnySubcode, ErrorClass::kPolicy},          // token expired
@@ -311,6 +311,11 @@ SendResult MessengerAdapter::Classify(const TransportResult& result) const {
     out.error_class = ClassFromStatus(result.status);
   }
   out.error_message = error.message;
+  // "Stop these messages" on the token: the token ends, the person stays reachable (I2).
+  constexpr std::int64_t kTokenStopped = 1893015, kSubscriberStopped = 2300034;
+  out.marketing_token_stopped = (error.code == 10 && error.subcode == kTokenStopped) ||
+                                error.code == kSubscriberStopped ||
+                                (error.code == 100 && error.subcode == kSubscriberStopped);
   if (!out.retry_after &&
       (IsMarketingApiRetryIn30Min(error.code) || IsMarketingApiRetryIn30Min(error.subcode))) {
     out.retry_after = kMarketingApiRetryWait;

@@ -540,8 +540,13 @@ TEST(MessengerClassifyTest, TheMarketingMessageApiSuccessCarriesItsTrackingId) {
 TEST(MessengerClassifyTest, MarketingMessageApiCodesCountAsTheSubcodeOfCode100) {
   const MessengerAdapter adapter(Platform::kMessenger);
   SendResult r = adapter.Classify(Answer(400, GraphError(100, 2300034)));
-  EXPECT_EQ(r.error_class, ErrorClass::kRecipientUnreachable);
+  // The subscriber stopped: the token is marked stopped, the person is not suppressed.
+  EXPECT_EQ(r.error_class, ErrorClass::kPolicy);
+  EXPECT_TRUE(r.marketing_token_stopped);
   EXPECT_EQ(r.error_code, "100/2300034");
+  EXPECT_FALSE(adapter.Classify(Answer(400, GraphError(100, 2300035))).marketing_token_stopped);
+  EXPECT_TRUE(adapter.Classify(Answer(400, GraphError(10, 1893015))).marketing_token_stopped);
+  EXPECT_FALSE(adapter.Classify(Answer(400, GraphError(10, 2018278))).marketing_token_stopped);
   EXPECT_EQ(adapter.Classify(Answer(400, GraphError(100, 2300035))).error_class,
             ErrorClass::kPolicy);
   EXPECT_EQ(adapter.Classify(Answer(400, GraphError(100, 2300015))).error_class,
@@ -555,8 +560,7 @@ TEST(MessengerClassifyTest, MarketingMessageApiCodesCountAsTheSubcodeOfCode100) 
   EXPECT_EQ(adapter.Classify(Answer(400, GraphError(100, 2300100))).error_class,
             ErrorClass::kInvalidRequest);
   // Given as the code itself, the same rows apply.
-  EXPECT_EQ(adapter.Classify(Answer(400, GraphError(2300034, 0))).error_class,
-            ErrorClass::kRecipientUnreachable);
+  EXPECT_EQ(adapter.Classify(Answer(400, GraphError(2300034, 0))).error_class, ErrorClass::kPolicy);
 }
 
 }  // namespace

@@ -120,8 +120,34 @@ int PreviewBroadcast(CommandEnv& env, Id id) {
   out << fmt::format("matched {}, sendable {}\n", IntOf(p, "matched"), IntOf(p, "sendable"));
   PrintCounts(out, "would send by:", CountsOf(p, "by_route"), &explanations);
   PrintCounts(out, "would skip:", CountsOf(p, "by_skip_reason"), &explanations);
-  out << "estimated time: " << FormatSeconds(NumberOf(p, "estimated_seconds"))
-      << " at the account's pace\n";
+  out << "estimated time: " << FormatSeconds(NumberOf(p, "estimated_seconds")) << " at "
+      << NumberOf(p, "messages_per_second") << " messages/s\n";
+  if (const boost::json::value* limit = Member(p, "whatsapp_messaging_limit");
+      limit != nullptr && limit->is_object()) {
+    const boost::json::value* cap = Member(*limit, "limit");
+    out << fmt::format("WhatsApp messaging limit (tier {}): {} used in the last 24 h + {} new = {}",
+                       TextOf(*limit, "tier"), IntOf(*limit, "used"), IntOf(*limit, "adds"),
+                       IntOf(*limit, "used") + IntOf(*limit, "adds"));
+    out << (cap != nullptr && cap->is_int64() ? fmt::format(" of {}", cap->as_int64())
+                                              : std::string(" (unlimited)"));
+    out << (BoolOf(*limit, "fits") ? ", fits\n" : ", does not fit: the rest wait\n");
+  }
+  if (const boost::json::value* quota = Member(p, "line_quota");
+      quota != nullptr && quota->is_object()) {
+    const boost::json::value* remaining = Member(*quota, "remaining");
+    out << fmt::format("LINE monthly quota: this run costs {}, ", IntOf(*quota, "cost"));
+    out << (remaining != nullptr && remaining->is_int64()
+                ? fmt::format("{} remain ({} used){}\n", remaining->as_int64(),
+                              IntOf(*quota, "used"),
+                              BoolOf(*quota, "fits") ? "" : ": does not fit, the rest fail")
+                : std::string("no limit set\n"));
+  }
+  if (const boost::json::value* notes = Member(p, "ceiling_notes");
+      notes != nullptr && notes->is_array()) {
+    for (const auto& note : notes->as_array()) {
+      if (note.is_string()) out << "  " << note.as_string().c_str() << '\n';
+    }
+  }
   return 0;
 }
 
@@ -147,6 +173,7 @@ void PrintReport(std::ostream& out, const boost::json::value& r) {
   PrintCounts(out, "by route:", CountsOf(r, "by_route"));
   PrintCounts(out, "skipped because:", CountsOf(r, "by_skip_reason"));
   PrintCounts(out, "failed with:", CountsOf(r, "by_error"));
+  PrintCounts(out, "waiting for:", CountsOf(r, "waiting"));
 }
 
 int SendBroadcast(CommandEnv& env, Id id, bool no_wait) {

@@ -51,6 +51,19 @@ double WhatsAppMessagesPerSecond(WhatsAppThroughput t) {
   return 80;
 }
 
+double PlatformMessagesPerSecond(const ChannelAccount& account) {
+  if (account.pacing.platform_messages_per_second) {
+    return *account.pacing.platform_messages_per_second;
+  }
+  const RouteKind route =
+      account.platform == Platform::kLine ? RouteKind::kLinePush : RouteKind::kStandardWindow;
+  return SendRateCeiling(account.platform, route, /*media=*/false).per_second;
+}
+
+double EffectiveMessagesPerSecond(const ChannelAccount& account) {
+  return std::min(account.pacing.messages_per_second, PlatformMessagesPerSecond(account));
+}
+
 std::optional<std::int64_t> WhatsAppTierLimit(WhatsAppTier tier) {
   switch (tier) {
     case WhatsAppTier::k250:
@@ -103,6 +116,15 @@ bool RollingUniqueBudget::Admit(std::string_view person, Time now) {
   return true;
 }
 
+void RollingUniqueBudget::Record(std::string_view person, Time at) {
+  if (!limit_) return;
+  Expire(at);
+  std::string key(person);
+  if (first_.contains(key)) return;
+  first_.emplace(key, at);
+  order_.emplace_back(at, std::move(key));
+}
+
 std::int64_t RollingUniqueBudget::Used(Time now) {
   Expire(now);
   return static_cast<std::int64_t>(first_.size());
@@ -113,6 +135,21 @@ Time RollingUniqueBudget::NextOpening(Time now) {
   Expire(now);
   if (static_cast<std::int64_t>(first_.size()) < *limit_ || order_.empty()) return now;
   return order_.front().first + window_;
+}
+
+Time RollingUniqueBudget::OpeningFor(std::int64_t k, Time now) {
+  if (!limit_ || *limit_ <= 0) return now;
+  Expire(now);
+  const auto counted = static_cast<std::int64_t>(first_.size());
+  const std::int64_t free = *limit_ - counted;
+  if (k < free) return now;
+  const std::int64_t j = k - free;  // free < 0 when the limit was lowered
+  // order_ holds one live entry per counted person (an entry is only re-added after its
+  // predecessor left), so the j-th oldest is at index j.
+  if (j < static_cast<std::int64_t>(order_.size())) return order_[j].first + window_;
+  const Time last = order_.empty() ? now : order_.back().first;
+  const std::int64_t beyond = j - static_cast<std::int64_t>(order_.size());
+  return last + window_ * (1 + beyond / *limit_);
 }
 
 // ---- PairRateLimiter ----------------------------------------------------------------------

@@ -39,9 +39,15 @@ RateCeiling SendRateCeiling(Platform platform, RouteKind route, bool media);
 enum class WhatsAppThroughput { kDefault, kUpgraded, kCoexistence };
 double WhatsAppMessagesPerSecond(WhatsAppThroughput t);
 
-// WhatsApp messaging-limit tiers: unique users messaged outside a customer-service window
-// per moving 24 h, per business portfolio. nullopt: unlimited.
-enum class WhatsAppTier { k250, k2K, k10K, k100K, kUnlimited };
+// The platform's ceiling on `account`'s send rate for the route the dispatcher uses (one
+// request per message: Messenger/Instagram Send API, WhatsApp messages, LINE push), or the
+// account's own `platform_messages_per_second` when set.
+double PlatformMessagesPerSecond(const ChannelAccount& account);
+// The rate the dispatcher sends at: the lower of the account's pacing and the platform's.
+double EffectiveMessagesPerSecond(const ChannelAccount& account);
+
+// The WhatsApp messaging-limit tier's limit (WhatsAppTier is in model.h, an account setting).
+// nullopt: unlimited.
 std::optional<std::int64_t> WhatsAppTierLimit(WhatsAppTier tier);
 std::string_view ToString(WhatsAppTier tier);
 std::optional<WhatsAppTier> ParseWhatsAppTier(std::string_view s);
@@ -59,11 +65,20 @@ class RollingUniqueBudget {
   bool Fits(std::string_view person, Time now);
   // Records a send to `person` at `now` if it fits; false (and nothing recorded) if not.
   bool Admit(std::string_view person, Time now);
+  // Counts `person` from `at` whatever the limit: a send that already happened (seeding the
+  // budget from the store at start). Calls must come in time order, as Admit's do.
+  void Record(std::string_view person, Time at);
   // People counted in the window ending at `now`.
   std::int64_t Used(Time now);
   // When the next new person would fit: `now` when one fits already, else when the oldest
   // counted person leaves the window.
   Time NextOpening(Time now);
+  // When the new person `k` places after the first one who does not fit now would fit, if
+  // nobody else were admitted meanwhile: `now` for the first (limit - Used) people, then the
+  // time each counted person leaves the window, oldest first; past everyone counted, one more
+  // window per `limit` people. The dispatcher gives the k-th waiting delivery this time, so a
+  // long queue behind a spent budget is put back once instead of at every opening.
+  Time OpeningFor(std::int64_t k, Time now);
   void SetLimit(std::optional<std::int64_t> limit) { limit_ = limit; }
 
  private:

@@ -72,6 +72,56 @@ TEST(RollingUniqueBudgetTest, UnlimitedStoresNothing) {
   EXPECT_FALSE(budget.Admit("y", kT0));
 }
 
+TEST(RollingUniqueBudgetTest, OpeningForGivesEachWaiterTheSlotThatFreesForIt) {
+  RollingUniqueBudget budget(3);
+  ASSERT_TRUE(budget.Admit("a", kT0));
+  ASSERT_TRUE(budget.Admit("b", kT0 + 1h));
+  // One slot is free: the first waiter goes now, the next ones when a, then b leave.
+  EXPECT_EQ(budget.OpeningFor(0, kT0 + 2h), kT0 + 2h);
+  EXPECT_EQ(budget.OpeningFor(1, kT0 + 2h), kT0 + 24h);
+  EXPECT_EQ(budget.OpeningFor(2, kT0 + 2h), kT0 + 25h);
+  // Past everyone counted: a whole window later per `limit` people.
+  EXPECT_EQ(budget.OpeningFor(3, kT0 + 2h), kT0 + 1h + 24h);
+  EXPECT_EQ(budget.OpeningFor(6, kT0 + 2h), kT0 + 1h + 48h);
+  // A lowered limit: two must leave before one more fits.
+  budget.SetLimit(1);
+  EXPECT_EQ(budget.OpeningFor(0, kT0 + 2h), kT0 + 25h);
+  RollingUniqueBudget unlimited(std::nullopt);
+  EXPECT_EQ(unlimited.OpeningFor(1'000'000, kT0), kT0);
+}
+
+TEST(RollingUniqueBudgetTest, RecordCountsPastSendsEvenBeyondTheLimit) {
+  RollingUniqueBudget budget(2);
+  budget.Record("a", kT0);
+  budget.Record("b", kT0 + 1h);
+  budget.Record("c", kT0 + 2h);  // sent before a lower tier was set: still counted
+  budget.Record("a", kT0 + 3h);  // already counted from kT0
+  EXPECT_EQ(budget.Used(kT0 + 3h), 3);
+  EXPECT_FALSE(budget.Fits("d", kT0 + 24h + 30min)) << "a left, b and c still fill the 2";
+  EXPECT_TRUE(budget.Fits("d", kT0 + 25h)) << "b left too";
+}
+
+TEST(CeilingsTest, TheAccountSendsAtTheLowerOfItsPaceAndThePlatformsCeiling) {
+  ChannelAccount account;
+  account.platform = Platform::kWhatsApp;
+  account.pacing.messages_per_second = 500;
+  EXPECT_EQ(PlatformMessagesPerSecond(account), 80);
+  EXPECT_EQ(EffectiveMessagesPerSecond(account), 80);
+  account.pacing.platform_messages_per_second = 1000;  // an upgraded number
+  EXPECT_EQ(EffectiveMessagesPerSecond(account), 500);
+  account.pacing.platform_messages_per_second = 20;  // a coexistence number
+  EXPECT_EQ(EffectiveMessagesPerSecond(account), 20);
+  account.pacing.platform_messages_per_second.reset();
+  account.pacing.messages_per_second = 79.5;
+  EXPECT_EQ(EffectiveMessagesPerSecond(account), 79.5);
+  account.platform = Platform::kMessenger;
+  account.pacing.messages_per_second = 301;
+  EXPECT_EQ(EffectiveMessagesPerSecond(account), 300);
+  account.platform = Platform::kLine;
+  account.pacing.messages_per_second = 5000;
+  EXPECT_EQ(EffectiveMessagesPerSecond(account), 2000) << "push, the route LINE copies take";
+}
+
 TEST(PairRateLimiterTest, BurstOf45ThenOneEverySixSeconds) {
   PairRateLimiter pair;
   for (int i = 0; i < 45; ++i) ASSERT_TRUE(pair.TryTake("p", kT0)) << i;

@@ -20,11 +20,28 @@ enum class Platform { kMessenger, kInstagram, kWhatsApp, kLine };
 std::string_view ToString(Platform p);
 std::optional<Platform> ParsePlatform(std::string_view s);
 
+// WhatsApp messaging-limit tiers (A8): unique people messaged outside a customer-service
+// window per moving 24 h, per business portfolio. Meta raises the tier as quality allows; a
+// new portfolio starts at 250. Limits and names: core/ceilings.h.
+enum class WhatsAppTier { k250, k2K, k10K, k100K, kUnlimited };
+
 // Pacing settings that belong to a channel account (F1, F6): concurrent broadcasts on the
-// account share them.
+// account share them. The platform ceilings the account is held to (A8) live here too, since
+// they bound the same pace: the dispatcher sends at the lower of its own rate and the
+// platform's.
 struct Pacing {
   double messages_per_second = 50;  // sustained rate; bursts are at most 1/20 s worth
   int max_concurrency = 16;         // requests in flight at once
+  // The platform's send-rate ceiling for this account, when it differs from the documented
+  // default (core/ceilings.h: Messenger/Instagram 300/s, WhatsApp 80/s, LINE push 2,000/s):
+  // a WhatsApp number upgraded to 1,000/s or a coexistence number at 20/s.
+  std::optional<double> platform_messages_per_second;
+  // WhatsApp: the business portfolio's messaging-limit tier.
+  WhatsAppTier whatsapp_tier = WhatsAppTier::k250;
+  // LINE: the channel's monthly message target limit (free + additional messages); nullopt
+  // when LINE sets none (its quota type "none").
+  std::optional<std::int64_t> line_monthly_quota;
+  friend bool operator==(const Pacing&, const Pacing&) = default;
 };
 
 // What a channel account is set up for beyond plain sending; each opens a route (A1, A3).

@@ -310,6 +310,17 @@ Status ValidateTemplateContent(Platform platform, const OutsideWindow& plan,
   if (t.language.empty()) {
     return InvalidArgument(field + ".template.language", "must not be empty");
   }
+  // The platforms refuse an empty parameter (WhatsApp 131008): say so before anything is
+  // queued.
+  for (const auto& [name, values] : {std::pair{"header_parameters", &t.header_parameters},
+                                     std::pair{"body_parameters", &t.body_parameters}}) {
+    for (size_t p = 0; p < values->size(); ++p) {
+      if ((*values)[p].empty()) {
+        return InvalidArgument(field + ".template." + name + "[" + std::to_string(p) + "]",
+                               "must not be empty");
+      }
+    }
+  }
   switch (platform) {
     case Platform::kWhatsApp:
       return Status::Ok();
@@ -517,6 +528,25 @@ BroadcastFacts OnlyRoute(const BroadcastFacts& broadcast, RouteKind kind) {
   return only;
 }
 
+// Removes `kind` from the outside-window plan; false when the plan does not offer it (the
+// standard window, templates and LINE are not the plan's to drop).
+bool DropRoute(BroadcastFacts& broadcast, RouteKind kind) {
+  OutsideWindow& plan = broadcast.outside_window;
+  switch (kind) {
+    case RouteKind::kMessageTag:
+      plan.message_tag.clear();
+      return true;
+    case RouteKind::kMarketingToken:
+      plan.marketing_tokens = false;
+      return true;
+    case RouteKind::kMarketingMessageApi:
+      plan.marketing_message_api = false;
+      return true;
+    default:
+      return false;
+  }
+}
+
 // The dated rule a route lives by, if it is one that ends.
 std::optional<RuleId> RuleOfRoute(RouteKind kind) {
   switch (kind) {
@@ -533,21 +563,30 @@ std::optional<RuleId> RuleOfRoute(RouteKind kind) {
 
 Decision DecideRoute(const RecipientFacts& recipient, const BroadcastFacts& broadcast, Time now,
                      const PolicyOptions& options, const RuleTimeline& rules) {
-  const Decision at_send = DecideAt(recipient, broadcast, now, options, rules);
-  if (!at_send.sends() || options.safety_margin <= Duration::zero()) return at_send;
   // A9 holds for dated rules as for windows: the copy may land up to the safety margin after
   // the decision, and a rule that changes in between (a tag retired at midnight, the +1 block
-  // starting, a token expiring) would refuse it. So the route must hold at landing too. The
-  // window itself was already checked with the margin, so it is not counted twice.
+  // starting, the cool-down growing, a token expiring) would refuse it. So the chosen route
+  // must hold at landing too; when it does not, the next route of the plan is tried. The
+  // window itself is checked with the margin already, so it is not counted twice.
   PolicyOptions at_landing_options = options;
   at_landing_options.safety_margin = Duration::zero();
-  // The question is whether the route chosen now still holds then, not which route would be
-  // best then (a cool-down ending within the margin may make another route preferable).
-  const Decision at_landing = DecideAt(recipient, OnlyRoute(broadcast, at_send.route().kind),
-                                       now + options.safety_margin, at_landing_options, rules);
-  if (at_landing.sends() && at_landing.route() == at_send.route()) return at_send;
-  if (!at_landing.sends()) return at_landing;
-  return Decision::Skip(SkipReason::kRouteRetired, RuleOfRoute(at_send.route().kind));
+  BroadcastFacts plan = broadcast;
+  std::optional<Decision> first_refusal;
+  for (;;) {
+    const Decision at_send = DecideAt(recipient, plan, now, options, rules);
+    if (!at_send.sends()) return first_refusal.value_or(at_send);
+    if (options.safety_margin <= Duration::zero()) return at_send;
+    // Whether the route chosen now still holds then, not which route would be best then.
+    const Decision at_landing = DecideAt(recipient, OnlyRoute(plan, at_send.route().kind),
+                                         now + options.safety_margin, at_landing_options, rules);
+    if (at_landing.sends() && at_landing.route() == at_send.route()) return at_send;
+    if (!first_refusal) {
+      first_refusal = at_landing.sends() ? Decision::Skip(SkipReason::kRouteRetired,
+                                                          RuleOfRoute(at_send.route().kind))
+                                         : at_landing;
+    }
+    if (!DropRoute(plan, at_send.route().kind)) return *first_refusal;
+  }
 }
 
 }  // namespace crier

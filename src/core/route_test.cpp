@@ -182,6 +182,19 @@ TEST(RouteTimelineTest, DatedRulesAreCheckedWhereTheCopyLandsToo) {
   EXPECT_EQ(unsure.skip_reason(), SkipReason::kRouteRetired);
   EXPECT_EQ(unsure.rule(), RuleId::kMarketingTokens);
 
+  // The cool-down growing to 48 h inside the margin closes the token; the Marketing Message
+  // API, open on both sides, carries the copy instead.
+  const Time eve_of_48h = At("2025-08-31T23:59:30Z");
+  RecipientFacts cooling = Lapsed(eve_of_48h);
+  cooling.region = "TW";
+  cooling.marketing_token = MarketingToken{
+      .token = "t", .expires_at = eve_of_48h + 30 * 24h, .last_sent_at = eve_of_48h - 25h};
+  EXPECT_EQ(DecideRoute(cooling, both, eve_of_48h, {}).route().kind,
+            RouteKind::kMarketingMessageApi);
+  BroadcastFacts tokens_only = Promotional({.marketing_tokens = true});
+  EXPECT_EQ(DecideRoute(cooling, tokens_only, eve_of_48h, {}).skip_reason(),
+            SkipReason::kTokenCooldown);
+
   // WhatsApp's +1 block starting inside the margin.
   BroadcastFacts wa;
   wa.whatsapp_template = TemplateCategory::kMarketing;
@@ -540,6 +553,11 @@ TEST(RouteValidationTest, TemplatesGoAloneWhereThePlatformHasThem) {
   EXPECT_EQ(check(Platform::kInstagram, {}, {tmpl}).rfind("messages[0]: ", 0), 0u);
   tmpl.template_message.name.clear();
   EXPECT_EQ(check(Platform::kWhatsApp, {}, {tmpl}).rfind("messages[0].template.name: ", 0), 0u);
+  tmpl.template_message.body_parameters = {"A-1", ""};
+  EXPECT_EQ(
+      check(Platform::kWhatsApp, {}, {tmpl}).rfind("messages[0].template.body_parameters[1]: ", 0),
+      0u);
+  tmpl.template_message.body_parameters.clear();
   tmpl.template_message.name = "promo";
   tmpl.template_message.category = TemplateCategory::kMarketing;
   EXPECT_EQ(check(Platform::kMessenger, {.utility_template = true}, {tmpl})

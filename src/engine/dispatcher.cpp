@@ -15,6 +15,9 @@ namespace {
 using std::chrono::milliseconds;
 
 constexpr milliseconds kRefreshEvery(200);
+// How soon a change to an account (an administrator locking its tags, a new pace) reaches
+// the copies being sent.
+constexpr milliseconds kAccountRefreshEvery(2000);
 constexpr milliseconds kFlushEvery(50);
 constexpr int kFlushAtLeast = 512;
 constexpr int kMaxSlowDownAttempts = 10;
@@ -97,6 +100,22 @@ bool UsesMarketingToken(RouteKind kind) {
   return kind == RouteKind::kMarketingToken || kind == RouteKind::kMarketingMessageApi;
 }
 
+// Back to planned before any request left: the claim is not an attempt.
+DeliveryOutcome DeferredOutcome(Id id, Time not_before, Time now) {
+  DeliveryOutcome o = RetryOutcome(id, not_before, now);
+  o.deferred = true;
+  return o;
+}
+
+// Held by a platform ceiling (A8): waits, and the report says for what.
+DeliveryOutcome HeldOutcome(Id id, const GateVerdict& verdict, Time now) {
+  DeliveryOutcome o = DeferredOutcome(id, verdict.not_before, now);
+  o.error_class = std::string(kCeilingErrorClass);
+  o.error_code = std::string(verdict.code);
+  o.error_message = verdict.message;
+  return o;
+}
+
 std::uint64_t SplitMix64(std::uint64_t x) {
   x += 0x9E3779B97F4A7C15ULL;
   x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
@@ -144,18 +163,56 @@ Dispatcher::AccountState* Dispatcher::Account(Id id) {
     spdlog::error("event=no_adapter account={} platform={}", id, ToString(account->platform));
     return nullptr;
   }
-  const double rate = account->pacing.messages_per_second;
+  // What earlier runs (and earlier processes) used of the ceilings, so a restart does not
+  // hand out a second budget.
+  const Time now = clock_.Now();
+  auto usage = LoadCeilingUsage(store_, *account, now);
+  if (!usage.ok()) {
+    spdlog::error("event=ceiling_usage_load_failed account={} error=\"{}\"", id,
+                  usage.error().ToString());
+    return nullptr;
+  }
+  const double rate = EffectiveMessagesPerSecond(*account);
+  if (rate < account->pacing.messages_per_second) {
+    spdlog::info("event=pace_capped account={} pacing={} platform={}", id,
+                 account->pacing.messages_per_second, rate);
+  }
   TokenBucket bucket(rate, std::max(1.0, rate * kBurstFraction), clock_.Steady());
-  auto [pos, inserted] = accounts_.emplace(
-      id, AccountState{std::move(*account), std::move(adapter), bucket, 0, false});
+  CeilingGate ceilings(*account, *usage, now);
+  auto [pos, inserted] = accounts_.emplace(id, AccountState{std::move(*account), std::move(adapter),
+                                                            bucket, std::move(ceilings), 0, false});
   (void)inserted;
   return &pos->second;
+}
+
+void Dispatcher::RefreshAccounts() {
+  const auto now = clock_.Steady();
+  if (now - last_account_refresh_ < kAccountRefreshEvery) return;
+  last_account_refresh_ = now;
+  for (auto& [id, state] : accounts_) {
+    auto fresh = store_.GetChannelAccount(id);
+    if (!fresh.ok()) continue;  // kept as loaded; the next refresh tries again
+    // Capabilities take effect at the next decision (B2: a tag lock stops tagged copies).
+    state.account.capabilities = fresh->capabilities;
+    const Pacing& was = state.account.pacing;
+    const Pacing& is = fresh->pacing;
+    if (is.messages_per_second != was.messages_per_second ||
+        is.platform_messages_per_second != was.platform_messages_per_second) {
+      state.account.pacing = is;
+      const double rate = EffectiveMessagesPerSecond(state.account);
+      state.bucket = TokenBucket(rate, std::max(1.0, rate * kBurstFraction), now);
+      spdlog::info("event=account_pace_changed account={} rate={}", id, rate);
+    }
+    // The ceilings' settings (WhatsApp tier, LINE quota) keep the budgets loaded at start.
+    state.account.pacing.max_concurrency = is.max_concurrency;
+  }
 }
 
 void Dispatcher::RefreshRuns() {
   const auto now = clock_.Steady();
   if (!runs_.empty() && now - last_refresh_ < kRefreshEvery) return;
   last_refresh_ = now;
+  RefreshAccounts();
   auto active = store_.ListActiveRuns();
   if (!active.ok()) {
     spdlog::error("event=list_runs_failed error=\"{}\"", active.error().ToString());
@@ -189,7 +246,7 @@ void Dispatcher::RefreshRuns() {
 }
 
 int Dispatcher::ClaimSize(const AccountState& account) const {
-  const double soon = account.account.pacing.messages_per_second * kClaimHorizonSeconds;
+  const double soon = account.bucket.rate() * kClaimHorizonSeconds;
   const int wanted = account.account.pacing.max_concurrency + static_cast<int>(std::ceil(soon));
   return std::clamp(wanted, 1, options_.claim_batch);
 }
@@ -245,6 +302,73 @@ bool Dispatcher::StartMessage(RunState& run, AccountState& account, Flight fligh
   return true;
 }
 
+Dispatcher::Step Dispatcher::StartContinuation(RunState& run, AccountState& account,
+                                               const BroadcastFacts& facts, Time now) {
+  const auto due = std::find_if(run.continuations.begin(), run.continuations.end(),
+                                [&](const Flight& f) { return f.due <= now; });
+  if (due == run.continuations.end()) return Step::kNone;
+  Flight flight = std::move(*due);
+  run.continuations.erase(due);
+  // A9 holds for every message: pacing or a platform pause may have outlasted the window.
+  const Decision decision = DecideRoute(flight.delivery.facts, facts, now, options_.policy);
+  if (!decision.sends()) {
+    DeliveryOutcome failed =
+        FailedOutcome(flight.delivery.delivery_id, flight.route_code, flight.message_ids, "policy",
+                      std::string(decision.code()),
+                      decision.skip_reason() == SkipReason::kTokenCooldown ? kCooldownMessage
+                                                                           : kWindowClosedMessage,
+                      now);
+    failed.marketing_token_used = UsesMarketingToken(flight.route.kind);
+    Finish(std::move(failed));
+    return Step::kResolved;
+  }
+  const GateVerdict verdict =
+      account.ceilings.AdmitNext(flight.delivery.platform_user_id, flight.route.kind, now);
+  if (!verdict.go()) {
+    flight.due = verdict.not_before;
+    run.continuations.push_back(std::move(flight));
+    return Step::kResolved;
+  }
+  account.bucket.TryTake(clock_.Steady());
+  StartMessage(run, account, std::move(flight));
+  return Step::kStarted;
+}
+
+Dispatcher::Step Dispatcher::StartQueued(Id run_id, RunState& run, AccountState& account,
+                                         const BroadcastFacts& facts, Time now) {
+  if (run.queue.empty()) return Step::kNone;
+  ClaimedDelivery d = std::move(run.queue.front());
+  run.queue.pop_front();
+  // A9: the forecast made at planning may be stale; decide again right before sending.
+  const Decision decision = DecideRoute(d.facts, facts, now, options_.policy);
+  if (!decision.sends()) {
+    Finish(SkippedOutcome(d.delivery_id, decision.code(), now));
+    return Step::kResolved;
+  }
+  const GateVerdict verdict = account.ceilings.AdmitFirst(
+      d.platform_user_id, decision.route().kind, LineChargePerDelivery(run.broadcast), now);
+  switch (verdict.kind) {
+    case GateVerdict::Kind::kWait:
+      Finish(HeldOutcome(d.delivery_id, verdict, now));
+      return Step::kResolved;
+    case GateVerdict::Kind::kFail:
+      Finish(FailedOutcome(d.delivery_id, std::string(decision.code()), "",
+                           std::string(kCeilingErrorClass), std::string(verdict.code),
+                           verdict.message, now));
+      return Step::kResolved;
+    case GateVerdict::Kind::kGo:
+      break;
+  }
+  account.bucket.TryTake(clock_.Steady());
+  Flight flight;
+  flight.run_id = run_id;
+  flight.route = decision.route();
+  flight.route_code = std::string(decision.code());
+  flight.delivery = std::move(d);
+  StartMessage(run, account, std::move(flight));
+  return Step::kStarted;
+}
+
 int Dispatcher::StartSends() {
   if (stopping_) return 0;
   int started = 0;
@@ -282,49 +406,30 @@ int Dispatcher::StartSends() {
         continue;
       }
       if (account->in_flight >= account->account.pacing.max_concurrency) continue;
-      if (!account->bucket.TryTake(clock_.Steady())) continue;
+      // The token is taken only when a request starts: a copy the re-check skips or a
+      // ceiling holds costs the platform nothing, so it costs the pace nothing.
+      if (account->bucket.WaitTime(clock_.Steady()) > std::chrono::nanoseconds::zero()) continue;
       const Time now = clock_.Now();
       const BroadcastFacts facts = FactsOf(run.broadcast, account->account.capabilities);
-      if (!run.continuations.empty()) {
-        Flight flight = std::move(run.continuations.front());
-        run.continuations.pop_front();
-        // A9 holds for every message: pacing or a platform pause may have outlasted the window.
-        const Decision decision = DecideRoute(flight.delivery.facts, facts, now, options_.policy);
-        if (!decision.sends()) {
-          DeliveryOutcome failed = FailedOutcome(
-              flight.delivery.delivery_id, flight.route_code, flight.message_ids, "policy",
-              std::string(decision.code()),
-              decision.skip_reason() == SkipReason::kTokenCooldown ? kCooldownMessage
-                                                                   : kWindowClosedMessage,
-              now);
-          failed.marketing_token_used = UsesMarketingToken(flight.route.kind);
-          Finish(std::move(failed));
-          progress = true;
-          continue;
-        }
-        StartMessage(run, *account, std::move(flight));
-      } else {
-        ClaimedDelivery d = std::move(run.queue.front());
-        run.queue.pop_front();
-        // A9: the forecast made at planning may be stale; decide again right before sending.
-        const Decision decision = DecideRoute(d.facts, facts, now, options_.policy);
-        if (!decision.sends()) {
-          Finish(SkippedOutcome(d.delivery_id, decision.code(), now));
-          progress = true;
-          continue;
-        }
-        Flight flight;
-        flight.run_id = id;
-        flight.route = decision.route();
-        flight.route_code = std::string(decision.code());
-        flight.delivery = std::move(d);
-        StartMessage(run, *account, std::move(flight));
-      }
-      ++started;
+      Step step = StartContinuation(run, *account, facts, now);
+      if (step == Step::kNone) step = StartQueued(id, run, *account, facts, now);
+      if (step == Step::kNone) continue;
+      if (step == Step::kStarted) ++started;
       progress = true;
     }
   }
   return started;
+}
+
+std::optional<Time> Dispatcher::NextContinuationDue() const {
+  std::optional<Time> next;
+  for (const auto& [id, run] : runs_) {
+    if (!run.queue.empty()) return std::nullopt;
+    for (const Flight& f : run.continuations) {
+      if (!next || f.due < *next) next = f.due;
+    }
+  }
+  return next;
 }
 
 void Dispatcher::Finish(DeliveryOutcome outcome) {
@@ -423,6 +528,7 @@ void Dispatcher::HandleResult(const channels::TransportResult& result) {
   failed.suppress_recipient =
       channels::NextActionOf(sent.error_class) == channels::NextAction::kSuppressRecipient;
   failed.marketing_token_used = token_used;
+  failed.marketing_token_stopped = sent.marketing_token_stopped;
   Finish(std::move(failed));
 }
 
@@ -484,7 +590,7 @@ bool Dispatcher::HasQueued() const {
 void Dispatcher::ReleaseQueued(RunState& run) {
   const Time now = clock_.Now();
   for (const ClaimedDelivery& d : run.queue)
-    outcomes_.push_back(RetryOutcome(d.delivery_id, now, now));
+    outcomes_.push_back(DeferredOutcome(d.delivery_id, now, now));
   run.queue.clear();
 }
 
@@ -498,10 +604,16 @@ bool Dispatcher::RunOnce(std::chrono::milliseconds max_wait) {
     // Wait for an answer, but no longer than until the next token is due.
     auto wait = max_wait;
     if (transport_.in_flight() == 0) {
-      for (auto& [id, account] : accounts_) {
-        const auto token_wait =
-            std::chrono::ceil<milliseconds>(account.bucket.WaitTime(clock_.Steady()));
-        wait = std::min(wait, std::max(milliseconds(1), token_wait));
+      if (const std::optional<Time> due = NextContinuationDue()) {
+        // Only held continuations are left: nothing can start before the first is due.
+        const auto until = std::chrono::ceil<milliseconds>(*due - clock_.Now());
+        wait = std::min(wait, std::max(milliseconds(1), until));
+      } else {
+        for (auto& [id, account] : accounts_) {
+          const auto token_wait =
+              std::chrono::ceil<milliseconds>(account.bucket.WaitTime(clock_.Steady()));
+          wait = std::min(wait, std::max(milliseconds(1), token_wait));
+        }
       }
     }
     done_.clear();

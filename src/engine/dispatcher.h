@@ -21,6 +21,7 @@
 #include "channels/adapter.h"
 #include "channels/transport.h"
 #include "core/pacing.h"
+#include "engine/ceiling_gate.h"
 #include "engine/engine.h"
 #include "engine/metrics.h"
 #include "store/store.h"
@@ -49,7 +50,8 @@ class Dispatcher {
   struct AccountState {
     ChannelAccount account;
     std::unique_ptr<channels::ChannelAdapter> adapter;
-    TokenBucket bucket;
+    TokenBucket bucket;  // at the lower of the account's pace and the platform's (A8)
+    CeilingGate ceilings;
     int in_flight = 0;
     bool halted = false;  // auth or channel-halted error: no more sends until restart
   };
@@ -61,6 +63,7 @@ class Dispatcher {
     Route route;              // as decided right before the first message (A9)
     std::string route_code;   // its stable code, recorded with the outcome
     bool used = false;
+    Time due{};  // a continuation held by a ceiling (the WhatsApp pair rate) waits until then
   };
   struct RunState {
     Run run;
@@ -75,8 +78,22 @@ class Dispatcher {
   };
 
   void RefreshRuns();
+  // Re-reads the loaded accounts' capabilities and pace every few seconds.
+  void RefreshAccounts();
   void Claim();
   int StartSends();
+  enum class Step { kNone, kResolved, kStarted };
+  // Takes the next due continuation of `run`: kNone when none is due, kStarted when its
+  // request left, kResolved when it was failed by the re-check or held by a ceiling.
+  Step StartContinuation(RunState& run, AccountState& account, const BroadcastFacts& facts,
+                         Time now);
+  // Takes the next queued delivery of `run`: kNone when the queue is empty, kStarted when its
+  // first request left, kResolved when the re-check skipped it or a ceiling held or failed it.
+  Step StartQueued(Id run_id, RunState& run, AccountState& account, const BroadcastFacts& facts,
+                   Time now);
+  // The earliest time a held continuation falls due, if every queue is empty and every
+  // continuation waits: the loop sleeps until then instead of spinning.
+  std::optional<Time> NextContinuationDue() const;
   bool StartMessage(RunState& run, AccountState& account, Flight flight);
   void HandleResult(const channels::TransportResult& result);
   void Finish(DeliveryOutcome outcome);
@@ -106,6 +123,7 @@ class Dispatcher {
   std::vector<channels::TransportResult> done_;
   std::chrono::steady_clock::time_point last_flush_{};
   std::chrono::steady_clock::time_point last_refresh_{};
+  std::chrono::steady_clock::time_point last_account_refresh_{};
   bool stopping_ = false;
 };
 

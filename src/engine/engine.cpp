@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "engine/audience_service.h"
+#include "engine/ceiling_gate.h"
 #include "engine/dispatcher.h"
 #include "engine/planner.h"
 #include "engine/segment_expansion.h"
@@ -39,33 +40,31 @@ class EngineImpl final : public Engine {
     if (!broadcast.ok()) return broadcast.error();
     auto account = store_.GetChannelAccount(broadcast->channel_account_id);
     if (!account.ok()) return account.error();
+    const Time now = clock_.Now();
+    auto usage = LoadCeilingUsage(store_, *account, now);
+    if (!usage.ok()) return usage.error();
+    CeilingForecast ceilings(*account, *broadcast, *usage, now);
     PreviewResult out;
     std::map<std::string, std::int64_t> routes, skips;
     std::map<std::string, std::string> explanations;
-    CRIER_RETURN_IF_ERROR(ForEachDecision(store_, audience_, *broadcast, clock_.Now(),
-                                          options_.policy,
-                                          [&](const RecipientRow&, const Decision& d) {
+    CRIER_RETURN_IF_ERROR(ForEachDecision(store_, audience_, *broadcast, now, options_.policy,
+                                          [&](const RecipientRow& row, const Decision& d) {
                                             ++out.matched;
                                             const std::string code(d.code());
                                             if (d.sends()) {
                                               ++out.sendable;
                                               ++routes[code];
-                                              if (account->platform == Platform::kLine) {
-                                                ++out.line_quota_cost;
-                                              }
                                             } else {
                                               ++skips[code];
                                             }
+                                            ceilings.Count(row, d);
                                             if (!explanations.contains(code))
                                               explanations.emplace(code, d.Explain());
                                           }));
     out.by_route = Sorted(routes);
     out.by_skip_reason = Sorted(skips);
     out.explanations.assign(explanations.begin(), explanations.end());
-    const double requests =
-        static_cast<double>(out.sendable) * static_cast<double>(broadcast->messages.size());
-    out.estimated_seconds = requests / account->pacing.messages_per_second;
-    const Time now = clock_.Now();
+    ceilings.Finish(out);
     const Time end = now + std::chrono::duration_cast<Duration>(
                                std::chrono::duration<double>(out.estimated_seconds));
     for (const RuleChange& change :

@@ -7,11 +7,13 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "channels/transport.h"
+#include "core/ceilings.h"
 #include "core/clock.h"
 #include "core/filter.h"
 #include "core/route.h"
@@ -28,16 +30,45 @@ struct EngineOptions {
   channels::TransportOptions transport;
 };
 
+// WhatsApp: what a run would take of the portfolio's messaging limit (A8).
+struct MessagingLimitUse {
+  WhatsAppTier tier = WhatsAppTier::k250;
+  std::optional<std::int64_t> limit;  // nullopt: unlimited
+  std::int64_t used = 0;              // unique people reached by templates in the last 24 h
+  std::int64_t adds = 0;              // people this run would reach by template, not yet counted
+  bool fits = true;                   // used + adds <= limit: nobody waits
+  // When it does not fit: when the last of them would fit, as the budget frees.
+  std::optional<Time> last_fits_at;
+};
+
+// LINE: what a run would take of the monthly quota (A4, C3).
+struct LineQuotaUse {
+  std::optional<std::int64_t> limit;      // nullopt: LINE sets none
+  std::int64_t used = 0;                  // sent by crier this month (Japan time)
+  std::int64_t cost = 0;                  // this run's messages, one per recipient each
+  std::optional<std::int64_t> remaining;  // limit - used, nullopt with no limit
+  bool fits = true;                       // cost <= remaining
+  Time refills_at{};                      // the next month's start, 00:00 Japan time
+};
+
 struct PreviewResult {
   std::int64_t matched = 0;
   std::int64_t sendable = 0;
   std::vector<std::pair<std::string, std::int64_t>> by_route;        // code -> count
   std::vector<std::pair<std::string, std::int64_t>> by_skip_reason;  // code -> count
   std::vector<std::pair<std::string, std::string>> explanations;     // code -> one line
-  double estimated_seconds = 0;                                      // at the account's pace
-  // LINE: messages charged against the monthly quota (one per recipient, whatever the
-  // number of message objects; platforms.md 5.1).
+  // How long the run would take: at its pace, and past it when a ceiling makes copies wait.
+  double estimated_seconds = 0;
+  // The pace: the lower of the account's messages_per_second and the platform's ceiling.
+  double messages_per_second = 0;
+  double platform_messages_per_second = 0;
+  // LINE: messages charged against the monthly quota: one per recipient per request, and the
+  // dispatcher sends each message of a delivery in a request of its own (platforms.md 5.1).
   std::int64_t line_quota_cost = 0;
+  std::optional<MessagingLimitUse> whatsapp_messaging_limit;  // WhatsApp accounts
+  std::optional<LineQuotaUse> line_quota;                     // LINE accounts
+  // One line per ceiling that would hold the run back, for people.
+  std::vector<std::string> ceiling_notes;
   // Dated rule changes between now and the estimated end of the run (A7), described.
   std::vector<std::string> rule_changes;
 };

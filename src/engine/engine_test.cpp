@@ -35,6 +35,8 @@ class EngineTest : public ::testing::Test {
     account.access_token = "secret-token";
     account.api_base_url = "http://127.0.0.1:9";
     account.pacing = {100000, 64};
+    // These tests are about exactly-once and retries, not the platform's send rate.
+    account.pacing.platform_messages_per_second = 100000;
     auto created = store_->CreateChannelAccount(account, clock_.Now());
     ASSERT_TRUE(created.ok()) << created.error().ToString();
     account_id_ = created->id;
@@ -196,6 +198,43 @@ TEST_F(EngineTest, RouteIsDecidedAgainRightBeforeSending) {
   std::map<std::string, std::int64_t> skips(report->by_skip_reason.begin(),
                                             report->by_skip_reason.end());
   EXPECT_EQ(skips["outside_window"], 1);
+}
+
+TEST_F(EngineTest, ATagLockReachesTheCopiesBeingSent) {
+  Time before_tags_retired;
+  ASSERT_TRUE(ParseRfc3339("2026-03-01T12:00:00Z", &before_tags_retired));
+  clock_.Set(before_tags_retired);
+  UseNewAccount("PAGE9", {20, 64});  // one send per 50 ms, a burst of one
+  for (int i = 0; i < 5; ++i) AddContact("t" + std::to_string(i), 48h);
+  NewBroadcast b;
+  b.name = "Receipt";
+  b.channel_account_id = account_id_;
+  b.purpose = Purpose::kNonPromotional;
+  b.outside_window.message_tag = "POST_PURCHASE_UPDATE";
+  b.messages = {{MessageKind::kText, "Your order has shipped", {}}};
+  auto created = store_->CreateBroadcast(b, clock_.Now());
+  ASSERT_TRUE(created.ok()) << created.error().ToString();
+  auto sent = Planner()->SendNow(created->id);
+  ASSERT_TRUE(sent.ok());
+  ASSERT_EQ(sent->planned, 5);
+  FakeTransport transport([](auto&) { return testing::Ok(R"({"message_id":"m"})"); });
+  Dispatcher d(*store_, clock_, transport, metrics_, options_);
+  for (int i = 0; i < 20; ++i) d.RunOnce(0ms);
+  ASSERT_EQ(transport.requests.size(), 1u);
+  EXPECT_NE(transport.requests[0].body.find("POST_PURCHASE_UPDATE"), std::string::npos);
+
+  // B2: an administrator locks the account's tags while the run is sending.
+  ChannelAccountUpdate lock;
+  lock.message_tags_locked = true;
+  ASSERT_TRUE(store_->UpdateChannelAccount(account_id_, lock).ok());
+  clock_.Advance(2s);
+  RunUntilIdle(d);
+  EXPECT_EQ(transport.requests.size(), 1u);
+  auto report = store_->GetRunReport(sent->run.id);
+  ASSERT_TRUE(report.ok());
+  std::map<std::string, std::int64_t> skips(report->by_skip_reason.begin(),
+                                            report->by_skip_reason.end());
+  EXPECT_EQ(skips["route_locked"], 4);
 }
 
 TEST_F(EngineTest, SendsAllMessagesOfADeliveryInOrder) {

@@ -357,6 +357,34 @@ TEST_F(FactsStoreTest, TokenUseIsWrittenWithTheOutcomeAndOnlyWhenSaid) {
   EXPECT_EQ(rows.at(0).facts.marketing_token->last_sent_at, kT0 + kHour);
 }
 
+TEST_F(FactsStoreTest, AStoppedTokenIsMarkedStoppedAndThePersonStaysReachable) {
+  const Id account = NewAccount();
+  for (const char* user : {"a", "b"}) {
+    ContactInput row = Row(account, user);
+    row.marketing_token = Token(std::string("tok-") + user, kT0 + 48 * kHour);
+    Upsert(row);
+  }
+  const std::vector<ClaimedDelivery> claimed = ClaimAll(account, {"a", "b"});
+  ASSERT_THAT(claimed, SizeIs(2));
+  std::vector<DeliveryOutcome> outcomes(2);
+  for (size_t i = 0; i < 2; ++i) {
+    outcomes[i].delivery_id = claimed[i].delivery_id;
+    outcomes[i].state = DeliveryState::kFailed;
+    outcomes[i].route = "marketing_token";
+    outcomes[i].error_class = "policy";
+    outcomes[i].error_code = "10/1893015";
+    outcomes[i].at = kT0 + kHour;
+  }
+  outcomes[0].marketing_token_stopped = true;
+  ASSERT_TRUE(store_->RecordOutcomes(outcomes).ok());
+  EXPECT_TRUE(OnlyIdentity(claimed[0].contact_id).marketing_token->stopped);
+  EXPECT_FALSE(OnlyIdentity(claimed[1].contact_id).marketing_token->stopped);
+  EXPECT_FALSE(OnlyIdentity(claimed[0].contact_id).suppressed_at.has_value());
+  const std::vector<RecipientRow> rows = Recipients(account);
+  EXPECT_TRUE(rows.at(0).facts.marketing_token->stopped);
+  EXPECT_FALSE(rows.at(0).facts.suppressed);
+}
+
 TEST_F(FactsStoreTest, AFailedBatchWritesNoEffect) {
   const Id account = NewAccount();
   const std::vector<ClaimedDelivery> claimed = ClaimAll(account, {"a"});

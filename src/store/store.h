@@ -197,11 +197,17 @@ struct DeliveryOutcome {
   std::string error_message;                   // platform message (no secrets)
   std::optional<Time> not_before;              // retry: earliest next attempt
   Time at{};
+  // kPlanned: put back before any request left (a platform ceiling was reached, or crier is
+  // stopping), so the claim does not count as one of the delivery's attempts.
+  bool deferred = false;
   // Effects on the recipient's identity, written in the same transaction as the outcome:
   // the platform said the person cannot be reached (suppressed_at = at, F5) ...
   bool suppress_recipient = false;
   // ... or a marketing message went out on the person's token (last_sent_at = at, I3).
   bool marketing_token_used = false;
+  // ... or the person stopped marketing messages on their token (10/1893015, 2300034): the
+  // token is marked stopped; the person stays reachable by every other route.
+  bool marketing_token_stopped = false;
 };
 
 struct RunReport {
@@ -211,6 +217,16 @@ struct RunReport {
   std::vector<std::pair<std::string, std::int64_t>> by_route;  // "standard_window" -> n
   std::vector<std::pair<std::string, std::int64_t>> by_skip_reason;  // "outside_window" -> n
   std::vector<std::pair<std::string, std::int64_t>> by_error;        // "10/2018278" -> n
+  // Planned deliveries put back to wait, by why: the platform's code ("131000") after a
+  // retryable error, or the ceiling that holds them ("whatsapp_messaging_limit").
+  std::vector<std::pair<std::string, std::int64_t>> waiting;
+};
+
+// One person a channel account sent to over a route, with the time of the first such send in
+// the span asked about (the WhatsApp messaging limit counts people from their first send).
+struct RecipientFirstSend {
+  std::string platform_user_id;
+  Time first_at{};
 };
 
 struct DeliveryRecord {
@@ -368,6 +384,19 @@ class Store {
 
   virtual Result<RunReport> GetRunReport(Id run_id) = 0;
   virtual Result<Page<DeliveryRecord>> ListDeliveries(Id run_id, const PageRequest& page) = 0;
+  // Platform ceilings (A8). Every person `channel_account_id` sent a copy over `route` after
+  // `since` (sent; or interrupted, since it may have reached the platform), once, with the
+  // time of their first such copy, oldest first. Seeds the WhatsApp messaging-limit budget at
+  // start and shows its use in preview, so the budget survives restarts.
+  virtual Result<std::vector<RecipientFirstSend>> ListRecipientsSentSince(Id channel_account_id,
+                                                                          RouteKind route,
+                                                                          Time since) = 0;
+  // Messages `channel_account_id` got out after `since`: one per platform message id recorded
+  // on its deliveries (sent ones, and failed ones that sent part of their messages). LINE
+  // charges each pushed message once per recipient, so this is what crier's sends took from
+  // the monthly quota.
+  virtual Result<std::int64_t> CountMessagesSentSince(Id channel_account_id, Time since) = 0;
+
   // Planned + sending deliveries across all active runs (the queue depth metric).
   virtual Result<std::int64_t> CountPendingDeliveries() = 0;
 

@@ -101,7 +101,8 @@ class BroadcastE2ETest : public ::testing::Test {
   Audience Seed(int n, double messages_per_second) {
     Audience a;
     // These runs are paced above Messenger's 300 sends/s per Page on purpose (they test
-    // exactly-once, not throttling), so the sandbox's Page takes that much.
+    // exactly-once, not throttling), so the sandbox's Page takes that much, and crier is told
+    // the Page's ceiling is that high.
     Sandbox("POST", "/__sandbox/pages",
             json::serialize(json::object{{"page_id", kPage},
                                          {"access_token", kPageToken},
@@ -109,13 +110,15 @@ class BroadcastE2ETest : public ::testing::Test {
                                          {"rate_limits", {{"text", 100000}}}}));
     auto account = Call(
         "POST", "/v1/channel-accounts",
-        json::serialize(json::object{
-            {"platform", "messenger"},
-            {"name", "Demo shop"},
-            {"external_id", kPage},
-            {"access_token", kPageToken},
-            {"api_base_url", sandbox_url_},
-            {"pacing", {{"messages_per_second", messages_per_second}, {"max_concurrency", 32}}}}),
+        json::serialize(json::object{{"platform", "messenger"},
+                                     {"name", "Demo shop"},
+                                     {"external_id", kPage},
+                                     {"access_token", kPageToken},
+                                     {"api_base_url", sandbox_url_},
+                                     {"pacing",
+                                      {{"messages_per_second", messages_per_second},
+                                       {"max_concurrency", 32},
+                                       {"platform_messages_per_second", messages_per_second}}}}),
         201);
     a.account_id = account.at("id").as_int64();
     EXPECT_FALSE(account.as_object().contains("access_token"));

@@ -1,6 +1,6 @@
-// A Store that forwards every call to another one. Tests derive from it and override the
-// few calls they want to observe or change (fault injection, or facts the wrapped store does
-// not keep), as LevelDB's tests wrap the real Env.
+// A Store that forwards every call to another: tests derive from it and override the one
+// answer they need to change (a fact the store does not record yet, a fault), keeping the
+// real store's behaviour for everything else.
 #pragma once
 
 #include "store/store.h"
@@ -9,125 +9,179 @@ namespace crier::testing {
 
 class ForwardingStore : public Store {
  public:
-  // `base` is borrowed and must outlive this store.
-  explicit ForwardingStore(Store& base) : base_(base) {}
+  explicit ForwardingStore(Store& inner) : inner_(inner) {}
 
   Result<ChannelAccount> CreateChannelAccount(const NewChannelAccount& in, Time now) override {
-    return base_.CreateChannelAccount(in, now);
+    return inner_.CreateChannelAccount(in, now);
   }
-  Result<ChannelAccount> GetChannelAccount(Id id) override { return base_.GetChannelAccount(id); }
+
+  Result<ChannelAccount> GetChannelAccount(Id id) override { return inner_.GetChannelAccount(id); }
+
   Result<std::vector<ChannelAccount>> ListChannelAccounts() override {
-    return base_.ListChannelAccounts();
+    return inner_.ListChannelAccounts();
   }
+
   Result<UpsertSummary> UpsertContacts(std::span<const ContactInput> rows, Time now) override {
-    return base_.UpsertContacts(rows, now);
+    return inner_.UpsertContacts(rows, now);
   }
-  Result<Contact> GetContact(Id id) override { return base_.GetContact(id); }
+
+  Result<Contact> GetContact(Id id) override { return inner_.GetContact(id); }
+
   Result<std::vector<Contact>> GetContacts(std::span<const Id> ids) override {
-    return base_.GetContacts(ids);
+    return inner_.GetContacts(ids);
   }
+
   Result<Page<Contact>> ListContacts(const ContactQuery& query) override {
-    return base_.ListContacts(query);
+    return inner_.ListContacts(query);
   }
+
   Result<std::int64_t> CountContacts(std::optional<Id> channel_account_id) override {
-    return base_.CountContacts(channel_account_id);
+    return inner_.CountContacts(channel_account_id);
   }
-  Result<std::vector<TagInfo>> ListTags() override { return base_.ListTags(); }
-  Status CreateTag(const std::string& name) override { return base_.CreateTag(name); }
+
+  Result<std::vector<TagInfo>> ListTags() override { return inner_.ListTags(); }
+
+  Status CreateTag(const std::string& name) override { return inner_.CreateTag(name); }
+
   Status RenameTag(const std::string& from, const std::string& to) override {
-    return base_.RenameTag(from, to);
+    return inner_.RenameTag(from, to);
   }
-  Status DeleteTag(const std::string& name) override { return base_.DeleteTag(name); }
+
+  Status DeleteTag(const std::string& name) override { return inner_.DeleteTag(name); }
+
   Result<TagMembershipChange> AddTagToContacts(const std::string& tag,
                                                std::span<const Id> contact_ids, Time now) override {
-    return base_.AddTagToContacts(tag, contact_ids, now);
+    return inner_.AddTagToContacts(tag, contact_ids, now);
   }
+
   Result<TagMembershipChange> RemoveTagFromContacts(const std::string& tag,
                                                     std::span<const Id> contact_ids,
                                                     Time now) override {
-    return base_.RemoveTagFromContacts(tag, contact_ids, now);
+    return inner_.RemoveTagFromContacts(tag, contact_ids, now);
   }
+
   Status ForEachRecipient(Id channel_account_id, const Audience& audience,
                           const std::function<bool(const RecipientRow&)>& visit) override {
-    return base_.ForEachRecipient(channel_account_id, audience, visit);
+    return inner_.ForEachRecipient(channel_account_id, audience, visit);
   }
+
   Result<std::int64_t> ForEachContactChangedSince(
       std::int64_t after_seq, const std::function<bool(const Contact&)>& visit) override {
-    return base_.ForEachContactChangedSince(after_seq, visit);
+    return inner_.ForEachContactChangedSince(after_seq, visit);
   }
+
   Result<Segment> CreateSegment(const NewSegment& in, Time now) override {
-    return base_.CreateSegment(in, now);
+    return inner_.CreateSegment(in, now);
   }
-  Result<Segment> GetSegment(Id id) override { return base_.GetSegment(id); }
+
+  Result<Segment> GetSegment(Id id) override { return inner_.GetSegment(id); }
+
   Result<Segment> GetSegmentByName(const std::string& name) override {
-    return base_.GetSegmentByName(name);
+    return inner_.GetSegmentByName(name);
   }
+
   Result<Page<Segment>> ListSegments(const PageRequest& page) override {
-    return base_.ListSegments(page);
+    return inner_.ListSegments(page);
   }
+
   Result<Segment> UpdateSegment(Id id, const SegmentUpdate& update, Time now) override {
-    return base_.UpdateSegment(id, update, now);
+    return inner_.UpdateSegment(id, update, now);
   }
-  Status DeleteSegment(Id id) override { return base_.DeleteSegment(id); }
+
+  Status DeleteSegment(Id id) override { return inner_.DeleteSegment(id); }
+
   Result<std::vector<Segment>> ResolveSegments(std::span<const std::string> names) override {
-    return base_.ResolveSegments(names);
+    return inner_.ResolveSegments(names);
   }
+
   Result<Broadcast> CreateBroadcast(const NewBroadcast& in, Time now) override {
-    return base_.CreateBroadcast(in, now);
+    return inner_.CreateBroadcast(in, now);
   }
-  Result<Broadcast> GetBroadcast(Id id) override { return base_.GetBroadcast(id); }
+
+  Result<Broadcast> GetBroadcast(Id id) override { return inner_.GetBroadcast(id); }
+
   Result<Page<Broadcast>> ListBroadcasts(const PageRequest& page) override {
-    return base_.ListBroadcasts(page);
+    return inner_.ListBroadcasts(page);
   }
+
   Status SetBroadcastStatus(Id id, BroadcastStatus status, Time now) override {
-    return base_.SetBroadcastStatus(id, status, now);
+    return inner_.SetBroadcastStatus(id, status, now);
   }
+
   Result<Run> CreateRun(Id broadcast_id, Time now) override {
-    return base_.CreateRun(broadcast_id, now);
+    return inner_.CreateRun(broadcast_id, now);
   }
-  Result<Run> GetRun(Id id) override { return base_.GetRun(id); }
+
+  Result<Run> GetRun(Id id) override { return inner_.GetRun(id); }
+
   Result<std::vector<Run>> ListRuns(Id broadcast_id) override {
-    return base_.ListRuns(broadcast_id);
+    return inner_.ListRuns(broadcast_id);
   }
+
   Status SetRunStatus(Id run_id, RunStatus status, Time now) override {
-    return base_.SetRunStatus(run_id, status, now);
+    return inner_.SetRunStatus(run_id, status, now);
   }
-  Status StartRun(Id run_id, Time now) override { return base_.StartRun(run_id, now); }
-  Result<std::vector<Run>> ListActiveRuns() override { return base_.ListActiveRuns(); }
+
+  Status StartRun(Id run_id, Time now) override { return inner_.StartRun(run_id, now); }
+
+  Result<std::vector<Run>> ListActiveRuns() override { return inner_.ListActiveRuns(); }
+
   Status AppendDeliveries(Id run_id, std::span<const PlannedDelivery> batch, Time now) override {
-    return base_.AppendDeliveries(run_id, batch, now);
+    return inner_.AppendDeliveries(run_id, batch, now);
   }
+
   Result<std::vector<ClaimedDelivery>> ClaimDeliveries(Id run_id, int max, Time now) override {
-    return base_.ClaimDeliveries(run_id, max, now);
+    return inner_.ClaimDeliveries(run_id, max, now);
   }
+
   Status RecordOutcomes(std::span<const DeliveryOutcome> outcomes) override {
-    return base_.RecordOutcomes(outcomes);
+    return inner_.RecordOutcomes(outcomes);
   }
+
   Result<bool> CompleteRunIfDone(Id run_id, Time now) override {
-    return base_.CompleteRunIfDone(run_id, now);
+    return inner_.CompleteRunIfDone(run_id, now);
   }
+
   Result<std::int64_t> RecoverInterrupted(Time now) override {
-    return base_.RecoverInterrupted(now);
+    return inner_.RecoverInterrupted(now);
   }
-  Result<RunReport> GetRunReport(Id run_id) override { return base_.GetRunReport(run_id); }
+
+  Result<RunReport> GetRunReport(Id run_id) override { return inner_.GetRunReport(run_id); }
+
   Result<Page<DeliveryRecord>> ListDeliveries(Id run_id, const PageRequest& page) override {
-    return base_.ListDeliveries(run_id, page);
+    return inner_.ListDeliveries(run_id, page);
   }
-  Result<std::int64_t> CountPendingDeliveries() override { return base_.CountPendingDeliveries(); }
+
+  Result<std::vector<RecipientFirstSend>> ListRecipientsSentSince(Id channel_account_id,
+                                                                  RouteKind route,
+                                                                  Time since) override {
+    return inner_.ListRecipientsSentSince(channel_account_id, route, since);
+  }
+
+  Result<std::int64_t> CountMessagesSentSince(Id channel_account_id, Time since) override {
+    return inner_.CountMessagesSentSince(channel_account_id, since);
+  }
+
+  Result<std::int64_t> CountPendingDeliveries() override { return inner_.CountPendingDeliveries(); }
+
   Result<ApiKeyRecord> CreateApiKey(const std::string& name, const std::string& role,
                                     const std::string& key_hash, Time now) override {
-    return base_.CreateApiKey(name, role, key_hash, now);
+    return inner_.CreateApiKey(name, role, key_hash, now);
   }
+
   Result<std::optional<ApiKeyRecord>> FindApiKeyByHash(const std::string& key_hash) override {
-    return base_.FindApiKeyByHash(key_hash);
+    return inner_.FindApiKeyByHash(key_hash);
   }
-  Result<std::int64_t> CountApiKeys() override { return base_.CountApiKeys(); }
+
+  Result<std::int64_t> CountApiKeys() override { return inner_.CountApiKeys(); }
+
+  Result<ChannelAccount> UpdateChannelAccount(Id id, const ChannelAccountUpdate& update) override {
+    return inner_.UpdateChannelAccount(id, update);
+  }
 
  protected:
-  Store& base() { return base_; }
-
- private:
-  Store& base_;
+  Store& base() { return inner_; }
+  Store& inner_;
 };
 
 }  // namespace crier::testing

@@ -209,7 +209,16 @@ ALTER TABLE identities ADD COLUMN marketing_token_last_sent_at INTEGER;
 ALTER TABLE contacts ADD COLUMN region TEXT NOT NULL DEFAULT '';
 )sql";
 
-constexpr std::array<std::string_view, 6> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6};
+// Platform ceilings (A8) the account is held to: the platform's send rate when it differs
+// from the documented default (NULL: the default), the WhatsApp messaging-limit tier (a new
+// portfolio's 250 unless set), LINE's monthly quota (NULL: none).
+constexpr std::string_view kV7 = R"sql(
+ALTER TABLE channel_accounts ADD COLUMN platform_messages_per_second REAL;
+ALTER TABLE channel_accounts ADD COLUMN whatsapp_tier TEXT NOT NULL DEFAULT '250';
+ALTER TABLE channel_accounts ADD COLUMN line_monthly_quota INTEGER;
+)sql";
+
+constexpr std::array<std::string_view, 7> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6, kV7};
 
 constexpr std::string_view kCreateMigrationsTable =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("

@@ -13,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/ceilings.h"
 #include "store/sqlite/db.h"
 #include "store/sqlite/messages.h"
 #include "store/sqlite/migrations.h"
@@ -377,15 +378,18 @@ Result<std::vector<Message>> ParseMessagesJson(std::string_view text) {
 
 constexpr std::string_view kInsertAccount =
     "INSERT INTO channel_accounts(platform, name, external_id, access_token, api_base_url,"
-    " api_version, time_zone, messages_per_second, max_concurrency, created_at, capabilities)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+    " api_version, time_zone, messages_per_second, max_concurrency, created_at, capabilities,"
+    " platform_messages_per_second, whatsapp_tier, line_monthly_quota)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
 constexpr std::string_view kSelectAccount =
     "SELECT id, platform, name, external_id, access_token, api_base_url, api_version,"
-    " time_zone, messages_per_second, max_concurrency, created_at, capabilities"
+    " time_zone, messages_per_second, max_concurrency, created_at, capabilities,"
+    " platform_messages_per_second, whatsapp_tier, line_monthly_quota"
     " FROM channel_accounts WHERE id = ?1";
 constexpr std::string_view kSelectAccounts =
     "SELECT id, platform, name, external_id, access_token, api_base_url, api_version,"
-    " time_zone, messages_per_second, max_concurrency, created_at, capabilities"
+    " time_zone, messages_per_second, max_concurrency, created_at, capabilities,"
+    " platform_messages_per_second, whatsapp_tier, line_monthly_quota"
     " FROM channel_accounts ORDER BY id";
 constexpr std::string_view kUpdateAccount =
     "UPDATE channel_accounts SET messages_per_second = ?2, max_concurrency = ?3,"
@@ -649,9 +653,11 @@ constexpr std::string_view kOutcomeFailed =
 constexpr std::string_view kOutcomeSkipped =
     "UPDATE deliveries SET state = 4, skip_reason = ?2, updated_at = ?3"
     " WHERE id = ?1 AND state = 1";
+// ?7: 1 when the delivery was put back before any request left (a ceiling), so that claim
+// does not count as an attempt.
 constexpr std::string_view kOutcomeRetry =
     "UPDATE deliveries SET state = 0, not_before = ?2, error_class = ?3, error_code = ?4,"
-    " error_message = ?5, updated_at = ?6 WHERE id = ?1 AND state = 1";
+    " error_message = ?5, updated_at = ?6, attempts = attempts - ?7 WHERE id = ?1 AND state = 1";
 constexpr std::string_view kSelectDeliveryRunAndState =
     "SELECT run_id, state FROM deliveries WHERE id = ?1";
 // The effects of an outcome on the delivery's recipient: the identity is the delivery's
@@ -665,6 +671,9 @@ constexpr std::string_view kSuppressRecipient =
     "UPDATE identities SET suppressed_at = ?2" STORE_DELIVERY_IDENTITY;
 constexpr std::string_view kMarketingTokenUsed =
     "UPDATE identities SET marketing_token_last_sent_at = ?2" STORE_DELIVERY_IDENTITY;
+// Binds ?2 like its siblings (one loop applies all three) without needing the time.
+constexpr std::string_view kMarketingTokenStopped =
+    "UPDATE identities SET marketing_token_stopped = (?2 IS NOT NULL)" STORE_DELIVERY_IDENTITY;
 #undef STORE_DELIVERY_IDENTITY
 constexpr std::string_view kReducePending = "UPDATE runs SET pending = pending - ?2 WHERE id = ?1";
 constexpr std::string_view kCompleteRun =
@@ -687,6 +696,28 @@ constexpr std::string_view kSelectDeliveriesPage =
     " platform_message_id, error_class, error_code, error_message, attempts, created_at,"
     " sent_at, updated_at FROM deliveries"
     " WHERE id > ?1 AND id <= ?2 AND +run_id = ?3 ORDER BY id LIMIT ?4";
+// Ceiling use (A8): the account's runs that may have sent after `since` (still going, or
+// finished after it), each scanned over its own id range. A delivery counts when it was sent,
+// or when it was interrupted (it may have reached the platform; its time is then when it was
+// resolved, which is later than the send and so errs on the side of counting longer).
+#define STORE_ACCOUNT_SENDS_SINCE                                                      \
+  " FROM runs r JOIN deliveries d ON d.id BETWEEN r.first_delivery_id AND"             \
+  " r.last_delivery_id AND d.run_id = r.id"                                            \
+  " WHERE r.channel_account_id = ?1 AND (r.finished_at IS NULL OR r.finished_at > ?2)" \
+  " AND r.first_delivery_id IS NOT NULL"
+constexpr std::string_view kSelectRecipientsSentSince =
+    "SELECT d.platform_user_id, MIN(COALESCE(d.sent_at, d.updated_at)) AS "
+    "first_at" STORE_ACCOUNT_SENDS_SINCE
+    " AND d.route = ?3 AND (d.state = 2 OR (d.state = 3 AND d.error_class = ?4))"
+    " AND COALESCE(d.sent_at, d.updated_at) > ?2"
+    " GROUP BY d.platform_user_id ORDER BY first_at, d.platform_user_id";
+// One message per platform message id recorded (ids are comma-separated, one per message).
+constexpr std::string_view kCountMessagesSentSince =
+    "SELECT COALESCE(SUM(LENGTH(d.platform_message_id)"
+    " - LENGTH(REPLACE(d.platform_message_id, ',', '')) + 1), 0)" STORE_ACCOUNT_SENDS_SINCE
+    " AND d.platform_message_id IS NOT NULL AND d.platform_message_id <> ''"
+    " AND COALESCE(d.sent_at, d.updated_at) > ?2";
+#undef STORE_ACCOUNT_SENDS_SINCE
 constexpr std::string_view kCountPending =
     "SELECT COALESCE(SUM(pending), 0) FROM runs WHERE status IN ('planning', 'sending')";
 
@@ -713,6 +744,10 @@ Result<ChannelAccount> ReadAccount(const Statement& st) {
   a.pacing.max_concurrency = static_cast<int>(st.Int(9));
   a.created_at = st.TimeAt(10);
   STORE_ASSIGN_OR_RETURN(a.capabilities, ParseCapabilitiesJson(st.Text(11)));
+  if (!st.IsNull(12)) a.pacing.platform_messages_per_second = st.Double(12);
+  STORE_ASSIGN_OR_RETURN(a.pacing.whatsapp_tier,
+                         ParseStored(ParseWhatsAppTier(st.Text(13)), st.Text(13), "whatsapp tier"));
+  if (!st.IsNull(14)) a.pacing.line_monthly_quota = st.Int(14);
   return a;
 }
 
@@ -927,6 +962,14 @@ Status ValidateAccount(const NewChannelAccount& in) {
   }
   if (in.pacing.max_concurrency <= 0) {
     return InvalidArgument("pacing.max_concurrency", std::string(sqlite::kMustBePositive));
+  }
+  if (const auto& rate = in.pacing.platform_messages_per_second;
+      rate && (!std::isfinite(*rate) || *rate <= 0)) {
+    return InvalidArgument("pacing.platform_messages_per_second",
+                           std::string(sqlite::kMustBePositive));
+  }
+  if (in.pacing.line_monthly_quota && *in.pacing.line_monthly_quota <= 0) {
+    return InvalidArgument("pacing.line_monthly_quota", std::string(sqlite::kMustBePositive));
   }
   return Status::Ok();
 }
@@ -1221,6 +1264,17 @@ class SqliteStore final : public Store {
       st.Bind(9, in.pacing.max_concurrency);
       st.Bind(10, now);
       st.BindStaticText(11, capabilities);
+      if (in.pacing.platform_messages_per_second) {
+        st.Bind(12, *in.pacing.platform_messages_per_second);
+      } else {
+        st.BindNull(12);
+      }
+      st.BindStaticText(13, ToString(in.pacing.whatsapp_tier));
+      if (in.pacing.line_monthly_quota) {
+        st.Bind(14, *in.pacing.line_monthly_quota);
+      } else {
+        st.BindNull(14);
+      }
       CRIER_RETURN_IF_ERROR(st.Run());
       ChannelAccount a;
       a.id = db.LastInsertId();
@@ -1999,7 +2053,7 @@ class SqliteStore final : public Store {
                              SelectOneById<Run>(db, kSelectRun, run_id, ReadRun, "run"));
       STORE_ASSIGN_OR_RETURN(RunLedger ledger, LoadLedger(db, run_id));
       std::int64_t by_state[std::size(kAllDeliveryStates)] = {};
-      std::map<std::string, std::int64_t, std::less<>> by_route, by_skip, by_error;
+      std::map<std::string, std::int64_t, std::less<>> by_route, by_skip, by_error, waiting;
       if (ledger.last > 0) {
         // One pass over the run's rows; the groups are few, so maps stay tiny.
         STORE_PREPARE(st, db, kScanRunForReport);
@@ -2021,6 +2075,10 @@ class SqliteStore final : public Store {
           }
           ++by_state[state];
           ++report.matched;
+          if (state == kStatePlanned && (!st.IsNull(3) || !st.IsNull(4))) {
+            // Put back after a platform error or a ceiling: why it waits.
+            count(waiting, !st.IsNull(3) ? st.Text(3) : st.Text(4));
+          }
           if (state == kStatePlanned || state == kStateSending || state == kStateSent) {
             if (!st.IsNull(1)) count(by_route, st.Text(1));
           } else if (state == kStateSkipped) {
@@ -2040,7 +2098,37 @@ class SqliteStore final : public Store {
       report.by_route.assign(by_route.begin(), by_route.end());
       report.by_skip_reason.assign(by_skip.begin(), by_skip.end());
       report.by_error.assign(by_error.begin(), by_error.end());
+      report.waiting.assign(waiting.begin(), waiting.end());
       return report;
+    });
+  }
+
+  Result<std::vector<RecipientFirstSend>> ListRecipientsSentSince(Id channel_account_id,
+                                                                  RouteKind route,
+                                                                  Time since) override {
+    return Read([&](Connection& db) -> Result<std::vector<RecipientFirstSend>> {
+      STORE_PREPARE(st, db, kSelectRecipientsSentSince);
+      st.Bind(1, channel_account_id);
+      st.Bind(2, since);
+      st.BindStaticText(3, ToString(route));
+      st.BindStaticText(4, sqlite::kInterruptedErrorClass);
+      std::vector<RecipientFirstSend> out;
+      while (true) {
+        STORE_ASSIGN_OR_RETURN(bool row, st.Step());
+        if (!row) break;
+        out.push_back({std::string(st.Text(0)), st.TimeAt(1)});
+      }
+      return out;
+    });
+  }
+
+  Result<std::int64_t> CountMessagesSentSince(Id channel_account_id, Time since) override {
+    return Read([&](Connection& db) -> Result<std::int64_t> {
+      STORE_PREPARE(st, db, kCountMessagesSentSince);
+      st.Bind(1, channel_account_id);
+      st.Bind(2, since);
+      STORE_ASSIGN_OR_RETURN(bool row, st.Step());
+      return row ? st.Int(0) : 0;
     });
   }
 
@@ -2365,11 +2453,13 @@ class SqliteStore final : public Store {
   }
 
   // Writes what an outcome says about its recipient (suppression, a send on the marketing
-  // token) to the delivery's identity. An identity that is gone (the contact was deleted
-  // meanwhile) has nothing to record.
+  // token, a stopped token) to the delivery's identity. An identity that is gone (the contact was
+  // deleted meanwhile) has nothing to record.
   static Status ApplyRecipientEffects(Connection& db, const DeliveryOutcome& o, ChangeSeq& seq) {
-    for (const auto& [wanted, sql] : {std::pair{o.suppress_recipient, kSuppressRecipient},
-                                      std::pair{o.marketing_token_used, kMarketingTokenUsed}}) {
+    for (const auto& [wanted, sql] :
+         {std::pair{o.suppress_recipient, kSuppressRecipient},
+          std::pair{o.marketing_token_used, kMarketingTokenUsed},
+          std::pair{o.marketing_token_stopped, kMarketingTokenStopped}}) {
       if (!wanted) continue;
       Id contact_id = 0;
       {
@@ -2456,6 +2546,7 @@ class SqliteStore final : public Store {
         st.BindTextOrNull(4, o.error_code);
         st.BindTextOrNull(5, o.error_message);
         st.Bind(6, o.at);
+        st.Bind(7, o.deferred ? 1 : 0);
         break;
     }
     CRIER_RETURN_IF_ERROR(st.Run());
