@@ -87,6 +87,7 @@ class Template {
   std::string field_;
   std::vector<Piece> pieces_;
   std::size_t placeholders_ = 0;
+  std::size_t literal_bytes_ = 0;  // of the plain literal pieces
 };
 
 // The unit a platform limits text in (Instagram counts bytes, Messenger and WhatsApp code
