@@ -13,17 +13,18 @@
 // quoted literal in which `\"` is a quote and `\\` a backslash (no other escapes; it may not
 // be empty). A value that is empty, or an attribute the contact does not have, renders the
 // fallback; with no fallback it renders as nothing. An unknown placeholder is a compile error,
-// never a silent blank. Attribute values render in one stable form: strings as they are,
-// numbers as the shortest text that reads back as the same double ("42", "0.1", "1e+21"),
-// booleans as `true` / `false`, times as RFC 3339 UTC with milliseconds
-// ("2026-11-21T09:00:00.000Z").
+// never a silent blank (there is no `contact.last_name`: the model has no last name).
+// Attribute values render in one stable form: strings as they are, numbers as the shortest
+// text that reads back as the same double ("42", "0.1", "1e+21"), booleans as `true` /
+// `false`, times as RFC 3339 UTC with milliseconds ("2026-11-21T09:00:00.000Z").
 //
 // Literal braces: `{{{{` writes `{{`; a lone `{`, or a `{` just before a placeholder, is
 // literal (`{{{contact.name}}}` renders `{Ann}`), and so is any `}` outside a placeholder.
 //
-// Values are copied, never re-read as templates: a name that contains `{{contact.name}}`
-// renders those characters. Bytes of a value that are not well-formed UTF-8 become U+FFFD,
-// so neither the JSON of a body nor a preview can be broken by what a contact is called.
+// Values and fallbacks are copied, never re-read as templates: a name that contains
+// `{{contact.name}}` renders those characters. Bytes of a value that are not well-formed UTF-8
+// become U+FFFD, so neither the JSON of a body nor a preview can be broken by what a contact is
+// called.
 //
 // Everything here is pure; a compiled Template or BodyTemplate is immutable and may be
 // rendered from any number of threads at once.

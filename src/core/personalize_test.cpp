@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -182,6 +183,25 @@ TEST(Personalize, EscapingKeepsTheJsonValid) {
   EXPECT_EQ(Json("{{contact.name}}", c), R"(x\ny)");
   c.name = "x\u2028y";
   EXPECT_EQ(Json("{{contact.name}}", c), R"(x\u2028y)");
+}
+
+TEST(Personalize, AnyBytesInAValueKeepTheJsonValid) {
+  // Seeded random names drawn from the bytes that matter: JSON and template syntax, control
+  // characters, the lead bytes of U+2028, and bytes that are never valid UTF-8.
+  const std::string alphabet = std::string("\"\\{}|<>/ a\x00\x01\n\x1f\x7f", 15) +
+                               "\xE2\x80\xA8\xC3\xA9\xF0\x9F\x98\x80\xFF\xC0\xED\xA0";
+  std::mt19937 rng(20261121);
+  std::uniform_int_distribution<std::size_t> pick(0, alphabet.size() - 1);
+  std::uniform_int_distribution<int> length(0, 24);
+  Contact c = Ann();
+  for (int round = 0; round < 2000; ++round) {
+    std::string name;
+    for (int k = length(rng); k > 0; --k) name.push_back(alphabet[pick(rng)]);
+    c.name = name;
+    c.attributes = {{"city", name}};
+    ExpectJsonDecodesToPlain(R"(<{{contact.name}}|{{contact.attr.city | "x"}}>)", c);
+    if (HasFailure()) break;
+  }
 }
 
 TEST(Personalize, MarkupInANameStaysText) {
