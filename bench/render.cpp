@@ -1,0 +1,231 @@
+// crier-render: the cost of a personalised request body per recipient (issue 5, D1).
+//
+// A Messenger body whose text has two contact placeholders (one with a fallback) and an
+// attribute, rendered for 1,000,000 generated contacts three ways:
+//
+//  - compiled:  core/personalize's BodyTemplate, compiled once, appended into one reused
+//               buffer (what the send path is meant to use; the floor is <= 1 us/recipient);
+//  - naive:     the baseline: per recipient, substitute the placeholders in a copy of the
+//               text, build a boost::json tree of the body and serialise it;
+//  - dom_body:  the compiled text, but the body still built as a boost::json tree, to show
+//               which half of the difference the tree costs.
+//
+// Contacts are generated deterministically in chunks of 10,000 outside the timed region (as
+// the dispatcher reads them in batches), with names in several scripts, 10 % without a first
+// name (the fallback), 5 % without a city, and 1 % with quotes, backslashes or U+2028 that
+// must be escaped. Each repetition renders all 1,000,000; CPU time is the figure to read on a
+// shared machine. The summary prints the median ns per recipient of each and the ratio.
+//
+//   crier-render [--benchmark_repetitions=5]
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/personalize.h"
+
+using namespace crier;
+
+namespace {
+
+constexpr std::size_t kRecipients = 1'000'000;
+constexpr std::size_t kChunk = 10'000;
+
+constexpr std::string_view kText =
+    R"(Hi {{contact.first_name | "there"}}, the order for {{contact.name}} is ready at our )"
+    R"({{contact.attr.city}} store. Show this message at the counter before Sunday 18:00.)";
+
+// SplitMix64: a fixed sequence per contact id, so every method renders the same contacts.
+std::uint64_t Mix(std::uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+const char* const kFirstNames[] = {"Ann",   "陳",     "Minh",   "Somchai", "Budi", "Zoë",
+                                   "Marie", "Nguyễn", "Sakura", "Wei",     "José", "Aisha"};
+const char* const kLastNames[] = {"Lee",    "大文",    "Tran",   "Srisuk", "Santoso", "Müller",
+                                  "Dubois", "Thị Lan", "Tanaka", "Zhang",  "García",  "Khan"};
+const char* const kCities[] = {"Taipei", "Hà Nội",    "Bangkok",  "Jakarta",    "台中",
+                               "Osaka",  "Kaohsiung", "Surabaya", "Chiang Mai", "Đà Nẵng"};
+const char* const kHostile[] = {R"(Ann "The Boss")", R"(back\slash)", "line\u2028sep",
+                                "<script>x</script>"};
+
+void Generate(std::size_t first_id, std::vector<Contact>& out, std::vector<std::string>& psids) {
+  out.resize(kChunk);
+  psids.resize(kChunk);
+  for (std::size_t k = 0; k < kChunk; ++k) {
+    const std::uint64_t id = first_id + k;
+    const std::uint64_t r = Mix(id);
+    Contact& c = out[k];
+    c.id = static_cast<Id>(id);
+    c.first_name = kFirstNames[r % std::size(kFirstNames)];
+    c.name = c.first_name + " " + kLastNames[(r >> 8) % std::size(kLastNames)];
+    if ((r >> 16) % 100 < 10) c.first_name.clear();
+    if ((r >> 24) % 100 == 0) c.name = kHostile[(r >> 32) % std::size(kHostile)];
+    c.attributes.clear();
+    if ((r >> 40) % 100 >= 5) {
+      c.attributes.push_back({"city", std::string(kCities[(r >> 48) % std::size(kCities)])});
+    }
+    c.attributes.push_back({"visits", static_cast<double>((r >> 56) % 40)});
+    psids[k] = std::to_string(6'000'000'000'000'000ull + id);  // 16 digits, like a PSID
+  }
+}
+
+// Runs `render(contact, psid, out)` for every recipient, generating chunks untimed.
+template <class Render>
+void RenderAll(benchmark::State& state, Render render) {
+  std::vector<Contact> contacts;
+  std::vector<std::string> psids;
+  std::string out;
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    for (std::size_t first = 0; first < kRecipients; first += kChunk) {
+      state.PauseTiming();
+      Generate(first, contacts, psids);
+      state.ResumeTiming();
+      for (std::size_t k = 0; k < kChunk; ++k) {
+        out.clear();
+        render(contacts[k], psids[k], out);
+        bytes += out.size();
+        benchmark::DoNotOptimize(out.data());
+      }
+    }
+  }
+  state.counters["per_recipient"] = benchmark::Counter(
+      static_cast<double>(kRecipients),
+      benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  state.counters["body_bytes"] = static_cast<double>(bytes) / kRecipients / state.iterations();
+}
+
+personalize::Template CompileText() {
+  auto t = personalize::Template::Compile(kText, "messages[0].text");
+  if (!t.ok()) {
+    std::fprintf(stderr, "crier-render: %s\n", t.error().ToString().c_str());
+    std::exit(1);
+  }
+  return std::move(t).value();
+}
+
+void Compiled(benchmark::State& state) {
+  const personalize::BodyTemplate body =
+      personalize::BodyTemplate::Builder()
+          .Raw(R"({"recipient":{"id":)")
+          .Value(0)
+          .Raw(R"(},"messaging_type":"UPDATE","message":{"text":)")
+          .Text(CompileText(), {personalize::LengthUnit::kCodePoints, 1999})
+          .Raw("}}")
+          .Build();
+  RenderAll(state, [&body](const Contact& c, const std::string& psid, std::string& out) {
+    const std::string_view values[] = {psid};
+    const Status s = body.Render(c, values, out);
+    if (!s.ok()) std::abort();  // the generated texts are far below the limit
+  });
+}
+
+// What code without a template compiler does: find each placeholder in a copy of the text
+// and replace it with the escaped-by-the-DOM value.
+std::string Substitute(const Contact& c) {
+  std::string text(kText);
+  const auto replace = [&text](std::string_view placeholder, std::string_view value) {
+    const std::size_t at = text.find(placeholder);
+    if (at != std::string::npos) text.replace(at, placeholder.size(), value);
+  };
+  replace(R"({{contact.first_name | "there"}})",
+          c.first_name.empty() ? std::string_view("there") : std::string_view(c.first_name));
+  replace("{{contact.name}}", c.name);
+  std::string_view city;
+  for (const Attribute& a : c.attributes) {
+    if (a.key == "city") city = std::get<std::string>(a.value);
+  }
+  replace("{{contact.attr.city}}", city);
+  return text;
+}
+
+void DomBody(const std::string& psid, std::string_view text, std::string& out) {
+  boost::json::object body;
+  body["recipient"] = boost::json::object{{"id", psid}};
+  body["messaging_type"] = "UPDATE";
+  body["message"] = boost::json::object{{"text", text}};
+  out.append(boost::json::serialize(body));
+}
+
+void Naive(benchmark::State& state) {
+  RenderAll(state, [](const Contact& c, const std::string& psid, std::string& out) {
+    DomBody(psid, Substitute(c), out);
+  });
+}
+
+void CompiledTextDomBody(benchmark::State& state) {
+  const personalize::Template text = CompileText();
+  RenderAll(state, [&text](const Contact& c, const std::string& psid, std::string& out) {
+    DomBody(psid, text.RenderPlain(c), out);
+  });
+}
+
+// One iteration is the whole million; the repetitions give the median.
+BENCHMARK(Compiled)->Name("compiled")->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(Naive)->Name("naive")->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(CompiledTextDomBody)->Name("dom_body")->Iterations(1)->Unit(benchmark::kMillisecond);
+
+// Prints the usual table, and keeps each benchmark's median CPU time for the summary.
+class Reporter : public benchmark::ConsoleReporter {
+ public:
+  // Without colours: the output is meant to be pasted into docs/BENCHMARKS.md.
+  Reporter() : ConsoleReporter(OO_Tabular) {}
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const Run& run : runs) {
+      const bool median = run.run_type == Run::RT_Aggregate && run.aggregate_name == "median";
+      const bool single = run.run_type == Run::RT_Iteration && run.repetitions <= 1;
+      if (!median && !single) continue;
+      // One iteration renders every recipient: CPU time per iteration / recipients.
+      const double seconds = run.cpu_accumulated_time / static_cast<double>(run.iterations);
+      medians_[run.run_name.function_name] = seconds / kRecipients * 1e9;
+    }
+  }
+  const std::map<std::string, double>& medians() const { return medians_; }
+
+ private:
+  std::map<std::string, double> medians_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<char*> args(argv, argv + argc);
+  // Five repetitions by default; a --benchmark_repetitions given on the command line comes
+  // later and wins.
+  std::string repetitions = "--benchmark_repetitions=5";
+  std::string aggregates = "--benchmark_report_aggregates_only=true";
+  args.insert(args.begin() + 1, {repetitions.data(), aggregates.data()});
+  int n = static_cast<int>(args.size());
+  benchmark::Initialize(&n, args.data());
+  if (benchmark::ReportUnrecognizedArguments(n, args.data())) return 1;
+
+  Reporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+
+  const auto& m = reporter.medians();
+  const auto at = [&m](const char* name) {
+    const auto it = m.find(name);
+    return it == m.end() ? 0.0 : it->second;
+  };
+  const double compiled = at("compiled"), naive = at("naive"), dom = at("dom_body");
+  std::printf("\nmedian CPU ns per recipient over %zu recipients:\n", kRecipients);
+  if (compiled > 0) std::printf("  compiled body template  %8.1f ns\n", compiled);
+  if (dom > 0) std::printf("  compiled text, DOM body %8.1f ns\n", dom);
+  if (naive > 0) std::printf("  naive (substitute, DOM) %8.1f ns\n", naive);
+  if (compiled > 0 && naive > 0) {
+    std::printf("  ratio naive / compiled  %8.1fx; budget 1000 ns: %s\n", naive / compiled,
+                compiled <= 1000 ? "met" : "NOT met");
+  }
+  return 0;
+}
