@@ -170,7 +170,8 @@ TEST(RouteTimelineTest, DatedRulesAreCheckedWhereTheCopyLandsToo) {
   EXPECT_EQ(DecideRoute(Lapsed(within_margin), tag, within_margin, PolicyOptions{0s}).route().kind,
             RouteKind::kMessageTag);
 
-  // Tokens handing over to the Marketing Message API inside the margin: neither is certain.
+  // Tokens retire inside the margin: the Marketing Message API, open on both sides, carries
+  // the copy; with tokens alone the copy is skipped naming the retirement.
   BroadcastFacts both = Promotional({.marketing_tokens = true, .marketing_message_api = true});
   both.account.marketing_message_api = true;
   both.account.business_region = "TW";
@@ -178,9 +179,13 @@ TEST(RouteTimelineTest, DatedRulesAreCheckedWhereTheCopyLandsToo) {
   RecipientFacts r = Lapsed(handover);
   r.region = "TW";
   r.marketing_token = MarketingToken{.token = "t", .expires_at = handover + 30 * 24h};
-  const Decision unsure = DecideRoute(r, both, handover, {});
-  EXPECT_EQ(unsure.skip_reason(), SkipReason::kRouteRetired);
-  EXPECT_EQ(unsure.rule(), RuleId::kMarketingTokens);
+  const Decision handed_over = DecideRoute(r, both, handover, {});
+  ASSERT_TRUE(handed_over.sends()) << handed_over.Explain();
+  EXPECT_EQ(handed_over.route().kind, RouteKind::kMarketingMessageApi);
+  const Decision retired = DecideRoute(r, Promotional({.marketing_tokens = true}), handover, {});
+  ASSERT_FALSE(retired.sends());
+  EXPECT_EQ(retired.skip_reason(), SkipReason::kRouteRetired);
+  EXPECT_EQ(retired.rule(), RuleId::kMarketingTokens);
 
   // The cool-down growing to 48 h inside the margin closes the token; the Marketing Message
   // API, open on both sides, carries the copy instead.
@@ -553,6 +558,7 @@ TEST(RouteValidationTest, TemplatesGoAloneWhereThePlatformHasThem) {
   EXPECT_EQ(check(Platform::kInstagram, {}, {tmpl}).rfind("messages[0]: ", 0), 0u);
   tmpl.template_message.name.clear();
   EXPECT_EQ(check(Platform::kWhatsApp, {}, {tmpl}).rfind("messages[0].template.name: ", 0), 0u);
+  tmpl.template_message.name = "order_update";
   tmpl.template_message.body_parameters = {"A-1", ""};
   EXPECT_EQ(
       check(Platform::kWhatsApp, {}, {tmpl}).rfind("messages[0].template.body_parameters[1]: ", 0),

@@ -85,7 +85,16 @@ class DispatcherCeilingsTest : public ::testing::Test {
     NewBroadcast b;
     b.name = "b" + std::to_string(++broadcasts_);
     b.channel_account_id = account;
-    for (int i = 0; i < messages; ++i) b.messages.push_back({kind, "m" + std::to_string(i)});
+    for (int i = 0; i < messages; ++i) {
+      Message m{kind, "m" + std::to_string(i), {}};
+      if (kind == MessageKind::kTemplate) {
+        m.text.clear();
+        m.template_message = {.name = "spring_offer",
+                              .language = "en_US",
+                              .category = TemplateCategory::kMarketing};
+      }
+      b.messages.push_back(std::move(m));
+    }
     auto created = store_->CreateBroadcast(b, clock_.Now());
     EXPECT_TRUE(created.ok()) << created.error().ToString();
     auto sent = Planner()->SendNow(created->id);

@@ -276,7 +276,7 @@ void RegisterAccounts(sandbox::Sandbox& s) {
               {"phone_number_id", kPhoneNumber}, {"waba_id", kWaba}, {"access_token", kWaToken}});
   Control(s, "/__sandbox/whatsapp/businesses",
           json::object{{"business_id", std::string("business-") + kWaba},
-                       {"messaging_limit", "unlimited"}});
+                       {"messaging_limit", 2000}});
   json::array templates;
   for (const auto& [name, category] :
        {std::pair{kWaMarketingTemplate, "MARKETING"}, std::pair{kWaUtilityTemplate, "UTILITY"}}) {
@@ -484,7 +484,11 @@ class PolicyPropertyTest : public ::testing::Test {
                    .ad_account_id = kAdAccount},
                   {250, 32});
     CreateAccount(Platform::kInstagram, kIgAccount, kIgToken, {}, {250, 32});
-    CreateAccount(Platform::kWhatsApp, kPhoneNumber, kWaToken, {.waba_id = kWaba}, {70, 32});
+    // The portfolio's messaging limit is 2,000 people a day on both sides: crier must hold it.
+    Pacing whatsapp_pacing{70, 32};
+    whatsapp_pacing.whatsapp_tier = WhatsAppTier::k2K;
+    CreateAccount(Platform::kWhatsApp, kPhoneNumber, kWaToken, {.waba_id = kWaba},
+                  whatsapp_pacing);
     CreateAccount(Platform::kLine, kLineChannel, kLineToken, {}, {1000, 32});
     options_.policy.safety_margin = kMargin;
   }
