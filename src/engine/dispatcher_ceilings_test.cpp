@@ -89,9 +89,8 @@ class DispatcherCeilingsTest : public ::testing::Test {
       Message m{kind, "m" + std::to_string(i), {}};
       if (kind == MessageKind::kTemplate) {
         m.text.clear();
-        m.template_message = {.name = "spring_offer",
-                              .language = "en_US",
-                              .category = TemplateCategory::kMarketing};
+        m.template_message = {
+            .name = "spring_offer", .language = "en_US", .category = TemplateCategory::kMarketing};
       }
       b.messages.push_back(std::move(m));
     }

@@ -274,9 +274,9 @@ void RegisterAccounts(sandbox::Sandbox& s) {
   Control(s, "/__sandbox/whatsapp/phone_numbers",
           json::object{
               {"phone_number_id", kPhoneNumber}, {"waba_id", kWaba}, {"access_token", kWaToken}});
-  Control(s, "/__sandbox/whatsapp/businesses",
-          json::object{{"business_id", std::string("business-") + kWaba},
-                       {"messaging_limit", 2000}});
+  Control(
+      s, "/__sandbox/whatsapp/businesses",
+      json::object{{"business_id", std::string("business-") + kWaba}, {"messaging_limit", 2000}});
   json::array templates;
   for (const auto& [name, category] :
        {std::pair{kWaMarketingTemplate, "MARKETING"}, std::pair{kWaUtilityTemplate, "UTILITY"}}) {
@@ -487,8 +487,7 @@ class PolicyPropertyTest : public ::testing::Test {
     // The portfolio's messaging limit is 2,000 people a day on both sides: crier must hold it.
     Pacing whatsapp_pacing{70, 32};
     whatsapp_pacing.whatsapp_tier = WhatsAppTier::k2K;
-    CreateAccount(Platform::kWhatsApp, kPhoneNumber, kWaToken, {.waba_id = kWaba},
-                  whatsapp_pacing);
+    CreateAccount(Platform::kWhatsApp, kPhoneNumber, kWaToken, {.waba_id = kWaba}, whatsapp_pacing);
     CreateAccount(Platform::kLine, kLineChannel, kLineToken, {}, {1000, 32});
     options_.policy.safety_margin = kMargin;
   }
