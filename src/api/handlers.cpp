@@ -10,6 +10,7 @@
 #include "api/filter_json.h"
 #include "api/guard_handlers.h"
 #include "api/limits.h"
+#include "api/render_handlers.h"
 #include "api/requests.h"
 #include "api/response.h"
 #include "api/routes.h"
@@ -547,6 +548,12 @@ net::Response CreateBroadcast(RequestContext& c) {
   if (!in.ok()) return ErrorResponse(in.error());
   auto account = ReferencedAccount(c.store, in->channel_account_id, "channel_account_id");
   if (!account.ok()) return ErrorResponse(account.error());
+  // D1: a placeholder that cannot be filled is refused now, naming the field and the
+  // character, rather than sent as written or failing every copy of the run.
+  const auto compiled = channels::CompileMessages(account->platform, in->messages);
+  if (!compiled.ok()) return ErrorResponse(compiled.error());
+  // The limits hold for the text as written; a rendering that outgrows them fails only
+  // that person's copy when it is sent.
   const Status fits = CheckMessagesFor(account->platform, in->messages);
   if (!fits.ok()) return ErrorResponse(fits.error());
   // A7: a route retired by now is refused naming the rule, its date and its replacement.
@@ -663,6 +670,7 @@ constexpr std::array kRoutes = {
     ApiRoute{"GET", "/v1/broadcasts", &ListBroadcasts},
     ApiRoute{"GET", "/v1/broadcasts/{id}", &GetBroadcast},
     ApiRoute{"POST", "/v1/broadcasts/{id}/preview", &PreviewBroadcast},
+    ApiRoute{"POST", "/v1/broadcasts/{id}/render", &RenderBroadcast},
     ApiRoute{"POST", "/v1/broadcasts/{id}/send", &SendBroadcast},
     ApiRoute{"GET", "/v1/broadcasts/{id}/report", &BroadcastReport},
     ApiRoute{"GET", "/v1/runs/{id}/deliveries", &RunDeliveries},

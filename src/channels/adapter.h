@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "channels/content.h"
 #include "channels/transport.h"
 #include "core/clock.h"
 #include "core/model.h"
@@ -74,6 +75,9 @@ struct RecipientRef {
   // Messenger/Instagram: the person's marketing-messages token, for the marketing_token and
   // marketing_message_api routes.
   std::string marketing_token;
+  // The person the copy is personalised for (PRODUCT.md D1); with SendContext::content, the
+  // message's placeholders are filled from it. Borrowed for the BuildSend call only.
+  const Contact* contact = nullptr;
 };
 
 // What a request needs beyond the account, the recipient and the message: the route decided
@@ -84,6 +88,9 @@ struct SendContext {
   // kMarketingMessageApi: the campaign (its message_id, the broadcast's
   // outside_window.marketing_campaign_id).
   std::string_view marketing_campaign_id;
+  // The message's texts compiled once per run (channels/content.h). Unset, or with no
+  // RecipientRef::contact, the message goes as written: placeholders are not filled.
+  const CompiledMessage* content = nullptr;
 };
 
 class ChannelAdapter {

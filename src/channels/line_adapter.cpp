@@ -43,6 +43,16 @@ void AppendMessages(std::string& body, std::span<const Message> messages) {
   body.push_back(']');
 }
 
+// One message, personalised when the context carries its compiled text.
+void AppendMessage(std::string& body, const Message& message, const RecipientRef& recipient,
+                   const SendContext& context) {
+  const CompiledMessage* content = context.content;
+  body.append(R"("messages":[{"type":"text","text":)");
+  AppendContentString(body, content != nullptr && content->text ? &*content->text : nullptr,
+                      recipient.contact, message.text);
+  body.append("}]");
+}
+
 Status CheckCommon(std::span<const Message> messages, std::string_view retry_key) {
   if (messages.empty() || messages.size() > kLineMaxMessages) {
     return InvalidArgument("messages", "LINE takes 1 to 5 messages per request, not " +
@@ -114,8 +124,7 @@ Status LineAdapter::ValidateMessage(const Message& message) const {
 }
 
 OutboundRequest LineAdapter::BuildSend(const ChannelAccount& account, const RecipientRef& recipient,
-                                       const SendContext& /*context*/,
-                                       const Message& message) const {
+                                       const SendContext& context, const Message& message) const {
   OutboundRequest req = BaseRequest(account, "push", recipient.retry_key);
   std::string& body = req.body;
   body.reserve(64 + recipient.platform_user_id.size() + message.text.size() +
@@ -123,7 +132,7 @@ OutboundRequest LineAdapter::BuildSend(const ChannelAccount& account, const Reci
   body.append(R"({"to":)");
   AppendJsonString(body, recipient.platform_user_id);
   body.push_back(',');
-  AppendMessages(body, std::span<const Message>(&message, 1));
+  AppendMessage(body, message, recipient, context);
   body.push_back('}');
   return req;
 }

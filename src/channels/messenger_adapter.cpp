@@ -164,10 +164,13 @@ namespace {
 // {"text":..} or {"template":{"name","language":{"code"},"components":[{"type":"body",
 // "parameters":[{"type":"text","text"}..]}]}} (platforms.md 1.8: a utility template is named,
 // not written; its placeholders are filled in order).
-void AppendMessageObject(std::string& body, const Message& message) {
+void AppendMessageObject(std::string& body, const Message& message, const RecipientRef& recipient,
+                         const SendContext& context) {
+  const CompiledMessage* content = context.content;
   if (message.kind != MessageKind::kTemplate) {
     body.append(R"({"text":)");
-    AppendJsonString(body, message.text);
+    AppendContentString(body, content != nullptr && content->text ? &*content->text : nullptr,
+                        recipient.contact, message.text);
     body.push_back('}');
     return;
   }
@@ -182,7 +185,11 @@ void AppendMessageObject(std::string& body, const Message& message) {
     for (std::size_t i = 0; i < t.body_parameters.size(); ++i) {
       if (i > 0) body.push_back(',');
       body.append(R"({"type":"text","text":)");
-      AppendJsonString(body, t.body_parameters[i]);
+      AppendContentString(body,
+                          content != nullptr && i < content->body_parameters.size()
+                              ? &content->body_parameters[i]
+                              : nullptr,
+                          recipient.contact, t.body_parameters[i]);
       body.push_back('}');
     }
     body.append("]}]");
@@ -223,7 +230,7 @@ OutboundRequest MessengerAdapter::BuildSend(const ChannelAccount& account,
     body.append(R"(,"messenger_delivery_data":{"subscription_token":)");
     AppendJsonString(body, recipient.marketing_token);
     body.append(R"(},"message":)");
-    AppendMessageObject(body, message);
+    AppendMessageObject(body, message, recipient, context);
     body.push_back('}');
     return req;
   }
@@ -236,7 +243,7 @@ OutboundRequest MessengerAdapter::BuildSend(const ChannelAccount& account,
     body.append(R"({"recipient":{"notification_messages_token":)");
     AppendJsonString(body, recipient.marketing_token);
     body.append(R"(},"message":)");
-    AppendMessageObject(body, message);
+    AppendMessageObject(body, message, recipient, context);
     body.push_back('}');
     return req;
   }
@@ -255,7 +262,7 @@ OutboundRequest MessengerAdapter::BuildSend(const ChannelAccount& account,
     AppendJsonString(body, route.tag);
   }
   body.append(R"(,"message":)");
-  AppendMessageObject(body, message);
+  AppendMessageObject(body, message, recipient, context);
   body.push_back('}');
   return req;
 }

@@ -264,11 +264,13 @@ Status WhatsAppAdapter::ValidateMessage(const Message& message) const {
 
 OutboundRequest WhatsAppAdapter::BuildSend(const ChannelAccount& account,
                                            const RecipientRef& recipient,
-                                           const SendContext& /*context*/,
+                                           const SendContext& context,
                                            const Message& message) const {
   if (message.kind == MessageKind::kTemplate) {
-    return BuildTemplateSend(account, recipient, WhatsAppTemplateOf(message.template_message));
+    return BuildTemplateSend(account, recipient, WhatsAppTemplateOf(message.template_message),
+                             context.content);
   }
+  const CompiledMessage* content = context.content;
   OutboundRequest req = BaseRequest(account);
   std::string& body = req.body;
   body.reserve(128 + recipient.platform_user_id.size() + message.text.size() +
@@ -277,14 +279,16 @@ OutboundRequest WhatsAppAdapter::BuildSend(const ChannelAccount& account,
   body.append(R"(,"type":"text","text":{)");
   if (HasLink(message.text)) body.append(R"("preview_url":true,)");
   body.append(R"("body":)");
-  AppendJsonString(body, message.text);
+  AppendContentString(body, content != nullptr && content->text ? &*content->text : nullptr,
+                      recipient.contact, message.text);
   body.append("}}");
   return req;
 }
 
 OutboundRequest WhatsAppAdapter::BuildTemplateSend(const ChannelAccount& account,
                                                    const RecipientRef& recipient,
-                                                   const WhatsAppTemplate& t) const {
+                                                   const WhatsAppTemplate& t,
+                                                   const CompiledMessage* content) const {
   OutboundRequest req = BaseRequest(account);
   std::string& body = req.body;
   AppendEnvelope(body, recipient);
@@ -306,9 +310,23 @@ OutboundRequest WhatsAppAdapter::BuildTemplateSend(const ChannelAccount& account
         body.append(R"(,"index":")").append(std::to_string(c.index)).push_back('"');
       }
       body.append(R"(,"parameters":[)");
+      // The broadcast's header and body text parameters, compiled in the same order.
+      const std::vector<personalize::Template>* compiled = nullptr;
+      if (content != nullptr && recipient.contact != nullptr) {
+        if (c.type == TemplateComponent::Type::kHeader) compiled = &content->header_parameters;
+        if (c.type == TemplateComponent::Type::kBody) compiled = &content->body_parameters;
+      }
       for (std::size_t j = 0; j < c.parameters.size(); ++j) {
         if (j > 0) body.push_back(',');
-        AppendParameter(body, c.parameters[j]);
+        const TemplateParameter& p = c.parameters[j];
+        if (compiled != nullptr && j < compiled->size() &&
+            p.type == TemplateParameter::Type::kText) {
+          body.append(R"({"type":"text","text":)");
+          AppendContentString(body, &(*compiled)[j], recipient.contact, p.value);
+          body.push_back('}');
+        } else {
+          AppendParameter(body, p);
+        }
       }
       body.append("]}");
     }

@@ -74,9 +74,12 @@ class WhatsAppAdapter final : public ChannelAdapter {
   // content decides the body; the route (standard window or whatsapp_template) does not.
   OutboundRequest BuildSend(const ChannelAccount& account, const RecipientRef& recipient,
                             const SendContext& context, const Message& message) const override;
-  // A template message; `t` must have passed ValidateTemplate.
+  // A template message; `t` must have passed ValidateTemplate. With `content` (and
+  // recipient.contact), the header and body text parameters are personalised from
+  // content->header_parameters / body_parameters, in order.
   OutboundRequest BuildTemplateSend(const ChannelAccount& account, const RecipientRef& recipient,
-                                    const WhatsAppTemplate& t) const;
+                                    const WhatsAppTemplate& t,
+                                    const CompiledMessage* content = nullptr) const;
   // sent with messages[0].id (the wamid) on a 2xx answer; message_status other than
   // "accepted" (held_for_quality_assessment, paused) goes to platform_status. Otherwise the
   // class of the Graph error code, falling back on the transport outcome and HTTP status.

@@ -1,9 +1,10 @@
-// crier broadcast create | list | preview | send | report
+// crier broadcast create | list | preview | render | send | report
 #include <fmt/format.h>
 
 #include <boost/json.hpp>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <ostream>
 
 #include "cli/commands.h"
@@ -240,6 +241,59 @@ int ReportBroadcast(CommandEnv& env, Id id) {
   return 0;
 }
 
+// The request each message would make for one contact (or a sample one), as the server
+// renders it: route, method, URL and the JSON body, credentials redacted.
+int RenderBroadcast(CommandEnv& env, Id id, std::optional<Id> contact) {
+  auto client = Connect(env);
+  if (!client) return 1;
+  boost::json::object body;
+  if (contact) body["contact_id"] = *contact;
+  auto rendered = client->Post(fmt::format("/v1/broadcasts/{}/render", id), body);
+  if (!rendered.ok()) return PrintError(env.ctx, rendered.error());
+  auto& out = env.ctx.out;
+  if (env.flags.json) {
+    out << client->last_body() << '\n';
+    return 0;
+  }
+  const auto& r = *rendered;
+  const boost::json::value* who = Member(r, "contact");
+  if (who != nullptr && BoolOf(*who, "sample")) {
+    out << fmt::format("sample contact \"{}\" (the account has none)\n", TextOf(*who, "name"));
+  } else if (who != nullptr) {
+    out << fmt::format("contact {} \"{}\" ({})\n", IntOf(*who, "id"), TextOf(*who, "name"),
+                       TextOf(r, "platform_user_id"));
+  }
+  const boost::json::value* route = Member(r, "route");
+  out << "route: "
+      << (route != nullptr && route->is_string() ? std::string(route->as_string())
+                                                 : "none, " + TextOf(r, "route_explanation"))
+      << '\n';
+  const boost::json::value* messages = Member(r, "messages");
+  if (messages == nullptr || !messages->is_array()) return 0;
+  for (const auto& m : messages->as_array()) {
+    out << fmt::format("message {}:\n", IntOf(m, "index"));
+    if (Member(m, "text") != nullptr) out << "  text: " << TextOf(m, "text") << '\n';
+    const boost::json::value* error = Member(m, "error");
+    if (error != nullptr && error->is_object()) {
+      out << fmt::format("  not sendable: {} {}\n", TextOf(*error, "field"),
+                         TextOf(*error, "message"));
+      continue;
+    }
+    const boost::json::value* request = Member(m, "request");
+    if (request == nullptr || !request->is_object()) continue;
+    out << fmt::format("  {} {}\n", TextOf(*request, "method"), TextOf(*request, "url"));
+    if (const boost::json::value* headers = Member(*request, "headers");
+        headers != nullptr && headers->is_object()) {
+      for (const auto& [name, value] : headers->as_object()) {
+        out << fmt::format("  {}: {}\n", std::string_view(name),
+                           value.is_string() ? std::string(value.as_string()) : "");
+      }
+    }
+    out << "  " << TextOf(*request, "body_text") << '\n';
+  }
+  return 0;
+}
+
 // Registers `name ID` whose action is run(env, id).
 template <class Fn>
 CLI::App* AddIdCommand(CLI::App* parent, CommandEnv& env, const std::string& name,
@@ -254,7 +308,8 @@ CLI::App* AddIdCommand(CLI::App* parent, CommandEnv& env, const std::string& nam
 }  // namespace
 
 void AddBroadcastCommands(CLI::App& app, CommandEnv& env) {
-  auto* broadcast = app.add_subcommand("broadcast", "broadcasts: create, preview, send, report");
+  auto* broadcast =
+      app.add_subcommand("broadcast", "broadcasts: create, preview, render, send, report");
   broadcast->require_subcommand(1);
 
   auto create_args = std::make_shared<CreateArgs>();
@@ -286,6 +341,20 @@ void AddBroadcastCommands(CLI::App& app, CommandEnv& env) {
   AddIdCommand(broadcast, env, "preview", "who would get it, by route and skip reason, now",
                PreviewBroadcast);
   AddIdCommand(broadcast, env, "report", "the latest run's report", ReportBroadcast);
+
+  auto render_id = std::make_shared<Id>(0);
+  auto render_contact = std::make_shared<Id>(0);
+  auto* render = broadcast->add_subcommand(
+      "render", "the exact request each message would make for a contact, personalised");
+  render->add_option("ID", *render_id, "broadcast id")->required();
+  render->add_option("--contact", *render_contact,
+                     "contact id (default: the account's first contact, or a sample)");
+  render->callback([&env, render_id, render_contact] {
+    env.action = [&env, render_id, render_contact] {
+      return RenderBroadcast(
+          env, *render_id, *render_contact > 0 ? std::optional<Id>(*render_contact) : std::nullopt);
+    };
+  });
 
   auto id = std::make_shared<Id>(0);
   auto no_wait = std::make_shared<bool>(false);

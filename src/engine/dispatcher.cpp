@@ -241,7 +241,22 @@ void Dispatcher::RefreshRuns() {
       spdlog::error("event=broadcast_content_invalid run={} broadcast={} field={} error=\"{}\"",
                     run.id, run.broadcast_id, invalid->field, invalid->message);
     }
-    runs_.emplace(run.id, RunState{run, std::move(*broadcast), {}, false, 0, {}, invalid});
+    // Saved broadcasts were compiled at creation; one saved before placeholders existed, or
+    // changed behind the API's back, fails here like any other content the wire refuses.
+    std::vector<channels::CompiledMessage> content;
+    if (!invalid) {
+      auto compiled = channels::CompileMessages(account->account.platform, broadcast->messages);
+      if (compiled.ok()) {
+        content = std::move(*compiled);
+      } else {
+        invalid = compiled.error();
+        spdlog::error("event=broadcast_content_invalid run={} broadcast={} field={} error=\"{}\"",
+                      run.id, run.broadcast_id, invalid->field, invalid->message);
+      }
+    }
+    runs_.emplace(
+        run.id,
+        RunState{run, std::move(*broadcast), {}, false, 0, {}, invalid, std::move(content)});
   }
 }
 
@@ -281,11 +296,24 @@ std::uint64_t Dispatcher::AllocateFlight(Flight flight) {
 
 bool Dispatcher::StartMessage(RunState& run, AccountState& account, Flight flight) {
   const Message& message = run.broadcast.messages[flight.message_index];
-  channels::RecipientRef recipient{flight.delivery.platform_user_id,
-                                   flight.delivery.contact_name,
-                                   flight.delivery.contact_first_name,
-                                   {},
-                                   {}};
+  const channels::CompiledMessage& content = run.content[flight.message_index];
+  // A rendering over the platform's limit fails this copy only, before any pace is spent;
+  // the messages already sent to the person stay recorded with it.
+  if (const Status fits = channels::CheckRenderedLength(content, flight.contact, scratch_);
+      !fits.ok()) {
+    DeliveryOutcome failed = FailedOutcome(
+        flight.delivery.delivery_id, flight.route_code, flight.message_ids, "invalid_request",
+        "invalid_content", fits.error().field + ": " + fits.error().message, clock_.Now());
+    failed.marketing_token_used = flight.message_index > 0 && UsesMarketingToken(flight.route.kind);
+    Finish(std::move(failed));
+    return false;
+  }
+  account.bucket.TryTake(clock_.Steady());
+  channels::RecipientRef recipient;
+  recipient.platform_user_id = flight.delivery.platform_user_id;
+  recipient.name = flight.contact.name;
+  recipient.first_name = flight.contact.first_name;
+  recipient.contact = &flight.contact;
   if (account.account.platform == Platform::kLine) {
     recipient.retry_key =
         LineRetryKey(retry_key_salt_, flight.delivery.delivery_id, flight.message_index);
@@ -294,7 +322,7 @@ bool Dispatcher::StartMessage(RunState& run, AccountState& account, Flight fligh
     recipient.marketing_token = flight.delivery.facts.marketing_token->token;
   }
   const channels::SendContext context{flight.route,
-                                      run.broadcast.outside_window.marketing_campaign_id};
+                                      run.broadcast.outside_window.marketing_campaign_id, &content};
   auto request = account.adapter->BuildSend(account.account, recipient, context, message);
   ++run.in_flight;
   ++account.in_flight;
@@ -329,9 +357,7 @@ Dispatcher::Step Dispatcher::StartContinuation(RunState& run, AccountState& acco
     run.continuations.push_back(std::move(flight));
     return Step::kResolved;
   }
-  account.bucket.TryTake(clock_.Steady());
-  StartMessage(run, account, std::move(flight));
-  return Step::kStarted;
+  return StartMessage(run, account, std::move(flight)) ? Step::kStarted : Step::kResolved;
 }
 
 Dispatcher::Step Dispatcher::StartQueued(Id run_id, RunState& run, AccountState& account,
@@ -359,14 +385,17 @@ Dispatcher::Step Dispatcher::StartQueued(Id run_id, RunState& run, AccountState&
     case GateVerdict::Kind::kGo:
       break;
   }
-  account.bucket.TryTake(clock_.Steady());
   Flight flight;
   flight.run_id = run_id;
   flight.route = decision.route();
   flight.route_code = std::string(decision.code());
+  flight.contact.id = d.contact_id;
+  flight.contact.name = std::move(d.contact_name);
+  flight.contact.first_name = std::move(d.contact_first_name);
+  flight.contact.locale = std::move(d.contact_locale);
+  flight.contact.attributes = std::move(d.contact_attributes);
   flight.delivery = std::move(d);
-  StartMessage(run, account, std::move(flight));
-  return Step::kStarted;
+  return StartMessage(run, account, std::move(flight)) ? Step::kStarted : Step::kResolved;
 }
 
 int Dispatcher::StartSends() {

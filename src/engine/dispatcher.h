@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "channels/adapter.h"
@@ -64,6 +65,8 @@ class Dispatcher {
     std::string route_code;   // its stable code, recorded with the outcome
     bool used = false;
     Time due{};  // a continuation held by a ceiling (the WhatsApp pair rate) waits until then
+    // Who the copy is personalised for: the claim's name, first name, locale and attributes.
+    Contact contact;
   };
   struct RunState {
     Run run;
@@ -75,6 +78,9 @@ class Dispatcher {
     // Set when a message cannot be put on the account's wire (ChannelAdapter::ValidateMessage):
     // every copy of the run fails with it, and no request leaves.
     std::optional<Error> invalid_content;
+    // The broadcast's messages compiled once for the run (PRODUCT.md D1), one per message,
+    // rendered per recipient by the adapter.
+    std::vector<channels::CompiledMessage> content;
   };
 
   void RefreshRuns();
@@ -94,6 +100,8 @@ class Dispatcher {
   // The earliest time a held continuation falls due, if every queue is empty and every
   // continuation waits: the loop sleeps until then instead of spinning.
   std::optional<Time> NextContinuationDue() const;
+  // Takes the pace's token and starts the flight's next message; false (the copy failed, no
+  // token taken) when the message rendered for the person is over the platform's limit.
   bool StartMessage(RunState& run, AccountState& account, Flight flight);
   void HandleResult(const channels::TransportResult& result);
   void Finish(DeliveryOutcome outcome);
@@ -114,6 +122,7 @@ class Dispatcher {
   // Mixed with a delivery's id into its LINE retry key, so keys differ between installs (and
   // database resets) while every attempt of one delivery in this process sends the same key.
   std::array<std::uint64_t, 2> retry_key_salt_{};
+  std::string scratch_;  // a personalised text measured before its request is built
 
   std::map<Id, AccountState> accounts_;
   std::map<Id, RunState> runs_;

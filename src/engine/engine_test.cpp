@@ -584,5 +584,79 @@ TEST_F(EngineTest, APauseInTheMiddleOfMultiMessageDeliveriesStartsNothingMore) {
   EXPECT_EQ(planned, 1);
 }
 
+// D1: one compiled text, rendered into each person's own request.
+TEST_F(EngineTest, EachCopyCarriesItsRecipientsPersonalisedText) {
+  for (const auto& [psid, first] : std::vector<std::pair<std::string, std::string>>{
+           {"p1", "Ann"}, {"p2", "Bo \"B\" <b>"}, {"p3", ""}}) {
+    ContactInput in;
+    in.channel_account_id = account_id_;
+    in.platform_user_id = psid;
+    in.name = "Name " + psid;
+    in.first_name = first;
+    in.last_inbound_at = clock_.Now() - 1h;
+    ASSERT_TRUE(store_->UpsertContacts(std::span(&in, 1), clock_.Now()).ok());
+  }
+  NewBroadcast b;
+  b.name = "Hello";
+  b.channel_account_id = account_id_;
+  b.messages.push_back(
+      {MessageKind::kText, R"(Hi {{contact.first_name | "there"}} ({{contact.name}}))"});
+  auto created = store_->CreateBroadcast(b, clock_.Now());
+  ASSERT_TRUE(created.ok());
+  auto sent = Planner()->SendNow(created->id);
+  ASSERT_TRUE(sent.ok()) << sent.error().ToString();
+
+  FakeTransport transport(
+      [&](auto&) { return testing::Ok(R"({"recipient_id":"x","message_id":"m"})"); });
+  Dispatcher d(*store_, clock_, transport, metrics_, options_);
+  RunUntilIdle(d);
+
+  std::map<std::string, std::string> texts;
+  for (const auto& r : transport.requests) {
+    texts[RecipientOf(r)] =
+        std::string(boost::json::parse(r.body).at("message").at("text").as_string());
+  }
+  EXPECT_EQ(texts["p1"], "Hi Ann (Name p1)");
+  EXPECT_EQ(texts["p2"], "Hi Bo \"B\" <b> (Name p2)");
+  EXPECT_EQ(texts["p3"], "Hi there (Name p3)");
+  EXPECT_EQ(States(sent->run.id)["sent"], 3);
+}
+
+// A rendering over Messenger's limit (under 2000 characters) fails that copy only, naming the
+// field and the limit; a copy one character inside it goes.
+TEST_F(EngineTest, AnOverLongRenderingFailsOnlyThatCopy) {
+  AddContact("fits", 1h);             // "Name fits": 1990 + 9 = 1999 characters
+  AddContact("is-one-too-long", 1h);  // "Name is-one-too-long": 1990 + 20 = 2010
+  NewBroadcast b;
+  b.name = "Long";
+  b.channel_account_id = account_id_;
+  b.messages.push_back({MessageKind::kText, std::string(1990, 'x') + "{{contact.name}}"});
+  auto created = store_->CreateBroadcast(b, clock_.Now());
+  ASSERT_TRUE(created.ok());
+  auto sent = Planner()->SendNow(created->id);
+  ASSERT_TRUE(sent.ok()) << sent.error().ToString();
+
+  FakeTransport transport(
+      [&](auto&) { return testing::Ok(R"({"recipient_id":"x","message_id":"m"})"); });
+  Dispatcher d(*store_, clock_, transport, metrics_, options_);
+  RunUntilIdle(d);
+
+  ASSERT_EQ(transport.requests.size(), 1u);
+  EXPECT_EQ(RecipientOf(transport.requests[0]), "fits");
+  auto states = States(sent->run.id);
+  EXPECT_EQ(states["sent"], 1);
+  EXPECT_EQ(states["failed"], 1);
+  auto deliveries = store_->ListDeliveries(sent->run.id, {});
+  ASSERT_TRUE(deliveries.ok());
+  for (const DeliveryRecord& r : deliveries->items) {
+    if (r.platform_user_id != "is-one-too-long") continue;
+    EXPECT_EQ(r.error_code, "invalid_content");
+    EXPECT_EQ(r.error_class, "invalid_request");
+    EXPECT_NE(r.error_message.find("messages[0].text"), std::string::npos) << r.error_message;
+    EXPECT_NE(r.error_message.find("2010 characters"), std::string::npos) << r.error_message;
+    EXPECT_NE(r.error_message.find("at most 1999"), std::string::npos) << r.error_message;
+  }
+}
+
 }  // namespace
 }  // namespace crier::engine

@@ -704,6 +704,8 @@ TEST_F(SqliteStoreTest, ClaimMovesToSendingWithCurrentFactsAndIsExclusive) {
   ContactInput change = Row(account, "u0");
   change.blocked = true;
   change.first_name = "Zed";
+  change.locale = "zh_TW";
+  change.attributes = {{"tier", std::string("gold")}, {"points", 42.0}};
   Upsert(change);
 
   auto first = store_->ClaimDeliveries(run, 4, kT0);
@@ -714,6 +716,16 @@ TEST_F(SqliteStoreTest, ClaimMovesToSendingWithCurrentFactsAndIsExclusive) {
   EXPECT_EQ(c.platform_user_id, "u0");
   EXPECT_EQ(c.contact_name, "Name 0");
   EXPECT_EQ(c.contact_first_name, "Zed");
+  // What placeholders read comes with the claim, attributes sorted by key.
+  EXPECT_EQ(c.contact_locale, "zh_TW");
+  ASSERT_EQ(c.contact_attributes.size(), 2u);
+  EXPECT_EQ(c.contact_attributes[0].key, "points");
+  EXPECT_EQ(std::get<double>(c.contact_attributes[0].value), 42.0);
+  EXPECT_EQ(c.contact_attributes[1].key, "tier");
+  EXPECT_EQ(std::get<std::string>(c.contact_attributes[1].value), "gold");
+  // A contact without attributes claims none.
+  EXPECT_TRUE((*first)[1].contact_attributes.empty());
+  EXPECT_EQ((*first)[1].contact_locale, "");
   EXPECT_EQ(c.attempt, 1);
   EXPECT_TRUE(c.facts.has_identity);
   EXPECT_TRUE(c.facts.blocked);

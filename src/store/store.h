@@ -181,6 +181,9 @@ struct ClaimedDelivery {
   std::string platform_user_id;
   std::string contact_name;
   std::string contact_first_name;
+  // What personalised content reads besides the names (PRODUCT.md D1).
+  std::string contact_locale;
+  std::vector<Attribute> contact_attributes;  // sorted by key
   RecipientFacts facts;
   int attempt = 1;  // 1 for the first claim
 };

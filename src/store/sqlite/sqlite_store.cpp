@@ -616,6 +616,7 @@ constexpr std::string_view kExtendRunLedger =
 // after the cursor: together, the planned rows in id order.
 #define STORE_CLAIM_COLUMNS                                                          \
   "SELECT d.id, d.contact_id, d.platform_user_id, d.attempts, c.name, c.first_name," \
+  " c.locale, c.attributes,"                                                         \
   " c.id IS NOT NULL AND i.id IS NOT NULL," STORE_FACT_COLUMNS                       \
   " FROM deliveries d"                                                               \
   " LEFT JOIN contacts c ON c.id = d.contact_id"                                     \
@@ -2305,11 +2306,16 @@ class SqliteStore final : public Store {
       c.attempt = static_cast<int>(st.Int(3)) + 1;
       c.contact_name = st.Text(4);
       c.contact_first_name = st.Text(5);
+      c.contact_locale = st.Text(6);
+      // What placeholders read ({{contact.attr.KEY}}), in the same row: no query per copy.
+      if (!st.IsNull(7)) {
+        STORE_ASSIGN_OR_RETURN(c.contact_attributes, ParseAttributesJson(st.Text(7)));
+      }
       c.facts.platform = context.platform;
       // The contact or its identity may have gone since planning: no facts to read then.
-      c.facts.has_identity = st.Int(6) != 0;
+      c.facts.has_identity = st.Int(8) != 0;
       if (c.facts.has_identity) {
-        CRIER_RETURN_IF_ERROR(ReadRecipientFacts(st, 7, c.platform_user_id, c.facts));
+        CRIER_RETURN_IF_ERROR(ReadRecipientFacts(st, 9, c.platform_user_id, c.facts));
       }
       out.push_back(std::move(c));
     }

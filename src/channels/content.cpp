@@ -1,0 +1,109 @@
+#include "channels/content.h"
+
+#include <utility>
+
+#include "channels/json_escape.h"
+
+namespace crier::channels {
+namespace {
+
+std::string_view UnitName(personalize::LengthUnit unit) {
+  switch (unit) {
+    case personalize::LengthUnit::kBytes:
+      return "bytes";
+    case personalize::LengthUnit::kCodePoints:
+      return "characters";
+    case personalize::LengthUnit::kUtf16Units:
+      return "UTF-16 code units";
+  }
+  return "characters";
+}
+
+Result<std::vector<personalize::Template>> CompileList(const std::vector<std::string>& texts,
+                                                       const std::string& field) {
+  std::vector<personalize::Template> out;
+  out.reserve(texts.size());
+  for (std::size_t j = 0; j < texts.size(); ++j) {
+    auto compiled = personalize::Template::Compile(texts[j], field + "[" + std::to_string(j) + "]");
+    if (!compiled.ok()) return compiled.error();
+    out.push_back(std::move(*compiled));
+  }
+  return out;
+}
+
+}  // namespace
+
+personalize::TextLimit TextLimitFor(Platform platform) {
+  using personalize::LengthUnit;
+  switch (platform) {
+    case Platform::kMessenger:
+      return {LengthUnit::kCodePoints, 1999};
+    case Platform::kInstagram:
+      return {LengthUnit::kBytes, 1000};
+    case Platform::kWhatsApp:
+      return {LengthUnit::kCodePoints, 4096};
+    case Platform::kLine:
+      return {LengthUnit::kUtf16Units, 5000};
+  }
+  return {};
+}
+
+Result<CompiledMessage> CompileMessage(Platform platform, const Message& message,
+                                       std::size_t index) {
+  const std::string prefix = "messages[" + std::to_string(index) + "]";
+  CompiledMessage out;
+  if (message.kind == MessageKind::kText) {
+    auto text = personalize::Template::Compile(message.text, prefix + ".text");
+    if (!text.ok()) return text.error();
+    out.text = std::move(*text);
+    out.text_limit = TextLimitFor(platform);
+    return out;
+  }
+  const TemplateMessage& t = message.template_message;
+  auto body = CompileList(t.body_parameters, prefix + ".template.body_parameters");
+  if (!body.ok()) return body.error();
+  out.body_parameters = std::move(*body);
+  auto header = CompileList(t.header_parameters, prefix + ".template.header_parameters");
+  if (!header.ok()) return header.error();
+  out.header_parameters = std::move(*header);
+  return out;
+}
+
+Result<std::vector<CompiledMessage>> CompileMessages(Platform platform,
+                                                     const std::vector<Message>& messages) {
+  std::vector<CompiledMessage> out;
+  out.reserve(messages.size());
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    auto compiled = CompileMessage(platform, messages[i], i);
+    if (!compiled.ok()) return compiled.error();
+    out.push_back(std::move(*compiled));
+  }
+  return out;
+}
+
+Status CheckRenderedLength(const CompiledMessage& message, const Contact& contact,
+                           std::string& scratch) {
+  if (!message.text || !message.text->personalised()) return Status::Ok();
+  scratch.clear();
+  const TextLength length = message.text->AppendPlain(scratch, contact);
+  const std::size_t n = personalize::LengthIn(length, message.text_limit.unit);
+  if (n <= message.text_limit.max) return Status::Ok();
+  const std::string unit(UnitName(message.text_limit.unit));
+  return InvalidArgument(message.text->field(),
+                         "is " + std::to_string(n) + " " + unit + " for contact " +
+                             std::to_string(contact.id) + " once personalised; at most " +
+                             std::to_string(message.text_limit.max) + " " + unit + " are allowed");
+}
+
+void AppendContentString(std::string& body, const personalize::Template* compiled,
+                         const Contact* contact, std::string_view fallback) {
+  if (compiled == nullptr || contact == nullptr) {
+    AppendJsonString(body, fallback);
+    return;
+  }
+  body.push_back('"');
+  compiled->AppendJson(body, *contact);
+  body.push_back('"');
+}
+
+}  // namespace crier::channels

@@ -1,0 +1,51 @@
+// A broadcast message's texts compiled for personalisation (PRODUCT.md D1): compiled once per
+// run, rendered per recipient by the adapters straight into the request body.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/model.h"
+#include "core/personalize.h"
+#include "core/result.h"
+
+namespace crier::channels {
+
+struct CompiledMessage {
+  // kText: the message text, and the most it may be once personalised on this platform.
+  std::optional<personalize::Template> text;
+  personalize::TextLimit text_limit;
+  // kTemplate: the parameters, in order. Their length is the template's business: Meta
+  // refuses an over-long parameter itself, so no limit is applied here.
+  std::vector<personalize::Template> body_parameters;
+  std::vector<personalize::Template> header_parameters;
+};
+
+// The platform's limit on a text message's text: Messenger under 2000 characters, Instagram
+// 1000 bytes, WhatsApp 4096 characters, LINE 5000 UTF-16 code units (platforms.md).
+personalize::TextLimit TextLimitFor(Platform platform);
+
+// Compiles every text of `message`, the `index`th of its broadcast. Errors name the field as
+// the API does ("messages[1].text", "messages[0].template.body_parameters[2]") and the
+// character where the problem starts.
+Result<CompiledMessage> CompileMessage(Platform platform, const Message& message,
+                                       std::size_t index);
+// All of a broadcast's messages; the first error wins.
+Result<std::vector<CompiledMessage>> CompileMessages(Platform platform,
+                                                     const std::vector<Message>& messages);
+
+// Whether the text of `message` rendered for `contact` is within the platform's limit:
+// kInvalidArgument on the text's field naming the length and the limit otherwise. Only a
+// personalised text is measured (a fixed one was checked when the broadcast was saved);
+// `scratch` is reused between calls so that measuring does not allocate.
+Status CheckRenderedLength(const CompiledMessage& message, const Contact& contact,
+                           std::string& scratch);
+
+// Appends `text` as a quoted JSON string: personalised for `contact` when `compiled` is set,
+// else `fallback` as written.
+void AppendContentString(std::string& body, const personalize::Template* compiled,
+                         const Contact* contact, std::string_view fallback);
+
+}  // namespace crier::channels
