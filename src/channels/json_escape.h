@@ -8,8 +8,9 @@
 
 namespace crier::channels {
 
-// Appends `s` to `out` as a quoted JSON string. Quotes, backslashes and control characters
-// are escaped (\n, \t, ... or \u00XX); valid UTF-8 is copied as is; every byte that is not
+// Appends `s` to `out` as a quoted JSON string, escaped by core/text_escape.h: quotes,
+// backslashes, control characters and U+2028/U+2029
+// are escaped; valid UTF-8 is copied as is; every byte that is not
 // part of a valid UTF-8 sequence (stray continuation bytes, overlong forms, surrogates, code
 // points above U+10FFFF, truncated sequences) becomes U+FFFD, so the output is always valid
 // JSON. Never fails; thread-safe (no shared state).
