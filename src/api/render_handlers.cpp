@@ -191,7 +191,6 @@ net::Response RenderBroadcast(RequestContext& c) {
   }
 
   boost::json::array messages;
-  std::string scratch;
   for (std::size_t i = 0; i < broadcast->messages.size(); ++i) {
     const Message& message = broadcast->messages[i];
     const channels::CompiledMessage& content = (*compiled)[i];
@@ -204,7 +203,7 @@ net::Response RenderBroadcast(RequestContext& c) {
       for (const auto& p : content.body_parameters) parameters.emplace_back(p.RenderPlain(contact));
       m["body_parameters"] = std::move(parameters);
     }
-    const Status fits = channels::CheckRenderedLength(content, contact, scratch);
+    const Status fits = channels::CheckRenderedLength(content, contact);
     if (!fits.ok()) {
       Json error;
       error["field"] = fits.error().field;

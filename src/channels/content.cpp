@@ -81,11 +81,9 @@ Result<std::vector<CompiledMessage>> CompileMessages(Platform platform,
   return out;
 }
 
-Status CheckRenderedLength(const CompiledMessage& message, const Contact& contact,
-                           std::string& scratch) {
+Status CheckRenderedLength(const CompiledMessage& message, const Contact& contact) {
   if (!message.text || !message.text->personalised()) return Status::Ok();
-  scratch.clear();
-  const TextLength length = message.text->AppendPlain(scratch, contact);
+  const TextLength length = message.text->Measure(contact);
   const std::size_t n = personalize::LengthIn(length, message.text_limit.unit);
   if (n <= message.text_limit.max) return Status::Ok();
   const std::string unit(UnitName(message.text_limit.unit));

@@ -38,10 +38,9 @@ Result<std::vector<CompiledMessage>> CompileMessages(Platform platform,
 
 // Whether the text of `message` rendered for `contact` is within the platform's limit:
 // kInvalidArgument on the text's field naming the length and the limit otherwise. Only a
-// personalised text is measured (a fixed one was checked when the broadcast was saved);
-// `scratch` is reused between calls so that measuring does not allocate.
-Status CheckRenderedLength(const CompiledMessage& message, const Contact& contact,
-                           std::string& scratch);
+// personalised text is measured (a fixed one was checked when the broadcast was saved), and
+// measuring writes nothing.
+Status CheckRenderedLength(const CompiledMessage& message, const Contact& contact);
 
 // Appends `text` as a quoted JSON string: personalised for `contact` when `compiled` is set,
 // else `fallback` as written.

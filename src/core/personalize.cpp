@@ -296,6 +296,22 @@ TextLength Template::Append(std::string& out, const Contact& contact) const {
   return length;
 }
 
+TextLength Template::Measure(const Contact& contact) const {
+  TextLength length;
+  char buf[48];
+  for (const Piece& piece : pieces_) {
+    if (!piece.literal) {
+      const std::string_view value = ValueOf(piece.source, piece.key, contact, buf);
+      if (!value.empty()) {
+        length += MeasureText(value);
+        continue;
+      }
+    }
+    length += piece.length;
+  }
+  return length;
+}
+
 TextLength Template::AppendJson(std::string& out, const Contact& contact) const {
   return Append<true>(out, contact);
 }

@@ -66,6 +66,9 @@ class Template {
   // The same text unescaped, for previews; equal to what AppendJson's output decodes to.
   TextLength AppendPlain(std::string& out, const Contact& contact) const;
   std::string RenderPlain(const Contact& contact) const;
+  // The length AppendPlain would return, without writing anything: what a platform limit
+  // is checked against before the request is built.
+  TextLength Measure(const Contact& contact) const;
 
   // The field named at Compile.
   const std::string& field() const { return field_; }

@@ -235,9 +235,16 @@ TEST(Personalize, LengthsCountWhatTheRecipientReads) {
   // H i space " 陳 😀 ": 7 characters, 5 + 3 + 4 bytes, and 😀 is two UTF-16 units.
   EXPECT_EQ(t.AppendJson(out, c), (TextLength{12, 7, 8}));
   EXPECT_EQ(t.AppendPlain(out, c), (TextLength{12, 7, 8}));
+  EXPECT_EQ(t.Measure(c), (TextLength{12, 7, 8}));
   c.first_name = "";
   const Template f = Compiled(R"({{contact.first_name | "朋友"}})");
   EXPECT_EQ(f.AppendJson(out, c), (TextLength{6, 2, 2}));
+  EXPECT_EQ(f.Measure(c), (TextLength{6, 2, 2}));
+  // Invalid UTF-8 in a value is measured as the U+FFFD it becomes.
+  c.first_name =
+      "a\xFF"
+      "b";
+  EXPECT_EQ(t.Measure(c), t.AppendPlain(out, c));
 }
 
 TEST(Personalize, UnknownPlaceholdersAreErrorsWithTheirPosition) {

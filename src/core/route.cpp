@@ -387,14 +387,57 @@ Decision DecideWhatsApp(const RecipientFacts& recipient, const BroadcastFacts& b
   return Decision::Skip(SkipReason::kOutsideWindow);
 }
 
+// Which of the outside-window plan's own routes a decision may use. DecideRoute narrows it to
+// check one route at landing, or to fall back past a route that would not hold; a mask, so
+// the broadcast's facts are never copied on the per-recipient path.
+struct PlanRoutes {
+  bool tag = true;
+  bool tokens = true;
+  bool api = true;
+
+  // Only `kind`, when it is one of the plan's routes; every route otherwise.
+  static PlanRoutes Only(RouteKind kind) {
+    switch (kind) {
+      case RouteKind::kMessageTag:
+        return {true, false, false};
+      case RouteKind::kMarketingToken:
+        return {false, true, false};
+      case RouteKind::kMarketingMessageApi:
+        return {false, false, true};
+      default:
+        return {};
+    }
+  }
+  // Takes `kind` out; false when it is not one of the plan's routes (the standard window,
+  // templates and LINE are not the plan's to drop).
+  bool Drop(RouteKind kind) {
+    switch (kind) {
+      case RouteKind::kMessageTag:
+        tag = false;
+        return true;
+      case RouteKind::kMarketingToken:
+        tokens = false;
+        return true;
+      case RouteKind::kMarketingMessageApi:
+        api = false;
+        return true;
+      default:
+        return false;
+    }
+  }
+  PlanRoutes operator&(const PlanRoutes& o) const {
+    return {tag && o.tag, tokens && o.tokens, api && o.api};
+  }
+};
+
 // Promotional content outside the window (A1, A2): the token while that programme lived,
 // then the paid Marketing Message API where the account has it.
 std::optional<Decision> MarketingRoute(const RecipientFacts& recipient,
-                                       const BroadcastFacts& broadcast, Time now,
-                                       const RuleTimeline& rules) {
+                                       const BroadcastFacts& broadcast, PlanRoutes allowed,
+                                       Time now, const RuleTimeline& rules) {
   const OutsideWindow& plan = broadcast.outside_window;
   std::optional<Decision> refusal;
-  if (plan.marketing_tokens) {
+  if (plan.marketing_tokens && allowed.tokens) {
     if (!rules.InForce(RuleId::kMarketingTokens, now)) {
       refusal = Decision::Skip(SkipReason::kRouteRetired, RuleId::kMarketingTokens);
     } else if (!recipient.marketing_token) {
@@ -413,7 +456,7 @@ std::optional<Decision> MarketingRoute(const RecipientFacts& recipient,
       refusal = Decision::Skip(SkipReason::kTokenCooldown);
     }
   }
-  if (plan.marketing_message_api && recipient.platform == Platform::kMessenger &&
+  if (plan.marketing_message_api && allowed.api && recipient.platform == Platform::kMessenger &&
       rules.InForce(RuleId::kMarketingMessageApi, now) && broadcast.account.marketing_message_api &&
       IsMarketingApiBusinessRegion(broadcast.account.business_region)) {
     // The API sends on the person's subscription token (the opt-in's token) under the same
@@ -437,9 +480,9 @@ std::optional<Decision> MarketingRoute(const RecipientFacts& recipient,
 // Non-promotional content outside the window on Messenger: the tag while tags lived (utility
 // templates are content, decided before the window).
 std::optional<Decision> TransactionalRoute(const RecipientFacts& recipient,
-                                           const BroadcastFacts& broadcast, Time now,
-                                           const RuleTimeline& rules) {
-  if (recipient.platform != Platform::kMessenger) return std::nullopt;
+                                           const BroadcastFacts& broadcast, PlanRoutes allowed,
+                                           Time now, const RuleTimeline& rules) {
+  if (recipient.platform != Platform::kMessenger || !allowed.tag) return std::nullopt;
   const OutsideWindow& plan = broadcast.outside_window;
   std::optional<Decision> refusal;
   if (!plan.message_tag.empty() && IsRetirableMessageTag(plan.message_tag)) {
@@ -460,8 +503,9 @@ std::optional<Decision> TransactionalRoute(const RecipientFacts& recipient,
 }
 
 // The decision by the rules and facts as they stand at `now`.
-Decision DecideAt(const RecipientFacts& recipient, const BroadcastFacts& broadcast, Time now,
-                  const PolicyOptions& options, const RuleTimeline& rules) {
+Decision DecideAt(const RecipientFacts& recipient, const BroadcastFacts& broadcast,
+                  PlanRoutes allowed, Time now, const PolicyOptions& options,
+                  const RuleTimeline& rules) {
   if (!recipient.has_identity) return Decision::Skip(SkipReason::kNoIdentity);
   if (recipient.blocked) return Decision::Skip(SkipReason::kBlocked);
   if (recipient.subscription == SubscriptionStatus::kUnsubscribed) {
@@ -494,57 +538,15 @@ Decision DecideAt(const RecipientFacts& recipient, const BroadcastFacts& broadca
   // the transactional ones (B1).
   std::optional<Decision> outside;
   if (broadcast.purpose == Purpose::kNonPromotional) {
-    outside = TransactionalRoute(recipient, broadcast, now, rules);
+    outside = TransactionalRoute(recipient, broadcast, allowed, now, rules);
   }
   if (!outside || !outside->sends()) {
-    std::optional<Decision> marketing = MarketingRoute(recipient, broadcast, now, rules);
+    std::optional<Decision> marketing = MarketingRoute(recipient, broadcast, allowed, now, rules);
     if (marketing && (marketing->sends() || !outside)) outside = std::move(marketing);
   }
   if (outside) return *outside;
   if (!recipient.last_inbound_at) return Decision::Skip(SkipReason::kNeverInteracted);
   return Decision::Skip(SkipReason::kOutsideWindow);
-}
-
-// `broadcast` with an outside-window plan that offers only `kind`, where the plan offers it.
-BroadcastFacts OnlyRoute(const BroadcastFacts& broadcast, RouteKind kind) {
-  BroadcastFacts only = broadcast;
-  OutsideWindow& plan = only.outside_window;
-  switch (kind) {
-    case RouteKind::kMessageTag:
-      plan.marketing_tokens = false;
-      plan.marketing_message_api = false;
-      break;
-    case RouteKind::kMarketingToken:
-      plan.message_tag.clear();
-      plan.marketing_message_api = false;
-      break;
-    case RouteKind::kMarketingMessageApi:
-      plan.message_tag.clear();
-      plan.marketing_tokens = false;
-      break;
-    default:
-      break;
-  }
-  return only;
-}
-
-// Removes `kind` from the outside-window plan; false when the plan does not offer it (the
-// standard window, templates and LINE are not the plan's to drop).
-bool DropRoute(BroadcastFacts& broadcast, RouteKind kind) {
-  OutsideWindow& plan = broadcast.outside_window;
-  switch (kind) {
-    case RouteKind::kMessageTag:
-      plan.message_tag.clear();
-      return true;
-    case RouteKind::kMarketingToken:
-      plan.marketing_tokens = false;
-      return true;
-    case RouteKind::kMarketingMessageApi:
-      plan.marketing_message_api = false;
-      return true;
-    default:
-      return false;
-  }
 }
 
 // The dated rule a route lives by, if it is one that ends.
@@ -570,22 +572,23 @@ Decision DecideRoute(const RecipientFacts& recipient, const BroadcastFacts& broa
   // window itself is checked with the margin already, so it is not counted twice.
   PolicyOptions at_landing_options = options;
   at_landing_options.safety_margin = Duration::zero();
-  BroadcastFacts plan = broadcast;
+  PlanRoutes allowed;
   std::optional<Decision> first_refusal;
   for (;;) {
-    const Decision at_send = DecideAt(recipient, plan, now, options, rules);
+    const Decision at_send = DecideAt(recipient, broadcast, allowed, now, options, rules);
     if (!at_send.sends()) return first_refusal.value_or(at_send);
     if (options.safety_margin <= Duration::zero()) return at_send;
     // Whether the route chosen now still holds then, not which route would be best then.
-    const Decision at_landing = DecideAt(recipient, OnlyRoute(plan, at_send.route().kind),
-                                         now + options.safety_margin, at_landing_options, rules);
+    const Decision at_landing =
+        DecideAt(recipient, broadcast, allowed & PlanRoutes::Only(at_send.route().kind),
+                 now + options.safety_margin, at_landing_options, rules);
     if (at_landing.sends() && at_landing.route() == at_send.route()) return at_send;
     if (!first_refusal) {
       first_refusal = at_landing.sends() ? Decision::Skip(SkipReason::kRouteRetired,
                                                           RuleOfRoute(at_send.route().kind))
                                          : at_landing;
     }
-    if (!DropRoute(plan, at_send.route().kind)) return *first_refusal;
+    if (!allowed.Drop(at_send.route().kind)) return *first_refusal;
   }
 }
 

@@ -122,7 +122,6 @@ class Dispatcher {
   // Mixed with a delivery's id into its LINE retry key, so keys differ between installs (and
   // database resets) while every attempt of one delivery in this process sends the same key.
   std::array<std::uint64_t, 2> retry_key_salt_{};
-  std::string scratch_;  // a personalised text measured before its request is built
 
   std::map<Id, AccountState> accounts_;
   std::map<Id, RunState> runs_;
