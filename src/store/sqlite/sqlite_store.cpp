@@ -672,9 +672,8 @@ constexpr std::string_view kSuppressRecipient =
     "UPDATE identities SET suppressed_at = ?2" STORE_DELIVERY_IDENTITY;
 constexpr std::string_view kMarketingTokenUsed =
     "UPDATE identities SET marketing_token_last_sent_at = ?2" STORE_DELIVERY_IDENTITY;
-// Binds ?2 like its siblings (one loop applies all three) without needing the time.
 constexpr std::string_view kMarketingTokenStopped =
-    "UPDATE identities SET marketing_token_stopped = (?2 IS NOT NULL)" STORE_DELIVERY_IDENTITY;
+    "UPDATE identities SET marketing_token_stopped = 1" STORE_DELIVERY_IDENTITY;
 #undef STORE_DELIVERY_IDENTITY
 constexpr std::string_view kReducePending = "UPDATE runs SET pending = pending - ?2 WHERE id = ?1";
 constexpr std::string_view kCompleteRun =
@@ -2462,16 +2461,21 @@ class SqliteStore final : public Store {
   // token, a stopped token) to the delivery's identity. An identity that is gone (the contact was
   // deleted meanwhile) has nothing to record.
   static Status ApplyRecipientEffects(Connection& db, const DeliveryOutcome& o, ChangeSeq& seq) {
-    for (const auto& [wanted, sql] :
-         {std::pair{o.suppress_recipient, kSuppressRecipient},
-          std::pair{o.marketing_token_used, kMarketingTokenUsed},
-          std::pair{o.marketing_token_stopped, kMarketingTokenStopped}}) {
-      if (!wanted) continue;
+    struct Effect {
+      bool wanted;
+      std::string_view sql;
+      bool takes_time;  // the statement sets a time from ?2
+    };
+    for (const Effect& effect :
+         {Effect{o.suppress_recipient, kSuppressRecipient, true},
+          Effect{o.marketing_token_used, kMarketingTokenUsed, true},
+          Effect{o.marketing_token_stopped, kMarketingTokenStopped, false}}) {
+      if (!effect.wanted) continue;
       Id contact_id = 0;
       {
-        STORE_PREPARE(st, db, sql);
+        STORE_PREPARE(st, db, effect.sql);
         st.Bind(1, o.delivery_id);
-        st.Bind(2, o.at);
+        if (effect.takes_time) st.Bind(2, o.at);
         STORE_ASSIGN_OR_RETURN(bool row, st.Step());
         if (!row) continue;
         contact_id = st.Int(0);
