@@ -13,6 +13,7 @@
 #include "core/clock.h"
 #include "engine/engine.h"
 #include "store/sqlite/sqlite_store.h"
+#include "support/fake_transport.h"
 #include "support/temp_dir.h"
 
 namespace crier::api::testing {
@@ -78,6 +79,19 @@ class ApiTest : public ::testing::Test {
     auto key = EnsureAdminKey(*store_, clock_);
     ASSERT_TRUE(key.ok() && key->has_value());
     key_ = **key;
+  }
+
+  // Puts the real engine (planning, preview, the audience index) behind the API, with a
+  // transport that answers every send with an empty 200.
+  void UseRealEngine() {
+    auto engine = engine::Engine::Create(
+        *store_, clock_,
+        std::make_unique<crier::testing::FakeTransport>(
+            [](const channels::OutboundRequest&) { return crier::testing::Ok("{}"); }),
+        engine::EngineOptions{});
+    ASSERT_TRUE(engine.ok()) << engine.error().ToString();
+    real_engine_ = std::move(*engine);
+    api_ = std::make_unique<Api>(*store_, *real_engine_, clock_);
   }
 
   // Builds a request for `target` ("/v1/contacts?limit=2"), as the server would.
@@ -149,6 +163,7 @@ class ApiTest : public ::testing::Test {
   FakeClock clock_{kStart};
   FakeEngine engine_;
   std::unique_ptr<Store> store_;
+  std::unique_ptr<engine::Engine> real_engine_;  // UseRealEngine; declared before api_
   std::unique_ptr<Api> api_;
   std::string key_;
 };

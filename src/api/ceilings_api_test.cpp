@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include "api/api_test_fixture.h"
-#include "support/fake_transport.h"
 
 namespace crier::api::testing {
 namespace {
@@ -16,14 +15,7 @@ class CeilingsApiTest : public ApiTest {
  protected:
   void SetUp() override {
     ApiTest::SetUp();
-    auto engine = engine::Engine::Create(
-        *store_, clock_,
-        std::make_unique<crier::testing::FakeTransport>(
-            [](const channels::OutboundRequest&) { return crier::testing::Ok("{}"); }),
-        engine::EngineOptions{});
-    ASSERT_TRUE(engine.ok()) << engine.error().ToString();
-    real_engine_ = std::move(*engine);
-    api_ = std::make_unique<Api>(*store_, *real_engine_, clock_);
+    UseRealEngine();
   }
 
   net::Response NewAccount(const std::string& platform, const json::object& pacing) {
@@ -79,7 +71,6 @@ class CeilingsApiTest : public ApiTest {
     return Json(r);
   }
 
-  std::unique_ptr<engine::Engine> real_engine_;
   int accounts_ = 0;
 };
 

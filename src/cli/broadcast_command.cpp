@@ -64,30 +64,17 @@ struct ListArgs {
 };
 
 int ListBroadcasts(CommandEnv& env, const ListArgs& a) {
-  auto client = Connect(env);
-  if (!client) return 1;
-  std::string path = fmt::format("/v1/broadcasts?limit={}", a.limit);
-  if (a.after) path += fmt::format("&after={}", *a.after);
-  auto page = client->Get(path);
-  if (!page.ok()) return PrintError(env.ctx, page.error());
-  if (env.flags.json) {
-    env.ctx.out << client->last_body() << '\n';
-    return 0;
-  }
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& b : ArrayOf(*page, "items")) {
-    rows.push_back({TextOf(b, "id"), TextOf(b, "name"), TextOf(b, "channel_account_id"),
-                    TextOf(b, "purpose"), TextOf(b, "status"), TextOf(b, "created_at")});
-  }
-  if (rows.empty()) {
-    env.ctx.out << "no broadcasts yet (create one with `crier broadcast create`)\n";
-    return 0;
-  }
-  PrintTable(env.ctx.out, {"ID", "NAME", "ACCOUNT", "PURPOSE", "STATUS", "CREATED"}, rows);
-  if (const std::string next = TextOf(*page, "next_after"); !next.empty()) {
-    env.ctx.out << "more: crier broadcast list --after " << next << '\n';
-  }
-  return 0;
+  const PageListing listing{
+      "/v1/broadcasts",
+      {"ID", "NAME", "ACCOUNT", "PURPOSE", "STATUS", "CREATED"},
+      [](const boost::json::value& b) {
+        return std::vector<std::string>{
+            TextOf(b, "id"),      TextOf(b, "name"),   TextOf(b, "channel_account_id"),
+            TextOf(b, "purpose"), TextOf(b, "status"), TextOf(b, "created_at")};
+      },
+      "no broadcasts yet (create one with `crier broadcast create`)",
+      "crier broadcast list"};
+  return ListPage(env, listing, a.limit, a.after);
 }
 
 // "  code  count  explanation" lines under a heading; nothing when there are no counts.

@@ -1,7 +1,11 @@
 #include "cli/commands.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <ostream>
+
+#include "cli/output.h"
 
 namespace crier::cli {
 
@@ -17,6 +21,30 @@ std::optional<ApiClient> Connect(CommandEnv& env) {
     return std::nullopt;
   }
   return std::optional<ApiClient>(std::in_place, std::move(config).value());
+}
+
+int ListPage(CommandEnv& env, const PageListing& listing, int limit, std::optional<Id> after) {
+  auto client = Connect(env);
+  if (!client) return 1;
+  std::string path = fmt::format("{}?limit={}", listing.path, limit);
+  if (after) path += fmt::format("&after={}", *after);
+  auto page = client->Get(path);
+  if (!page.ok()) return PrintError(env.ctx, page.error());
+  if (env.flags.json) {
+    env.ctx.out << client->last_body() << '\n';
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& item : ArrayOf(*page, "items")) rows.push_back(listing.row(item));
+  if (rows.empty()) {
+    env.ctx.out << listing.empty << '\n';
+    return 0;
+  }
+  PrintTable(env.ctx.out, listing.columns, rows);
+  if (const std::string next = TextOf(*page, "next_after"); !next.empty()) {
+    env.ctx.out << "more: " << listing.more_command << " --after " << next << '\n';
+  }
+  return 0;
 }
 
 ProgressPrinter::ProgressPrinter(CliContext& ctx, bool enabled) : ctx_(ctx), enabled_(enabled) {}

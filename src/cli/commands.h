@@ -69,6 +69,18 @@ std::optional<ApiClient> Connect(CommandEnv& env);
 // Prints "error: <field>: <message>" on ctx.err and returns exit code 1.
 int PrintError(CliContext& ctx, const Error& error);
 
+// One page of a collection (`GET {path}?limit=&after=`): the body as received with --json;
+// else a table, one row per item, `empty` when there is none, and the command that shows the
+// next page.
+struct PageListing {
+  std::string path;  // "/v1/segments"
+  std::vector<std::string> columns;
+  std::function<std::vector<std::string>(const boost::json::value& item)> row;
+  std::string empty;         // "no segments yet (...)"
+  std::string more_command;  // "crier segments list"
+};
+int ListPage(CommandEnv& env, const PageListing& listing, int limit, std::optional<Id> after);
+
 // Prints progress on one updating line on a terminal, or as a plain line at most every
 // kPlainProgressInterval otherwise.
 inline constexpr Duration kPlainProgressInterval{2000};

@@ -74,30 +74,16 @@ struct ListArgs {
 };
 
 int ListSegments(CommandEnv& env, const ListArgs& a) {
-  auto client = Connect(env);
-  if (!client) return 1;
-  std::string path = fmt::format("/v1/segments?limit={}", a.limit);
-  if (a.after) path += fmt::format("&after={}", *a.after);
-  auto page = client->Get(path);
-  if (!page.ok()) return PrintError(env.ctx, page.error());
-  if (env.flags.json) {
-    env.ctx.out << client->last_body() << '\n';
-    return 0;
-  }
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& s : ArrayOf(*page, "items")) {
-    rows.push_back(
-        {TextOf(s, "name"), TextOf(s, "id"), TextOf(s, "filter_text"), TextOf(s, "description")});
-  }
-  if (rows.empty()) {
-    env.ctx.out << "no segments yet (save one with `crier segments create`)\n";
-    return 0;
-  }
-  PrintTable(env.ctx.out, {"NAME", "ID", "FILTER", "DESCRIPTION"}, rows);
-  if (const std::string next = TextOf(*page, "next_after"); !next.empty()) {
-    env.ctx.out << "more: crier segments list --after " << next << '\n';
-  }
-  return 0;
+  const PageListing listing{"/v1/segments",
+                            {"NAME", "ID", "FILTER", "DESCRIPTION"},
+                            [](const boost::json::value& s) {
+                              return std::vector<std::string>{TextOf(s, "name"), TextOf(s, "id"),
+                                                              TextOf(s, "filter_text"),
+                                                              TextOf(s, "description")};
+                            },
+                            "no segments yet (save one with `crier segments create`)",
+                            "crier segments list"};
+  return ListPage(env, listing, a.limit, a.after);
 }
 
 int ShowSegment(CommandEnv& env, const std::string& name) {

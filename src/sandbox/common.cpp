@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <random>
 
@@ -185,6 +186,21 @@ Result<bool> OptionalBool(const json::object& o, std::string_view key, bool fall
   if (v == nullptr) return fallback;
   if (!v->is_bool()) return InvalidArgument(Join(path, key), "must be true or false");
   return v->get_bool();
+}
+
+Result<TemplateStatus> OptionalTemplateStatus(const json::object& o, std::string_view key,
+                                              const std::string& path) {
+  static constexpr std::array<std::string_view, 5> kNames = {"APPROVED", "PENDING", "REJECTED",
+                                                             "PAUSED", "DISABLED"};
+  const json::value* v = Field(o, key);
+  if (v == nullptr) return TemplateStatus::kApproved;
+  const std::string_view s = v->is_string() ? std::string_view(v->get_string()) : "";
+  const auto it = std::find(kNames.begin(), kNames.end(), s);
+  if (it == kNames.end()) {
+    return InvalidArgument(Join(path, key),
+                           "must be APPROVED, PENDING, REJECTED, PAUSED or DISABLED");
+  }
+  return static_cast<TemplateStatus>(it - kNames.begin());
 }
 
 Result<std::int64_t> OptionalInt(const json::object& o, std::string_view key, std::int64_t fallback,

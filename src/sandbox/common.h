@@ -79,6 +79,11 @@ Result<bool> OptionalBool(const json::object& o, std::string_view key, bool fall
                           const std::string& path = {});
 Result<std::int64_t> OptionalInt(const json::object& o, std::string_view key, std::int64_t fallback,
                                  std::int64_t min, std::int64_t max, const std::string& path = {});
+// A message template's review status, as Meta names it on Messenger and WhatsApp alike.
+enum class TemplateStatus { kApproved, kPending, kRejected, kPaused, kDisabled };
+// The template status at `key` ("APPROVED", ...); kApproved when absent.
+Result<TemplateStatus> OptionalTemplateStatus(const json::object& o, std::string_view key,
+                                              const std::string& path);
 // The rows of an array field, each an object; the error names the first bad row.
 Result<const json::array*> RequiredArrayOfObjects(const json::object& o, std::string_view key);
 std::string Join(const std::string& path, std::string_view key);  // "a[1]" + "b" -> "a[1].b"

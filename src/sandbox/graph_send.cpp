@@ -318,10 +318,6 @@ struct Interaction {
   bool has_ad = false;
 };
 
-enum class TemplateStatus { kApproved, kPending, kRejected, kPaused, kDisabled };
-constexpr std::array<std::string_view, 5> kTemplateStatusNames = {"APPROVED", "PENDING", "REJECTED",
-                                                                  "PAUSED", "DISABLED"};
-
 struct UtilityTemplate {
   TemplateStatus status = TemplateStatus::kApproved;
   std::size_t body_params = 0;
@@ -988,15 +984,9 @@ net::Response GraphPlatform::AddTemplates(const net::Request& request) {
     auto language = RequiredString(o, "language", path);
     if (!language.ok()) return ControlError(language.error());
     UtilityTemplate t;
-    if (const json::value* status = Field(o, "status")) {
-      const std::string_view s = status->is_string() ? std::string_view(status->get_string()) : "";
-      const auto it = std::find(kTemplateStatusNames.begin(), kTemplateStatusNames.end(), s);
-      if (it == kTemplateStatusNames.end()) {
-        return ControlError(InvalidArgument(
-            path + ".status", "must be APPROVED, PENDING, REJECTED, PAUSED or DISABLED"));
-      }
-      t.status = static_cast<TemplateStatus>(it - kTemplateStatusNames.begin());
-    }
+    auto status = OptionalTemplateStatus(o, "status", path);
+    if (!status.ok()) return ControlError(status.error());
+    t.status = *status;
     auto body_params = OptionalInt(o, "body_params", 0, 0, 100, path);
     if (!body_params.ok()) return ControlError(body_params.error());
     auto button_params = OptionalInt(o, "button_params", 0, 0, 10, path);

@@ -67,19 +67,30 @@ class Problems {
     return "Size must be between " + std::to_string(min) + " and " + std::to_string(max);
   }
 
-  // A string member: required or not, at most `max` UTF-16 units, an https URL if `url`.
-  const json::string* String(const json::object& o, std::string_view key, const std::string& path,
-                             bool required, std::size_t max, bool url = false) {
-    const std::string at = Join(path, key);
+  // The member `key` of `o` when it is there and `is_kind(*v)`; otherwise nullptr, and a
+  // problem at `at`: "required" if it is missing and required, `wrong_kind` if it is there.
+  const json::value* Member(const json::object& o, std::string_view key, const std::string& at,
+                            bool required, bool (json::value::*is_kind)() const noexcept,
+                            std::string_view wrong_kind) {
     const json::value* v = Field(o, key);
     if (v == nullptr) {
       if (required) Add(std::string(ln::kDetailRequired), at);
       return nullptr;
     }
-    if (!v->is_string()) {
-      Add(std::string(ln::kDetailNotString), at);
+    if (!(v->*is_kind)()) {
+      Add(std::string(wrong_kind), at);
       return nullptr;
     }
+    return v;
+  }
+
+  // A string member: required or not, at most `max` UTF-16 units, an https URL if `url`.
+  const json::string* String(const json::object& o, std::string_view key, const std::string& path,
+                             bool required, std::size_t max, bool url = false) {
+    const std::string at = Join(path, key);
+    const json::value* v =
+        Member(o, key, at, required, &json::value::is_string, ln::kDetailNotString);
+    if (v == nullptr) return nullptr;
     const json::string& s = v->get_string();
     if (required && s.empty()) Add(std::string(ln::kDetailRequired), at);
     if (CountUtf16Units(s) > max) Add(Length(max), at);
@@ -91,32 +102,18 @@ class Problems {
   const json::array* Array(const json::object& o, std::string_view key, const std::string& path,
                            bool required, std::size_t min, std::size_t max) {
     const std::string at = Join(path, key);
-    const json::value* v = Field(o, key);
-    if (v == nullptr) {
-      if (required) Add(std::string(ln::kDetailRequired), at);
-      return nullptr;
-    }
-    if (!v->is_array()) {
-      Add(std::string(ln::kDetailNotArray), at);
-      return nullptr;
-    }
+    const json::value* v =
+        Member(o, key, at, required, &json::value::is_array, ln::kDetailNotArray);
+    if (v == nullptr) return nullptr;
     if (v->get_array().size() < min || v->get_array().size() > max) Add(Size(min, max), at);
     return &v->get_array();
   }
 
   const json::object* Object(const json::object& o, std::string_view key, const std::string& path,
                              bool required) {
-    const std::string at = Join(path, key);
-    const json::value* v = Field(o, key);
-    if (v == nullptr) {
-      if (required) Add(std::string(ln::kDetailRequired), at);
-      return nullptr;
-    }
-    if (!v->is_object()) {
-      Add(std::string(ln::kDetailNotObject), at);
-      return nullptr;
-    }
-    return &v->get_object();
+    const json::value* v =
+        Member(o, key, Join(path, key), required, &json::value::is_object, ln::kDetailNotObject);
+    return v == nullptr ? nullptr : &v->get_object();
   }
 
   void Number(const json::object& o, std::string_view key, const std::string& path) {

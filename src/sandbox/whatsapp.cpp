@@ -88,9 +88,6 @@ bool IsUsRecipient(std::string_view wa_id, std::string_view bsuid) {
 enum class Category { kMarketing, kUtility, kAuthentication };
 constexpr std::array<std::string_view, 3> kCategoryNames = {"MARKETING", "UTILITY",
                                                             "AUTHENTICATION"};
-enum class TemplateStatus { kApproved, kPending, kRejected, kPaused, kDisabled };
-constexpr std::array<std::string_view, 5> kStatusNames = {"APPROVED", "PENDING", "REJECTED",
-                                                          "PAUSED", "DISABLED"};
 enum class HeaderFormat { kNone, kText, kImage, kVideo, kDocument };
 constexpr std::array<std::string_view, 5> kHeaderNames = {"NONE", "TEXT", "IMAGE", "VIDEO",
                                                           "DOCUMENT"};
@@ -1054,14 +1051,9 @@ net::Response WhatsAppPlatform::AddTemplates(const net::Request& request) {
           InvalidArgument(path + ".category", "required: MARKETING, UTILITY or AUTHENTICATION"));
     }
     t.category = static_cast<Category>(*category);
-    if (Field(o, "status") != nullptr) {
-      const auto status = IndexOf(kStatusNames, Field(o, "status"));
-      if (!status) {
-        return ControlError(InvalidArgument(
-            path + ".status", "must be APPROVED, PENDING, REJECTED, PAUSED or DISABLED"));
-      }
-      t.status = static_cast<TemplateStatus>(*status);
-    }
+    auto status = OptionalTemplateStatus(o, "status", path);
+    if (!status.ok()) return ControlError(status.error());
+    t.status = *status;
     if (const json::value* header = Field(o, "header")) {
       const json::object* h = header->if_object();
       const auto format = h ? IndexOf(kHeaderNames, Field(*h, "format")) : std::nullopt;

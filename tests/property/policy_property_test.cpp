@@ -345,10 +345,6 @@ void RegisterPeople(sandbox::Sandbox& s, Kind kind, std::span<const Person> peop
 
 // ---- crier's side -------------------------------------------------------------------------
 
-struct Accounts {
-  std::map<Platform, ChannelAccount> by_platform;
-};
-
 NewBroadcast BroadcastOf(Kind kind, Id account_id, const std::string& tag) {
   NewBroadcast b;
   b.name = "scenario " + tag;
