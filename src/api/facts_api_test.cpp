@@ -247,7 +247,9 @@ TEST_F(FactsApiTest, BadTemplatesNameTheField) {
       ig,
       R"([{"kind": "template", "template": {"name": "o", "language": "en", "category": "utility"}}])");
   EXPECT_EQ(r.status, 400);
-  EXPECT_EQ(ErrorField(r), "messages[0]");
+  EXPECT_EQ(ErrorField(r), "messages[0].kind");
+  EXPECT_THAT(std::string(Json(r).at("error").at("message").as_string()),
+              ::testing::HasSubstr("Instagram takes no templates"));
 }
 
 TEST_F(FactsApiTest, MarketingCampaignIsKeptAndCheckedAgainstThePlan) {

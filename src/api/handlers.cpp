@@ -552,9 +552,9 @@ net::Response CreateBroadcast(RequestContext& c) {
   // character, rather than sent as written or failing every copy of the run.
   const auto compiled = channels::CompileMessages(account->platform, in->messages);
   if (!compiled.ok()) return ErrorResponse(compiled.error());
-  // The limits hold for the text as written; a rendering that outgrows them fails only
-  // that person's copy when it is sent.
-  const Status fits = CheckMessagesFor(account->platform, in->messages);
+  // A5: the kinds the platform takes and its limits, for the content as written; a rendering
+  // that outgrows them fails only that person's copy when it is sent.
+  const Status fits = channels::CheckContentFor(account->platform, in->messages, *compiled);
   if (!fits.ok()) return ErrorResponse(fits.error());
   // A7: a route retired by now is refused naming the rule, its date and its replacement.
   const Status routes = ValidateOutsideWindow(account->platform, in->purpose, in->outside_window,

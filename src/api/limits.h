@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "codec/json_reader.h"
+
 namespace crier::api {
 
 // ---- limits -------------------------------------------------------------------------------
@@ -20,22 +22,6 @@ inline constexpr double kMaxMessagesPerSecond = 100000;
 inline constexpr std::int64_t kMaxLineMonthlyQuota = 1'000'000'000'000;
 inline constexpr int kMinConcurrency = 1;
 inline constexpr int kMaxConcurrency = 1024;
-inline constexpr std::size_t kMinMessages = 1;
-inline constexpr std::size_t kMaxMessages = 5;
-// Messenger: message.text must be shorter than 2000 characters (code points).
-inline constexpr std::size_t kMessengerTextLimitChars = 2000;
-// Instagram: at most 1000 bytes of UTF-8.
-inline constexpr std::size_t kInstagramTextMaxBytes = 1000;
-// WhatsApp: text.body at most 4096 characters.
-inline constexpr std::size_t kWhatsAppTextMaxChars = 4096;
-// LINE: text at most 5000 characters counted in UTF-16 code units.
-inline constexpr std::size_t kLineTextMaxUtf16Units = 5000;
-// Template messages: Meta's name limit, a language code such as zh_Hant_TW, and bounds on the
-// parameters a broadcast fills in (Meta refuses a count that does not match the template).
-inline constexpr std::size_t kMaxTemplateNameBytes = 512;
-inline constexpr std::size_t kMaxTemplateLanguageBytes = 15;
-inline constexpr std::size_t kMaxTemplateParameters = 100;
-inline constexpr std::size_t kMaxTemplateParameterChars = 1024;
 inline constexpr std::size_t kMaxTags = 100;
 inline constexpr std::size_t kMaxTagChars = 100;
 inline constexpr std::size_t kMaxSegmentNameChars = 100;  // as tag names
@@ -58,19 +44,6 @@ inline constexpr std::size_t kMaxImportRecordBytes = 1024 * 1024;
 
 // ---- messages -----------------------------------------------------------------------------
 
-inline constexpr std::string_view kMsgRequired = "is required";
-inline constexpr std::string_view kMsgUnknownField = "is not a known field";
-inline constexpr std::string_view kMsgWantString = "must be a string";
-inline constexpr std::string_view kMsgWantInteger = "must be an integer";
-inline constexpr std::string_view kMsgWantPositiveId = "must be a positive integer id";
-inline constexpr std::string_view kMsgWantNumber = "must be a number";
-inline constexpr std::string_view kMsgWantBool = "must be true or false";
-inline constexpr std::string_view kMsgWantObject = "must be a JSON object";
-inline constexpr std::string_view kMsgWantArray = "must be an array";
-inline constexpr std::string_view kMsgWantRfc3339 =
-    "must be an RFC 3339 time, e.g. 2026-11-21T09:00:00Z";
-inline constexpr std::string_view kMsgEmpty = "must not be empty";
-inline constexpr std::string_view kMsgInvalidUtf8 = "must be valid UTF-8";
 inline constexpr std::string_view kMsgMissingKey =
     "missing API key: send the header Authorization: Bearer <api key>";
 inline constexpr std::string_view kMsgUnknownKey = "unknown API key";

@@ -6,7 +6,7 @@
 #include "api/csv.h"
 #include "api/fields.h"
 #include "api/router.h"
-#include "api/utf8.h"
+#include "codec/utf8.h"
 
 namespace crier::api {
 namespace {

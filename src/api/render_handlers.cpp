@@ -9,6 +9,7 @@
 #include "api/response.h"
 #include "api/wire.h"
 #include "channels/adapter.h"
+#include "codec/message_json.h"
 #include "core/route.h"
 
 namespace crier::api {
@@ -198,12 +199,15 @@ net::Response RenderBroadcast(RequestContext& c) {
     m["index"] = i;
     if (content.text) {
       m["text"] = content.text->RenderPlain(contact);
-    } else {
+    } else if (message.kind == MessageKind::kTemplate) {
       boost::json::array parameters;
       for (const auto& p : content.body_parameters) parameters.emplace_back(p.RenderPlain(contact));
       m["body_parameters"] = std::move(parameters);
+    } else {
+      Message scratch;
+      m["content"] = MessageToJson(channels::Personalise(message, &content, &contact, scratch));
     }
-    const Status fits = channels::CheckRenderedLength(content, contact);
+    const Status fits = channels::CheckRendered(account->platform, message, content, contact, i);
     if (!fits.ok()) {
       Json error;
       error["field"] = fits.error().field;

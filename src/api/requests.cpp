@@ -9,7 +9,8 @@
 #include "api/fields.h"
 #include "api/filter_json.h"
 #include "api/limits.h"
-#include "api/utf8.h"
+#include "codec/message_json.h"
+#include "codec/utf8.h"
 #include "core/ceilings.h"
 
 namespace crier::api {
@@ -239,123 +240,6 @@ Result<OutsideWindow> ReadOutsideWindow(const boost::json::object& object) {
   return w;
 }
 
-// A template's name as Meta keeps it: lowercase letters, digits and underscores.
-bool IsTemplateName(std::string_view name) {
-  return !name.empty() && name.size() <= kMaxTemplateNameBytes &&
-         std::all_of(name.begin(), name.end(), [](char c) {
-           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-         });
-}
-
-// "en", "en_US", "zh_Hant_TW": letters in groups joined by '_'.
-bool IsTemplateLanguage(std::string_view language) {
-  if (language.empty() || language.size() > kMaxTemplateLanguageBytes) return false;
-  if (language.front() == '_' || language.back() == '_') return false;
-  return std::all_of(language.begin(), language.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-  });
-}
-
-Result<std::vector<std::string>> ReadTemplateParameters(const ObjectReader& r,
-                                                        std::string_view key) {
-  std::vector<std::string> out;
-  auto list = r.OptArray(key);
-  if (!list.ok()) return list.error();
-  if (*list == nullptr) return out;
-  if ((*list)->size() > kMaxTemplateParameters) {
-    return InvalidArgument(r.Path(key), "has " + std::to_string((*list)->size()) +
-                                            " parameters, at most " +
-                                            std::to_string(kMaxTemplateParameters) + " allowed");
-  }
-  for (std::size_t i = 0; i < (*list)->size(); ++i) {
-    const boost::json::value& item = (**list)[i];
-    const std::string path = ElementPath(r.Path(key), i);
-    if (!item.is_string()) {
-      return InvalidArgument(
-          path, std::string(kMsgWantString) + " (got " + std::string(JsonTypeName(item)) + ")");
-    }
-    std::string value(item.get_string());
-    CRIER_RETURN_IF_ERROR(CheckText(path, value, kMaxTemplateParameterChars));
-    out.push_back(std::move(value));
-  }
-  return out;
-}
-
-Result<TemplateMessage> ReadTemplate(const boost::json::object& object, const std::string& path) {
-  ObjectReader r(object, path);
-  CRIER_RETURN_IF_ERROR(
-      r.RejectUnknown({"name", "language", "category", "header_parameters", "body_parameters"}));
-  TemplateMessage t;
-  auto name = r.String("name");
-  if (!name.ok()) return name.error();
-  if (name->empty()) return InvalidArgument(r.Path("name"), std::string(kMsgEmpty));
-  if (!IsTemplateName(*name)) {
-    return InvalidArgument(r.Path("name"),
-                           "must be an approved template's name: 1 to 512 of a-z, 0-9 and _");
-  }
-  t.name = std::move(*name);
-  auto language = r.String("language");
-  if (!language.ok()) return language.error();
-  if (!IsTemplateLanguage(*language)) {
-    return InvalidArgument(r.Path("language"),
-                           "must be the template's language code, such as en_US or zh_TW");
-  }
-  t.language = std::move(*language);
-  auto category = r.String("category");
-  if (!category.ok()) return category.error();
-  const std::optional<TemplateCategory> parsed = ParseTemplateCategory(*category);
-  if (!parsed) {
-    return InvalidArgument(r.Path("category"),
-                           "must be \"marketing\", \"utility\" or \"authentication\": the "
-                           "category the template was approved in");
-  }
-  t.category = *parsed;
-  auto header = ReadTemplateParameters(r, "header_parameters");
-  if (!header.ok()) return header.error();
-  t.header_parameters = std::move(*header);
-  auto body = ReadTemplateParameters(r, "body_parameters");
-  if (!body.ok()) return body.error();
-  t.body_parameters = std::move(*body);
-  return t;
-}
-
-Result<Message> ReadMessage(const boost::json::value& v, const std::string& path) {
-  if (!v.is_object()) {
-    return InvalidArgument(
-        path, std::string(kMsgWantObject) + " (got " + std::string(JsonTypeName(v)) + ")");
-  }
-  ObjectReader r(v.get_object(), path);
-  CRIER_RETURN_IF_ERROR(r.RejectUnknown({"kind", "text", "template"}));
-  auto kind = r.String("kind");
-  if (!kind.ok()) return kind.error();
-  Message message;
-  const std::optional<MessageKind> parsed = ParseMessageKind(*kind);
-  if (!parsed) return InvalidArgument(r.Path("kind"), "must be \"text\" or \"template\"");
-  message.kind = *parsed;
-  if (message.kind == MessageKind::kTemplate) {
-    if (r.Has("text")) {
-      return InvalidArgument(r.Path("text"),
-                             "a template message has no text: its text is the "
-                             "approved template's");
-    }
-    auto tpl = r.OptObject("template");
-    if (!tpl.ok()) return tpl.error();
-    if (*tpl == nullptr) return InvalidArgument(r.Path("template"), std::string(kMsgRequired));
-    auto read = ReadTemplate(**tpl, r.Path("template"));
-    if (!read.ok()) return read.error();
-    message.template_message = std::move(*read);
-    return message;
-  }
-  if (r.Has("template")) {
-    return InvalidArgument(r.Path("template"), "only a message of kind \"template\" has one");
-  }
-  auto text = r.String("text");
-  if (!text.ok()) return text.error();
-  if (text->empty()) return InvalidArgument(r.Path("text"), std::string(kMsgEmpty));
-  message.text = std::move(*text);
-  return message;
-}
-
 }  // namespace
 
 Result<NewChannelAccount> ParseNewChannelAccount(const boost::json::value& body) {
@@ -540,55 +424,11 @@ Result<NewBroadcast> ParseNewBroadcast(const boost::json::value& body) {
 }
 
 Result<std::vector<Message>> ParseMessagesField(const boost::json::object& body) {
-  ObjectReader r(body, "");
-  auto messages = r.OptArray("messages");
-  if (!messages.ok()) return messages.error();
-  if (*messages == nullptr) return InvalidArgument("messages", std::string(kMsgRequired));
-  const boost::json::array& list = **messages;
-  if (list.size() < kMinMessages || list.size() > kMaxMessages) {
-    return InvalidArgument("messages",
-                           "must hold 1 to 5 messages (got " + std::to_string(list.size()) + ")");
+  const boost::json::value* messages = body.if_contains("messages");
+  if (messages == nullptr || messages->is_null()) {
+    return InvalidArgument("messages", std::string(kMsgRequired));
   }
-  std::vector<Message> out;
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    auto message = ReadMessage(list[i], ElementPath("messages", i));
-    if (!message.ok()) return message.error();
-    out.push_back(std::move(*message));
-  }
-  return out;
-}
-
-Status CheckMessagesFor(Platform platform, std::span<const Message> messages) {
-  for (std::size_t i = 0; i < messages.size(); ++i) {
-    if (messages[i].kind != MessageKind::kText) continue;
-    const std::string field = ElementPath("messages", i) + ".text";
-    const std::string& text = messages[i].text;
-    const std::optional<std::size_t> chars = CountCodePoints(text);
-    if (!chars) return InvalidArgument(field, std::string(kMsgInvalidUtf8));
-    if (platform == Platform::kWhatsApp && *chars > kWhatsAppTextMaxChars) {
-      return InvalidArgument(field, "is too long for WhatsApp: " + std::to_string(*chars) +
-                                        " characters; at most 4096 allowed");
-    }
-    // LINE counts UTF-16 code units: a character beyond U+FFFF (a 4-byte UTF-8 sequence, most
-    // emoji) counts twice.
-    const std::size_t utf16_units =
-        *chars + static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-          return (static_cast<unsigned char>(c) & 0xF8) == 0xF0;
-        }));
-    if (platform == Platform::kLine && utf16_units > kLineTextMaxUtf16Units) {
-      return InvalidArgument(field, "is too long for LINE: " + std::to_string(utf16_units) +
-                                        " UTF-16 code units; at most 5000 allowed");
-    }
-    if (platform == Platform::kMessenger && *chars >= kMessengerTextLimitChars) {
-      return InvalidArgument(field, "is too long for Messenger: " + std::to_string(*chars) +
-                                        " characters; it must be shorter than 2000");
-    }
-    if (platform == Platform::kInstagram && text.size() > kInstagramTextMaxBytes) {
-      return InvalidArgument(field, "is too long for Instagram: " + std::to_string(text.size()) +
-                                        " bytes of UTF-8; at most 1000 allowed");
-    }
-  }
-  return Status::Ok();
+  return MessagesFromJson(*messages, "messages");
 }
 
 }  // namespace crier::api

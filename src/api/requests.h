@@ -20,17 +20,12 @@ Result<NewChannelAccount> ParseNewChannelAccount(const boost::json::value& body)
 // least one of the two objects is required.
 Result<ChannelAccountUpdate> ParseChannelAccountUpdate(const boost::json::value& body);
 
-// POST /v1/broadcasts: the checks that need no stored state. Text limits depend on the
-// account's platform and are checked by CheckMessagesFor once the account is known.
+// POST /v1/broadcasts: the checks that need no stored state. What the account's platform
+// takes is checked by channels::CheckContentFor once the account is known.
 Result<NewBroadcast> ParseNewBroadcast(const boost::json::value& body);
 
 // The "messages" member of a request body: 1 to 5 messages, each read as POST /v1/broadcasts
 // reads them. Failures name "messages" or "messages[i].<field>".
 Result<std::vector<Message>> ParseMessagesField(const boost::json::object& body);
-
-// The platform's limits on text messages: Messenger text < 2000 code points, Instagram text
-// <= 1000 bytes of UTF-8, WhatsApp <= 4096 code points, LINE <= 5000 UTF-16 code units.
-// Failures name "messages[i].text".
-Status CheckMessagesFor(Platform platform, std::span<const Message> messages);
 
 }  // namespace crier::api

@@ -3,6 +3,7 @@
 #include <type_traits>
 #include <variant>
 
+#include "codec/message_json.h"
 #include "core/ceilings.h"
 
 namespace crier::api {
@@ -18,12 +19,6 @@ boost::json::object Counts(const std::vector<std::pair<std::string, std::int64_t
 boost::json::value StringOrNull(const std::string& s) {
   if (s.empty()) return nullptr;
   return boost::json::value(s);
-}
-
-boost::json::array Strings(const std::vector<std::string>& strings) {
-  boost::json::array out;
-  for (const std::string& s : strings) out.emplace_back(s);
-  return out;
 }
 
 boost::json::value OptionalInt(const std::optional<std::int64_t>& v) {
@@ -148,31 +143,13 @@ boost::json::object ToJson(const Broadcast& broadcast) {
   boost::json::object audience;
   audience["any_tags"] = std::move(any_tags);
   if (!broadcast.audience.filter.empty()) audience["filter"] = broadcast.audience.filter;
-  boost::json::array messages;
-  for (const Message& m : broadcast.messages) {
-    boost::json::object message;
-    message["kind"] = ToString(m.kind);
-    if (m.kind == MessageKind::kTemplate) {
-      const TemplateMessage& t = m.template_message;
-      boost::json::object tpl;
-      tpl["name"] = t.name;
-      tpl["language"] = t.language;
-      tpl["category"] = ToString(t.category);
-      tpl["header_parameters"] = Strings(t.header_parameters);
-      tpl["body_parameters"] = Strings(t.body_parameters);
-      message["template"] = std::move(tpl);
-    } else {
-      message["text"] = m.text;
-    }
-    messages.emplace_back(std::move(message));
-  }
   boost::json::object out;
   out["id"] = broadcast.id;
   out["name"] = broadcast.name;
   out["channel_account_id"] = broadcast.channel_account_id;
   out["purpose"] = ToString(broadcast.purpose);
   out["audience"] = std::move(audience);
-  out["messages"] = std::move(messages);
+  out["messages"] = MessagesToJson(broadcast.messages);
   boost::json::object outside;
   outside["message_tag"] = broadcast.outside_window.message_tag.empty()
                                ? boost::json::value(nullptr)

@@ -2,7 +2,9 @@
 
 #include <utility>
 
+#include "channels/composition.h"
 #include "channels/json_escape.h"
+#include "core/message_texts.h"
 
 namespace crier::channels {
 namespace {
@@ -59,13 +61,30 @@ Result<CompiledMessage> CompileMessage(Platform platform, const Message& message
     out.text_limit = TextLimitFor(platform);
     return out;
   }
-  const TemplateMessage& t = message.template_message;
-  auto body = CompileList(t.body_parameters, prefix + ".template.body_parameters");
-  if (!body.ok()) return body.error();
-  out.body_parameters = std::move(*body);
-  auto header = CompileList(t.header_parameters, prefix + ".template.header_parameters");
-  if (!header.ok()) return header.error();
-  out.header_parameters = std::move(*header);
+  if (message.kind == MessageKind::kTemplate) {
+    const TemplateMessage& t = message.template_message;
+    auto body = CompileList(t.body_parameters, prefix + ".template.body_parameters");
+    if (!body.ok()) return body.error();
+    out.body_parameters = std::move(*body);
+    auto header = CompileList(t.header_parameters, prefix + ".template.header_parameters");
+    if (!header.ok()) return header.error();
+    out.header_parameters = std::move(*header);
+    return out;
+  }
+  Status failed = Status::Ok();
+  bool any = false;
+  ForEachPersonalText(message, [&](const std::string& field, const std::string& text) {
+    if (!failed.ok()) return;
+    auto compiled = personalize::Template::Compile(text, prefix + "." + field);
+    if (!compiled.ok()) {
+      failed = compiled.error();
+      return;
+    }
+    any = any || compiled->personalised();
+    out.texts.push_back(std::move(*compiled));
+  });
+  if (!failed.ok()) return failed.error();
+  if (!any) out.texts.clear();  // nothing to fill: the message goes as written
   return out;
 }
 
@@ -91,6 +110,55 @@ Status CheckRenderedLength(const CompiledMessage& message, const Contact& contac
                          "is " + std::to_string(n) + " " + unit + " for contact " +
                              std::to_string(contact.id) + " once personalised; at most " +
                              std::to_string(message.text_limit.max) + " " + unit + " are allowed");
+}
+
+bool CompiledMessage::personalised() const {
+  const auto any = [](const std::vector<personalize::Template>& list) {
+    for (const auto& t : list) {
+      if (t.personalised()) return true;
+    }
+    return false;
+  };
+  return (text && text->personalised()) || any(body_parameters) || any(header_parameters) ||
+         any(texts);
+}
+
+const Message& Personalise(const Message& message, const CompiledMessage* content,
+                           const Contact* contact, Message& scratch) {
+  if (content == nullptr || contact == nullptr || content->texts.empty()) return message;
+  scratch = message;
+  std::size_t i = 0;
+  ForEachPersonalText(scratch, [&](const std::string&, std::string& text) {
+    if (i < content->texts.size()) text = content->texts[i].RenderPlain(*contact);
+    ++i;
+  });
+  return scratch;
+}
+
+Status CheckContentFor(Platform platform, std::span<const Message> messages,
+                       std::span<const CompiledMessage> compiled) {
+  const Contact nobody;
+  std::vector<Message> shortest;
+  shortest.reserve(messages.size());
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    Message scratch;
+    shortest.push_back(
+        Personalise(messages[i], i < compiled.size() ? &compiled[i] : nullptr, &nobody, scratch));
+  }
+  return CheckMessagesFor(platform, shortest);
+}
+
+Status CheckRendered(Platform platform, const Message& message, const CompiledMessage& compiled,
+                     const Contact& contact, std::size_t index) {
+  CRIER_RETURN_IF_ERROR(CheckRenderedLength(compiled, contact));
+  if (compiled.texts.empty()) return Status::Ok();
+  Message scratch;
+  const Status fits =
+      CheckMessageFor(platform, Personalise(message, &compiled, &contact, scratch), index);
+  if (fits.ok()) return fits;
+  Error error = fits.error();
+  error.message += " (for contact " + std::to_string(contact.id) + " once personalised)";
+  return error;
 }
 
 void AppendContentString(std::string& body, const personalize::Template* compiled,

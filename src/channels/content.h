@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,13 @@ struct CompiledMessage {
   // refuses an over-long parameter itself, so no limit is applied here.
   std::vector<personalize::Template> body_parameters;
   std::vector<personalize::Template> header_parameters;
+  // Media and cards: their texts in ForEachPersonalText order (core/message_texts.h), filled
+  // into a copy of the message per recipient (Personalise). Empty when none has a placeholder.
+  std::vector<personalize::Template> texts;
+
+  // Whether any text of the message has a placeholder: if not, every recipient gets the same
+  // content.
+  bool personalised() const;
 };
 
 // The platform's limit on a text message's text: Messenger under 2000 characters, Instagram
@@ -41,6 +49,25 @@ Result<std::vector<CompiledMessage>> CompileMessages(Platform platform,
 // personalised text is measured (a fixed one was checked when the broadcast was saved), and
 // measuring writes nothing.
 Status CheckRenderedLength(const CompiledMessage& message, const Contact& contact);
+
+// The broadcast's messages checked against `platform`'s rules (channels/composition.h) as
+// written, with every placeholder of a media or card text at its shortest (its fallback, or
+// nothing): what fails for everyone is refused now; what outgrows a limit for one person
+// fails that person's copy when it is sent (CheckRendered).
+Status CheckContentFor(Platform platform, std::span<const Message> messages,
+                       std::span<const CompiledMessage> compiled);
+
+// The `index`th message as `contact` gets it, against `platform`'s limits: the personalised
+// text (CheckRenderedLength) or the personalised media and card texts. Writes nothing.
+Status CheckRendered(Platform platform, const Message& message, const CompiledMessage& compiled,
+                     const Contact& contact, std::size_t index);
+
+// `message` as `contact` gets it: a copy in `scratch` with its media and card texts filled in
+// when they have placeholders, else `message` itself. Text and template parameters are
+// filled by the adapters straight into the body (AppendContentString). With no `content` or
+// no `contact`, `message` as written.
+const Message& Personalise(const Message& message, const CompiledMessage* content,
+                           const Contact* contact, Message& scratch);
 
 // Appends `text` as a quoted JSON string: personalised for `contact` when `compiled` is set,
 // else `fallback` as written.

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "core/message_texts.h"
+
 namespace crier::guard {
 
 std::vector<TextField> TextFieldsOf(std::span<const Message> messages) {
@@ -29,6 +31,12 @@ std::vector<TextField> TextFieldsOf(std::span<const Message> messages) {
         }
         break;
       }
+      default:
+        // Captions, card texts, button titles and links promote as well as a text message.
+        ForEachPersonalText(messages[i], [&](const std::string& field, const std::string& text) {
+          fields.push_back({"message " + n + " " + field, path + "." + field, text});
+        });
+        break;
     }
   }
   return fields;

@@ -24,8 +24,22 @@ constexpr Names<TemplateCategory, 3> kTemplateCategories{
      {TemplateCategory::kAuthentication, "authentication"}}};
 constexpr Names<Purpose, 2> kPurposes{
     {{Purpose::kPromotional, "promotional"}, {Purpose::kNonPromotional, "non_promotional"}}};
-constexpr Names<MessageKind, 2> kMessageKinds{
-    {{MessageKind::kText, "text"}, {MessageKind::kTemplate, "template"}}};
+constexpr Names<MessageKind, 7> kMessageKinds{{{MessageKind::kText, "text"},
+                                               {MessageKind::kTemplate, "template"},
+                                               {MessageKind::kImage, "image"},
+                                               {MessageKind::kVideo, "video"},
+                                               {MessageKind::kAudio, "audio"},
+                                               {MessageKind::kFile, "file"},
+                                               {MessageKind::kCard, "card"}}};
+constexpr Names<ButtonAction, 4> kButtonActions{{{ButtonAction::kUrl, "url"},
+                                                 {ButtonAction::kPostback, "postback"},
+                                                 {ButtonAction::kSubscribe, "subscribe"},
+                                                 {ButtonAction::kUnsubscribe, "unsubscribe"}}};
+constexpr Names<CardLayout, 5> kCardLayouts{{{CardLayout::kButtons, "buttons"},
+                                             {CardLayout::kCarousel, "carousel"},
+                                             {CardLayout::kQuickReplies, "quick_replies"},
+                                             {CardLayout::kList, "list"},
+                                             {CardLayout::kFlex, "flex"}}};
 constexpr Names<BroadcastStatus, 4> kBroadcastStatuses{
     {{BroadcastStatus::kDraft, "draft"},
      {BroadcastStatus::kSending, "sending"},
@@ -65,6 +79,12 @@ std::string_view ToString(MessageKind k) { return NameOf(kMessageKinds, k); }
 std::optional<MessageKind> ParseMessageKind(std::string_view s) {
   return ValueOf(kMessageKinds, s);
 }
+std::string_view ToString(ButtonAction a) { return NameOf(kButtonActions, a); }
+std::optional<ButtonAction> ParseButtonAction(std::string_view s) {
+  return ValueOf(kButtonActions, s);
+}
+std::string_view ToString(CardLayout l) { return NameOf(kCardLayouts, l); }
+std::optional<CardLayout> ParseCardLayout(std::string_view s) { return ValueOf(kCardLayouts, s); }
 std::string_view ToString(BroadcastStatus s) { return NameOf(kBroadcastStatuses, s); }
 std::optional<BroadcastStatus> ParseBroadcastStatus(std::string_view s) {
   return ValueOf(kBroadcastStatuses, s);

@@ -165,7 +165,10 @@ enum class TemplateCategory { kMarketing, kUtility, kAuthentication };
 std::string_view ToString(TemplateCategory c);
 std::optional<TemplateCategory> ParseTemplateCategory(std::string_view s);
 
-enum class MessageKind { kText, kTemplate };
+// What one message of a broadcast is (A5). Media and cards are written once and shaped for
+// each platform by its adapter; which platform takes which kind is the channel matrix of
+// channels/composition.h.
+enum class MessageKind { kText, kTemplate, kImage, kVideo, kAudio, kFile, kCard };
 std::string_view ToString(MessageKind k);
 std::optional<MessageKind> ParseMessageKind(std::string_view s);
 
@@ -182,10 +185,89 @@ struct TemplateMessage {
   friend bool operator==(const TemplateMessage&, const TemplateMessage&) = default;
 };
 
+// An image, video, audio clip or file the platform fetches from an HTTPS URL.
+struct Media {
+  std::string url;
+  // A still shown before the media opens: LINE needs one for a video and shows one for an
+  // image (the image itself when empty).
+  std::string preview_url;
+  std::string caption;   // WhatsApp image, video and file captions
+  std::string filename;  // a file's name as the recipient sees it (WhatsApp documents)
+  // An audio clip's length: LINE needs it to draw the player.
+  std::int64_t duration_ms = 0;
+  friend bool operator==(const Media&, const Media&) = default;
+};
+
+// What pressing a button does. Subscribe and unsubscribe change the contact's subscription
+// when the press comes back (G2); a postback starts the bot flow named by its payload.
+enum class ButtonAction { kUrl, kPostback, kSubscribe, kUnsubscribe };
+std::string_view ToString(ButtonAction a);
+std::optional<ButtonAction> ParseButtonAction(std::string_view s);
+
+struct Button {
+  ButtonAction action = ButtonAction::kPostback;
+  std::string title;
+  std::string url;      // kUrl
+  std::string payload;  // kPostback: what the bot receives
+  friend bool operator==(const Button&, const Button&) = default;
+};
+
+// One card of a carousel (Messenger generic template element, LINE carousel column).
+struct CardElement {
+  std::string title;
+  std::string subtitle;
+  std::string image_url;
+  std::vector<Button> buttons;
+  friend bool operator==(const CardElement&, const CardElement&) = default;
+};
+
+// A WhatsApp list: sections of rows, opened by one button.
+struct ListRow {
+  std::string id;  // what comes back when the row is picked
+  std::string title;
+  std::string description;
+  friend bool operator==(const ListRow&, const ListRow&) = default;
+};
+struct ListSection {
+  std::string title;
+  std::vector<ListRow> rows;
+  friend bool operator==(const ListSection&, const ListSection&) = default;
+};
+
+// Bot cards (A5): always sent alone.
+//   kButtons       text with 1-4 buttons (Messenger button template, LINE buttons template,
+//                  WhatsApp reply buttons, or a WhatsApp call-to-action for one URL button)
+//   kCarousel      cards side by side (Messenger generic template, LINE carousel template)
+//   kQuickReplies  text with reply chips (Messenger, Instagram, LINE quick replies)
+//   kList          a WhatsApp list message
+//   kFlex          a LINE Flex Message, written as LINE's own JSON
+enum class CardLayout { kButtons, kCarousel, kQuickReplies, kList, kFlex };
+std::string_view ToString(CardLayout l);
+std::optional<CardLayout> ParseCardLayout(std::string_view s);
+
+struct Card {
+  CardLayout layout = CardLayout::kButtons;
+  std::string text;       // kButtons, kQuickReplies, kList: the text above the choices
+  std::string title;      // kButtons: LINE title, WhatsApp header
+  std::string image_url;  // kButtons: LINE thumbnail, WhatsApp header image
+  std::string footer;     // kButtons, kList: WhatsApp footer
+  // LINE: what the notification and chat list show for a card (altText); empty: the text.
+  std::string alt_text;
+  std::vector<Button> buttons;        // kButtons; kQuickReplies: the replies
+  std::vector<CardElement> elements;  // kCarousel
+  std::string list_button;            // kList: the button that opens the list
+  std::vector<ListSection> sections;  // kList
+  std::string flex;                   // kFlex: a bubble or carousel container, as JSON text
+  friend bool operator==(const Card&, const Card&) = default;
+};
+
 struct Message {
   MessageKind kind = MessageKind::kText;
   std::string text;                  // kText
   TemplateMessage template_message;  // kTemplate
+  Media media;                       // kImage, kVideo, kAudio, kFile
+  Card card;                         // kCard
+  friend bool operator==(const Message&, const Message&) = default;
 };
 
 // Who a broadcast goes to. An empty filter means every contact with an identity on the

@@ -299,7 +299,9 @@ bool Dispatcher::StartMessage(RunState& run, AccountState& account, Flight fligh
   const channels::CompiledMessage& content = run.content[flight.message_index];
   // A rendering over the platform's limit fails this copy only, before any pace is spent;
   // the messages already sent to the person stay recorded with it.
-  if (const Status fits = channels::CheckRenderedLength(content, flight.contact); !fits.ok()) {
+  if (const Status fits = channels::CheckRendered(account.account.platform, message, content,
+                                                  flight.contact, flight.message_index);
+      !fits.ok()) {
     DeliveryOutcome failed = FailedOutcome(
         flight.delivery.delivery_id, flight.route_code, flight.message_ids, "invalid_request",
         "invalid_content", fits.error().field + ": " + fits.error().message, clock_.Now());

@@ -480,7 +480,7 @@ TEST_F(FactsStoreTest, UnknownStoredTemplateCategoryIsAnErrorNamingIt) {
   }
   auto got = store_->GetBroadcast(created->id);
   ASSERT_FALSE(got.ok());
-  EXPECT_THAT(got.error().message, ::testing::HasSubstr("message template category \"promo\""));
+  EXPECT_THAT(got.error().message, ::testing::HasSubstr("messages[0].template.category"));
 }
 
 TEST_F(FactsStoreTest, CapabilitiesRoundTripAndUpdateMergesByMember) {

@@ -13,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#include "codec/message_json.h"
 #include "core/ceilings.h"
 #include "store/sqlite/db.h"
 #include "store/sqlite/messages.h"
@@ -142,38 +143,9 @@ std::string TagsJson(const std::vector<std::string>& tags) {
   return boost::json::serialize(out);
 }
 
-boost::json::array StringsJson(const std::vector<std::string>& strings) {
-  boost::json::array out;
-  for (const auto& s : strings) out.emplace_back(s);
-  return out;
-}
-
-// A text message is {"kind":"text","text":...}; a template is {"kind":"template","template":
-// {name, language, category, header_parameters, body_parameters}}.
+// The codec the API uses (codec/message_json.h), so a message reads back as it was written.
 std::string MessagesJson(const std::vector<Message>& messages) {
-  boost::json::array out;
-  for (const auto& m : messages) {
-    boost::json::object o;
-    o["kind"] = ToString(m.kind);
-    switch (m.kind) {
-      case MessageKind::kText:
-        o["text"] = m.text;
-        break;
-      case MessageKind::kTemplate: {
-        const TemplateMessage& t = m.template_message;
-        boost::json::object tpl;
-        tpl["name"] = t.name;
-        tpl["language"] = t.language;
-        tpl["category"] = ToString(t.category);
-        tpl["header_parameters"] = StringsJson(t.header_parameters);
-        tpl["body_parameters"] = StringsJson(t.body_parameters);
-        o["template"] = std::move(tpl);
-        break;
-      }
-    }
-    out.emplace_back(std::move(o));
-  }
-  return boost::json::serialize(out);
+  return boost::json::serialize(MessagesToJson(messages));
 }
 
 // contacts.attributes: see migration 2. Times are {"t": unix ms}.
@@ -311,66 +283,16 @@ Result<Audience> ParseAudienceJson(std::string_view text) {
   return audience;
 }
 
-Result<std::vector<std::string>> StoredStrings(const boost::json::object& o, std::string_view key) {
-  std::vector<std::string> out;
-  const auto* v = o.if_contains(key);
-  if (v == nullptr) return out;
-  if (!v->is_array()) {
-    return Internal("stored message template " + std::string(key) + " is not an array");
-  }
-  for (const auto& item : v->as_array()) {
-    if (!item.is_string()) {
-      return Internal("stored message template " + std::string(key) + " holds a non-string");
-    }
-    out.emplace_back(item.as_string().data(), item.as_string().size());
-  }
-  return out;
-}
-
-Result<TemplateMessage> ParseStoredTemplate(const boost::json::object& message) {
-  const auto* v = message.if_contains("template");
-  if (v == nullptr || !v->is_object()) {
-    return Internal("stored template message has no template object");
-  }
-  const boost::json::object& o = v->as_object();
-  TemplateMessage t;
-  t.name = StoredText(o, "name");
-  t.language = StoredText(o, "language");
-  const std::string category = StoredText(o, "category");
-  STORE_ASSIGN_OR_RETURN(t.category, ParseStored(ParseTemplateCategory(category), category,
-                                                 "message template category"));
-  STORE_ASSIGN_OR_RETURN(t.header_parameters, StoredStrings(o, "header_parameters"));
-  STORE_ASSIGN_OR_RETURN(t.body_parameters, StoredStrings(o, "body_parameters"));
-  return t;
-}
-
 Result<std::vector<Message>> ParseMessagesJson(std::string_view text) {
   boost::system::error_code ec;
   boost::json::value v = boost::json::parse(text, ec);
-  if (ec || !v.is_array()) return Internal("stored broadcast messages are not a JSON array");
-  std::vector<Message> messages;
-  for (const auto& item : v.as_array()) {
-    const auto* obj = item.if_object();
-    const auto* kind = obj != nullptr ? obj->if_contains("kind") : nullptr;
-    if (kind == nullptr || !kind->is_string()) {
-      return Internal("stored broadcast message is malformed");
-    }
-    Message m;
-    const std::string_view kind_text(kind->as_string().data(), kind->as_string().size());
-    STORE_ASSIGN_OR_RETURN(m.kind,
-                           ParseStored(ParseMessageKind(kind_text), kind_text, "message kind"));
-    if (m.kind == MessageKind::kText) {
-      const auto* body = obj->if_contains("text");
-      if (body == nullptr || !body->is_string()) {
-        return Internal("stored broadcast message text is malformed");
-      }
-      m.text.assign(body->as_string().data(), body->as_string().size());
-    } else {
-      STORE_ASSIGN_OR_RETURN(m.template_message, ParseStoredTemplate(*obj));
-    }
-    messages.push_back(std::move(m));
+  if (ec) return Internal("stored broadcast messages are not JSON");
+  auto messages = MessagesFromJson(v, "messages");
+  if (!messages.ok()) {
+    return Internal("stored broadcast messages are malformed: " + messages.error().field + " " +
+                    messages.error().message);
   }
-  return messages;
+  return std::move(*messages);
 }
 
 // ---- SQL ----------------------------------------------------------------------------------

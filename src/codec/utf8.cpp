@@ -1,8 +1,8 @@
-#include "api/utf8.h"
+#include "codec/utf8.h"
 
 #include <cstdint>
 
-namespace crier::api {
+namespace crier {
 
 std::optional<std::size_t> CountCodePoints(std::string_view text) {
   std::size_t count = 0;
@@ -46,4 +46,4 @@ std::optional<std::size_t> CountCodePoints(std::string_view text) {
   return count;
 }
 
-}  // namespace crier::api
+}  // namespace crier

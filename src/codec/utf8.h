@@ -6,7 +6,7 @@
 #include <optional>
 #include <string_view>
 
-namespace crier::api {
+namespace crier {
 
 // The number of Unicode code points in `text`, or nullopt when `text` is not well-formed
 // UTF-8 (overlong forms, surrogates, code points above U+10FFFF and truncated sequences are
@@ -15,4 +15,4 @@ std::optional<std::size_t> CountCodePoints(std::string_view text);
 
 inline bool IsValidUtf8(std::string_view text) { return CountCodePoints(text).has_value(); }
 
-}  // namespace crier::api
+}  // namespace crier

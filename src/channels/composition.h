@@ -1,0 +1,58 @@
+// What each platform takes (PRODUCT.md A5, platforms.md 1.5, 3, 4.4, 5.3): which message kinds
+// and card layouts, and every limit on their texts, buttons, elements and URLs. One place, so
+// the API refuses before anything is queued exactly what the adapters could not send, and the
+// dispatcher checks a personalised copy by the same rules.
+//
+// The channel matrix:
+//
+//   kind / layout      Messenger  Instagram  WhatsApp  LINE
+//   text                  yes        yes        yes     yes
+//   template              yes         -         yes      -     (A1 utility, A3)
+//   image                 yes        yes        yes     yes
+//   video                 yes         -         yes     yes
+//   audio                 yes         -         yes     yes
+//   file                  yes         -         yes      -
+//   card buttons          yes         -         yes     yes
+//   card carousel         yes        yes         -      yes
+//   card quick_replies    yes        yes         -      yes
+//   card list              -          -         yes      -
+//   card flex              -          -          -      yes
+//
+// Instagram takes text and images only (A5: no video or files), carousels and quick replies
+// (platforms.md 3). A field a platform would not show (a caption on Messenger, a footer on
+// LINE) is refused rather than silently dropped.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "core/model.h"
+#include "core/result.h"
+
+namespace crier::channels {
+
+// crier's own postback payloads: a subscribe or unsubscribe button sends these, and the
+// inbound side turns a press into a subscription change (G2).
+inline constexpr std::string_view kSubscribePayload = "CRIER_SUBSCRIBE";
+inline constexpr std::string_view kUnsubscribePayload = "CRIER_UNSUBSCRIBE";
+// The payload a button carries on the wire: the postback's own, or crier's for subscribe and
+// unsubscribe ("" for a URL button).
+std::string_view PayloadOf(const Button& button);
+// What a payload that came back asks for: kSubscribe / kUnsubscribe for crier's own, else
+// nullopt (a bot flow's).
+std::optional<ButtonAction> SubscriptionActionOf(std::string_view payload);
+
+// Why `platform` cannot carry this kind of message at all (A5), or nullopt when it can.
+std::optional<std::string> Unsupported(Platform platform, const Message& message);
+
+// Checks one message, the `index`th of its broadcast, against everything `platform` allows:
+// kInvalidArgument naming "messages[index].<field>" and the limit otherwise.
+Status CheckMessageFor(Platform platform, const Message& message, std::size_t index);
+
+// Checks a broadcast's messages: 1 to 5, a bot card alone (A5), each by CheckMessageFor.
+Status CheckMessagesFor(Platform platform, std::span<const Message> messages);
+
+}  // namespace crier::channels
