@@ -3,9 +3,11 @@
 
 #include <boost/json.hpp>
 #include <chrono>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <ostream>
+#include <sstream>
 
 #include "cli/commands.h"
 #include "cli/output.h"
@@ -20,6 +22,7 @@ struct CreateArgs {
   std::string name;
   Id account = 0;
   std::vector<std::string> texts;
+  std::string messages_file;  // a JSON array of messages, as POST /v1/broadcasts takes them
   std::string purpose = "promotional";
   std::vector<std::string> tags;
   std::string filter;   // text form, e.g. tag:vip and interacted < 24h
@@ -34,19 +37,47 @@ boost::json::value AudienceFilter(const CreateArgs& a) {
   return boost::json::object{{"and", boost::json::array{segment, boost::json::value(a.filter)}}};
 }
 
-int CreateBroadcast(CommandEnv& env, const CreateArgs& a) {
-  auto client = Connect(env);
-  if (!client) return 1;
+// The messages: --text ones, or the array of --messages FILE (media, cards and templates are
+// written there as the API takes them; the server checks them against the account's platform).
+Result<boost::json::array> MessagesOf(const CreateArgs& a) {
+  if (a.texts.empty() == a.messages_file.empty()) {
+    return InvalidArgument("--text",
+                           "give the content with --text (repeatable) or --messages FILE");
+  }
   boost::json::array messages;
   for (const auto& text : a.texts) {
     messages.push_back(boost::json::object{{"kind", "text"}, {"text", text}});
   }
+  if (a.messages_file.empty()) return messages;
+  std::ifstream in(a.messages_file, std::ios::binary);
+  if (!in) return InvalidArgument("--messages", "cannot read " + a.messages_file);
+  std::ostringstream text;
+  text << in.rdbuf();
+  boost::json::error_code ec;
+  boost::json::value parsed = boost::json::parse(text.str(), ec);
+  if (ec) {
+    return InvalidArgument("--messages", a.messages_file + " is not JSON: " + ec.message());
+  }
+  if (!parsed.is_array()) {
+    return InvalidArgument("--messages",
+                           a.messages_file +
+                               " must hold a JSON array of messages, such as "
+                               "[{\"kind\":\"image\",\"media\":{\"url\":\"https://...\"}}]");
+  }
+  return std::move(parsed.get_array());
+}
+
+int CreateBroadcast(CommandEnv& env, const CreateArgs& a) {
+  auto messages = MessagesOf(a);
+  if (!messages.ok()) return PrintError(env.ctx, messages.error());
+  auto client = Connect(env);
+  if (!client) return 1;
   boost::json::array tags;
   for (const auto& tag : a.tags) tags.emplace_back(tag);
   boost::json::object body{{"name", a.name},
                            {"channel_account_id", a.account},
                            {"purpose", a.purpose},
-                           {"messages", std::move(messages)}};
+                           {"messages", std::move(*messages)}};
   boost::json::object audience;
   if (!tags.empty()) audience["any_tags"] = std::move(tags);
   // The server parses the filter and reports errors (and unknown segments).
@@ -303,8 +334,10 @@ void AddBroadcastCommands(CLI::App& app, CommandEnv& env) {
   auto* create = broadcast->add_subcommand("create", "create a broadcast; prints its id");
   create->add_option("--name", create_args->name, "a name for people")->required();
   create->add_option("--account", create_args->account, "channel account id")->required();
-  create->add_option("--text", create_args->texts, "a text message (repeat for up to 5)")
-      ->required();
+  create->add_option("--text", create_args->texts, "a text message (repeat for up to 5)");
+  create->add_option("--messages", create_args->messages_file,
+                     "a JSON file holding the messages array (text, template, image, video, "
+                     "audio, file, card), as POST /v1/broadcasts takes it");
   create->add_option("--purpose", create_args->purpose, "promotional | non_promotional")
       ->capture_default_str();
   create->add_option("--tag", create_args->tags, "send to contacts with any of these tags");

@@ -117,6 +117,45 @@ TEST_F(CommandsTest, CreateBroadcastSendsTheContractBodyAndPrintsTheId) {
   EXPECT_FALSE(body.at("audience").as_object().contains("filter"));
 }
 
+TEST_F(CommandsTest, CreateBroadcastSendsTheMessagesFileAsWritten) {
+  responder_ = [](const net::Request&) {
+    return net::Response::Json(201, R"({"id":9,"name":"n"})");
+  };
+  const std::string messages =
+      R"([{"kind":"card","card":{"layout":"buttons","text":"Pick","buttons":[)"
+      R"({"action":"unsubscribe","title":"Stop"}]}}])";
+  const std::string path = dir_.File("messages.json");
+  std::ofstream(path) << messages;
+  ASSERT_EQ(Run({"broadcast", "create", "--name", "Card", "--account", "3", "--messages", path}),
+            0);
+  const auto body = boost::json::parse(Requests().at(0).body);
+  EXPECT_EQ(body.at("messages"), boost::json::parse(messages));
+}
+
+TEST_F(CommandsTest, CreateBroadcastWantsTextOrAMessagesFileNotBoth) {
+  const std::string path = dir_.File("messages.json");
+  std::ofstream(path) << R"([{"kind":"text","text":"x"}])";
+  EXPECT_EQ(Run({"broadcast", "create", "--name", "n", "--account", "3", "--text", "x",
+                 "--messages", path}),
+            1);
+  EXPECT_NE(err_.str().find("error: --text: give the content with --text"), std::string::npos)
+      << err_.str();
+  err_.str("");
+  std::ofstream(dir_.File("bad.json")) << R"({"kind":"text"})";
+  EXPECT_EQ(Run({"broadcast", "create", "--name", "n", "--account", "3", "--messages",
+                 dir_.File("bad.json")}),
+            1);
+  EXPECT_NE(err_.str().find("error: --messages: "), std::string::npos) << err_.str();
+  EXPECT_NE(err_.str().find("must hold a JSON array"), std::string::npos) << err_.str();
+  err_.str("");
+  std::ofstream(dir_.File("broken.json")) << "[{";
+  EXPECT_EQ(Run({"broadcast", "create", "--name", "n", "--account", "3", "--messages",
+                 dir_.File("broken.json")}),
+            1);
+  EXPECT_NE(err_.str().find("is not JSON"), std::string::npos) << err_.str();
+  EXPECT_TRUE(Requests().empty());
+}
+
 TEST_F(CommandsTest, CreateBroadcastPassesTheFilterAsText) {
   responder_ = [](const net::Request&) {
     return net::Response::Json(201, R"({"id":7,"name":"n"})");
