@@ -136,17 +136,11 @@ Status CheckMediaFields(const Checker& c, const Message& m) {
     case Platform::kMessenger:
     case Platform::kInstagram:
       CRIER_RETURN_IF_ERROR(c.NotShown("media.caption", media.caption));
-      CRIER_RETURN_IF_ERROR(c.NotShown("media.filename", media.filename));
-      CRIER_RETURN_IF_ERROR(c.NotShown("media.preview_url", media.preview_url));
-      if (media.duration_ms > 0) return c.NotShown("media.duration_ms", "set");
-      return Status::Ok();
+      return c.NotShown("media.filename", media.filename);
     case Platform::kWhatsApp:
       // Captions go on images, videos and documents (platforms.md 4.4); 1024 as a body.
       CRIER_RETURN_IF_ERROR(c.Max("media.caption", media.caption, 1024));
-      CRIER_RETURN_IF_ERROR(c.Max("media.filename", media.filename, 240));
-      CRIER_RETURN_IF_ERROR(c.NotShown("media.preview_url", media.preview_url));
-      if (media.duration_ms > 0) return c.NotShown("media.duration_ms", "set");
-      return Status::Ok();
+      return c.Max("media.filename", media.filename, 240);
     case Platform::kLine:
       // HTTPS URLs of at most 2000 characters (platforms.md 5.3).
       CRIER_RETURN_IF_ERROR(c.Max("media.url", media.url, 2000, Unit::kBytes));
@@ -159,9 +153,6 @@ Status CheckMediaFields(const Checker& c, const Message& m) {
       if (m.kind == MessageKind::kAudio && media.duration_ms <= 0) {
         return c.Refuse("media.duration_ms",
                         "is required: LINE needs an audio clip's length in milliseconds");
-      }
-      if (m.kind != MessageKind::kAudio && media.duration_ms > 0) {
-        return c.NotShown("media.duration_ms", "set");
       }
       return Status::Ok();
   }

@@ -19,8 +19,9 @@
 //   card flex              -          -          -      yes
 //
 // Instagram takes text and images only (A5: no video or files), carousels and quick replies
-// (platforms.md 3). A field a platform would not show (a caption on Messenger, a footer on
-// LINE) is refused rather than silently dropped.
+// (platforms.md 3). A text a platform would not show (a caption on Messenger, a footer on
+// LINE) is refused rather than silently dropped; a hint only another platform needs (a video's
+// preview image, an audio clip's length) is left out of the request.
 #pragma once
 
 #include <cstddef>

@@ -13,9 +13,8 @@
 #include <thread>
 
 #include "core/clock.h"
+#include "e2e_fixture.h"
 #include "net/client.h"
-#include "support/process.h"
-#include "support/temp_dir.h"
 
 namespace crier {
 namespace {
@@ -29,7 +28,7 @@ constexpr char kPage[] = "1000001";
 constexpr char kPageToken[] = "sandbox-page-token";
 constexpr char kText[] = "New arrivals are in \"today\" \xF0\x9F\x8E\x89";
 
-class BroadcastE2ETest : public ::testing::Test {
+class BroadcastE2ETest : public testing::E2ETest {
  protected:
   struct Audience {
     std::int64_t account_id = 0;
@@ -38,62 +37,6 @@ class BroadcastE2ETest : public ::testing::Test {
     std::set<std::string> vip;  // every third contact carries the tag "vip"
     int outside = 0, unsubscribed = 0, never = 0;
   };
-
-  void SetUp() override {
-    sandbox_ = std::make_unique<Process>(
-        std::vector<std::string>{CRIER_SANDBOX_BIN, "--host", "127.0.0.1", "--port", "0",
-                                 "--port-file", dir_.File("sandbox.port")},
-        dir_.File("sandbox.log"));
-    auto sandbox_port = testing::WaitForFileLine(dir_.File("sandbox.port"), 20s);
-    ASSERT_TRUE(sandbox_port) << sandbox_->Log();
-    sandbox_url_ = "http://127.0.0.1:" + *sandbox_port;
-    StartCrier();
-  }
-
-  void StartCrier() {
-    std::filesystem::remove(dir_.File("crier.port"));
-    crier_ = std::make_unique<Process>(
-        std::vector<std::string>{CRIER_BIN, "serve", "--db", dir_.File("crier.sqlite"), "--host",
-                                 "127.0.0.1", "--port", "0", "--port-file", dir_.File("crier.port"),
-                                 "--cli-config", dir_.File("cli.json")},
-        dir_.File("crier.log"));
-    auto crier_port = testing::WaitForFileLine(dir_.File("crier.port"), 20s);
-    ASSERT_TRUE(crier_port) << crier_->Log();
-    url_ = "http://127.0.0.1:" + *crier_port;
-    auto config = testing::WaitForFileLine(dir_.File("cli.json"), 5s);
-    ASSERT_TRUE(config);
-    key_ = std::string(json::parse(*config).at("api_key").as_string());
-    ASSERT_EQ(key_.rfind("crier_", 0), 0u);
-  }
-
-  void TearDown() override {
-    if (crier_) {
-      crier_->Signal(SIGTERM);
-      EXPECT_EQ(crier_->Wait(30s), 0) << crier_->Log();
-    }
-    if (sandbox_) {
-      sandbox_->Signal(SIGTERM);
-      EXPECT_EQ(sandbox_->Wait(10s), 0) << sandbox_->Log();
-    }
-  }
-
-  json::value Call(std::string_view method, const std::string& path, const std::string& body,
-                   int expected_status, const std::string& content_type = "application/json") {
-    auto r =
-        http_.Send(method, url_ + path,
-                   {{"Authorization", "Bearer " + key_}, {"Content-Type", content_type}}, body);
-    EXPECT_TRUE(r.ok()) << r.error().ToString();
-    if (!r.ok()) return nullptr;
-    EXPECT_EQ(r->status, expected_status) << method << " " << path << ": " << r->body;
-    return r->body.empty() ? json::value() : json::parse(r->body);
-  }
-
-  json::value Sandbox(std::string_view method, const std::string& path, const std::string& body) {
-    auto r = http_.Send(method, sandbox_url_ + path, {}, body);
-    EXPECT_TRUE(r.ok()) << r.error().ToString();
-    EXPECT_LT(r->status, 300) << r->body;
-    return json::parse(r->body);
-  }
 
   // A Messenger page in the sandbox and in crier, `n` contacts straddling the 24 h window
   // with a margin that the test's own run time cannot erode (plus a few unsubscribed or
@@ -219,12 +162,6 @@ class BroadcastE2ETest : public ::testing::Test {
     auto stats = Sandbox("GET", "/__sandbox/stats", "");
     EXPECT_EQ(stats.at("refused").as_int64(), 0) << json::serialize(stats);
   }
-
-  crier::testing::TempDir dir_;
-  std::unique_ptr<Process> sandbox_;
-  std::unique_ptr<Process> crier_;
-  std::string sandbox_url_, url_, key_;
-  net::HttpClient http_;
 };
 
 TEST_F(BroadcastE2ETest, DeliversExactlyOnceToExactlyTheEligible) {
