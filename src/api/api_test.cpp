@@ -557,6 +557,32 @@ TEST_F(ApiTest, InvalidUtf8IsRefused) {
 
 // ---- preview, send, report ----------------------------------------------------------------
 
+TEST_F(ApiTest, PreviewCountsLinksWithTheAccountsOfficialSitesApart) {
+  const Id account = CreateAccount();
+  net::Response r = Call("PATCH", "/v1/channel-accounts/" + std::to_string(account),
+                         R"({"capabilities": {"official_domains": ["Shop.Example"]}})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json(r).at("capabilities").at("official_domains"), json::parse(R"(["shop.example"])"));
+  r = Call("POST", "/v1/broadcasts",
+           json::serialize(json::object{{"name", "Sale"},
+                                        {"channel_account_id", account},
+                                        {"messages", json::parse(R"([{"kind": "text", "text":
+                   "New: https://www.shop.example/new, reviews at https://reviews.example/shop."}])")}}));
+  ASSERT_EQ(r.status, 201) << r.body;
+  r = Call("POST", "/v1/broadcasts/" + std::to_string(Json(r).at("id").as_int64()) + "/preview");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json(r).at("links"), json::parse(R"({"count": 2, "official": 1, "other": 1,
+      "items": [
+        {"message_index": 0, "field": "text", "url": "https://www.shop.example/new",
+         "official": true},
+        {"message_index": 0, "field": "text", "url": "https://reviews.example/shop",
+         "official": false}]})"));
+  r = Call("PATCH", "/v1/channel-accounts/" + std::to_string(account),
+           R"({"capabilities": {"official_domains": ["https://shop.example/"]}})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(ErrorField(r), "capabilities.official_domains[0]");
+}
+
 TEST_F(ApiTest, PreviewMapsTheEngineResult) {
   const Id broadcast = CreateBroadcast(CreateAccount());
   engine_.preview =
@@ -575,7 +601,8 @@ TEST_F(ApiTest, PreviewMapsTheEngineResult) {
       "explanations": {"outside_window": "the window closed"}, "estimated_seconds": 0.5,
       "messages_per_second": 0.0, "platform_messages_per_second": 0.0,
       "line_quota_cost": 0, "whatsapp_messaging_limit": null, "line_quota": null,
-      "ceiling_notes": [], "rule_changes": []})"));
+      "ceiling_notes": [], "rule_changes": [],
+      "links": {"count": 0, "official": 0, "other": 0, "items": []}})"));
 
   EXPECT_EQ(Call("POST", "/v1/broadcasts/999/preview").status, 404);
   EXPECT_EQ(engine_.preview_calls, 1);

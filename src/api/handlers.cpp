@@ -601,7 +601,11 @@ net::Response PreviewBroadcast(RequestContext& c) {
   if (!broadcast.ok()) return ErrorResponse(Named(broadcast.error(), "broadcast", id));
   auto preview = c.engine.Preview(id);
   if (!preview.ok()) return ErrorResponse(preview.error());
-  return Ok(200, ToJson(*preview));
+  auto account = c.store.GetChannelAccount(broadcast->channel_account_id);
+  if (!account.ok()) return ErrorResponse(account.error());
+  boost::json::object out = ToJson(*preview);
+  out["links"] = LinksJson(FindLinks(broadcast->messages, account->capabilities.official_domains));
+  return Ok(200, out);
 }
 
 net::Response SendBroadcast(RequestContext& c) {

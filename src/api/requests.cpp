@@ -161,6 +161,37 @@ Result<Pacing> ReadPacing(const boost::json::object& object) {
   return pacing;
 }
 
+// G3: official-site domains, lower-cased: "shop.example", not a URL.
+Result<std::vector<std::string>> ReadDomains(const boost::json::array& list,
+                                             const std::string& path) {
+  constexpr std::size_t kMaxDomains = 50;
+  if (list.size() > kMaxDomains) {
+    return InvalidArgument(path, "has " + std::to_string(list.size()) + " domains, at most " +
+                                     std::to_string(kMaxDomains) + " allowed");
+  }
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string field = ElementPath(path, i);
+    if (!list[i].is_string()) return InvalidArgument(field, std::string(kMsgWantString));
+    std::string domain(list[i].get_string());
+    std::transform(domain.begin(), domain.end(), domain.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const bool ok =
+        !domain.empty() && domain.size() <= 253 && domain.front() != '.' && domain.back() != '.' &&
+        domain.find("..") == std::string::npos &&
+        std::all_of(domain.begin(), domain.end(), [](char c) {
+          return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+        });
+    if (!ok) {
+      return InvalidArgument(field,
+                             "must be a domain such as \"shop.example\" (no scheme, path "
+                             "or port)");
+    }
+    out.push_back(std::move(domain));
+  }
+  return out;
+}
+
 // The members of a "capabilities" object that are given, each checked; `allow_clear` lets a
 // text member be "" (an update that removes it).
 Result<ChannelAccountUpdate> ReadCapabilityMembers(const boost::json::object& object,
@@ -168,7 +199,7 @@ Result<ChannelAccountUpdate> ReadCapabilityMembers(const boost::json::object& ob
   ObjectReader r(object, "capabilities");
   CRIER_RETURN_IF_ERROR(
       r.RejectUnknown({"utility_messaging", "marketing_message_api", "business_region", "waba_id",
-                       "ad_account_id", "message_tags_locked"}));
+                       "ad_account_id", "message_tags_locked", "official_domains"}));
   ChannelAccountUpdate u;
   for (auto [key, target] : {std::pair{"utility_messaging", &u.utility_messaging},
                              std::pair{"marketing_message_api", &u.marketing_message_api},
@@ -199,6 +230,13 @@ Result<ChannelAccountUpdate> ReadCapabilityMembers(const boost::json::object& ob
     }
     *target = std::move(**text);
   }
+  auto domains = r.OptArray("official_domains");
+  if (!domains.ok()) return domains.error();
+  if (*domains != nullptr) {
+    auto read = ReadDomains(**domains, r.Path("official_domains"));
+    if (!read.ok()) return read.error();
+    u.official_domains = std::move(*read);
+  }
   return u;
 }
 
@@ -212,6 +250,7 @@ Result<AccountCapabilities> ReadCapabilities(const boost::json::object& object) 
   c.business_region = given->business_region.value_or("");
   c.waba_id = given->waba_id.value_or("");
   c.ad_account_id = given->ad_account_id.value_or("");
+  c.official_domains = given->official_domains.value_or(std::vector<std::string>{});
   return c;
 }
 

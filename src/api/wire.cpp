@@ -74,6 +74,9 @@ boost::json::object ToJson(const ChannelAccount& account) {
   capabilities["waba_id"] = account.capabilities.waba_id;
   capabilities["ad_account_id"] = account.capabilities.ad_account_id;
   capabilities["message_tags_locked"] = account.capabilities.message_tags_locked;
+  boost::json::array domains;
+  for (const auto& d : account.capabilities.official_domains) domains.emplace_back(d);
+  capabilities["official_domains"] = std::move(domains);
   out["capabilities"] = std::move(capabilities);
   out["access_token_set"] = !account.access_token.empty();
   out["created_at"] = FormatRfc3339(account.created_at);
@@ -134,6 +137,24 @@ boost::json::object ToJson(const Contact& contact) {
   out["identities"] = std::move(identities);
   out["created_at"] = FormatRfc3339(contact.created_at);
   out["updated_at"] = FormatRfc3339(contact.updated_at);
+  return out;
+}
+
+boost::json::object LinksJson(const std::vector<Link>& links) {
+  boost::json::array items;
+  std::int64_t official = 0;
+  for (const Link& link : links) {
+    official += link.official ? 1 : 0;
+    items.push_back(boost::json::object{{"message_index", link.message_index},
+                                        {"field", link.field},
+                                        {"url", link.url},
+                                        {"official", link.official}});
+  }
+  boost::json::object out;
+  out["count"] = links.size();
+  out["official"] = official;
+  out["other"] = static_cast<std::int64_t>(links.size()) - official;
+  out["items"] = std::move(items);
   return out;
 }
 

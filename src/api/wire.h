@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <optional>
 
+#include "core/links.h"
 #include "core/model.h"
 #include "engine/engine.h"
 #include "store/store.h"
@@ -19,6 +20,8 @@ boost::json::value MarketingTokenJson(const std::optional<MarketingToken>& token
 boost::json::object ToJson(const ChannelAccount& account);
 boost::json::object ToJson(const Contact& contact);
 boost::json::object ToJson(const Broadcast& broadcast);
+// G3: {"count", "official", "other", "items": [{"message_index", "field", "url", "official"}]}.
+boost::json::object LinksJson(const std::vector<Link>& links);
 boost::json::object ToJson(const Run& run);
 boost::json::object ToJson(const DeliveryRecord& delivery);
 boost::json::object ToJson(const engine::PreviewResult& preview);

@@ -54,6 +54,9 @@ struct AccountCapabilities {
   // B2: an administrator locked message tags for this account (its tagged broadcasts were
   // refused too often); broadcasts may not name a tag and no copy goes by one.
   bool message_tags_locked = false;
+  // G3: the domains of the business's own sites ("shop.example"); links to them or their
+  // subdomains count as official-site links, every other link apart.
+  std::vector<std::string> official_domains;
   friend bool operator==(const AccountCapabilities&, const AccountCapabilities&) = default;
 };
 

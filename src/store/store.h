@@ -51,6 +51,7 @@ struct ChannelAccountUpdate {
   std::optional<std::string> waba_id;          // "" clears (refused on a WhatsApp account)
   std::optional<std::string> ad_account_id;    // "" clears
   std::optional<bool> message_tags_locked;
+  std::optional<std::vector<std::string>> official_domains;  // replaces the list
   std::optional<double> messages_per_second;
   std::optional<int> max_concurrency;
 };

@@ -210,6 +210,11 @@ std::string CapabilitiesJson(const AccountCapabilities& c) {
   if (!c.waba_id.empty()) out["waba_id"] = c.waba_id;
   if (!c.ad_account_id.empty()) out["ad_account_id"] = c.ad_account_id;
   if (c.message_tags_locked) out["message_tags_locked"] = true;
+  if (!c.official_domains.empty()) {
+    boost::json::array domains;
+    for (const auto& d : c.official_domains) domains.emplace_back(d);
+    out["official_domains"] = std::move(domains);
+  }
   return boost::json::serialize(out);
 }
 
@@ -252,6 +257,11 @@ Result<AccountCapabilities> ParseCapabilitiesJson(std::string_view text) {
   c.waba_id = StoredText(o, "waba_id");
   c.ad_account_id = StoredText(o, "ad_account_id");
   c.message_tags_locked = StoredFlag(o, "message_tags_locked");
+  if (const auto* domains = o.if_contains("official_domains"); domains && domains->is_array()) {
+    for (const auto& d : domains->as_array()) {
+      if (d.is_string()) c.official_domains.emplace_back(d.as_string());
+    }
+  }
   return c;
 }
 
@@ -1246,6 +1256,7 @@ class SqliteStore final : public Store {
       if (update.waba_id) c.waba_id = *update.waba_id;
       if (update.ad_account_id) c.ad_account_id = *update.ad_account_id;
       if (update.message_tags_locked) c.message_tags_locked = *update.message_tags_locked;
+      if (update.official_domains) c.official_domains = *update.official_domains;
       if (update.messages_per_second) a.pacing.messages_per_second = *update.messages_per_second;
       if (update.max_concurrency) a.pacing.max_concurrency = *update.max_concurrency;
       if (!std::isfinite(a.pacing.messages_per_second) || a.pacing.messages_per_second <= 0) {

@@ -1,0 +1,37 @@
+// Links in a broadcast's content (PRODUCT.md G3): found and counted, with the account's
+// official-site links told apart from the rest.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/model.h"
+
+namespace crier {
+
+struct Link {
+  std::size_t message_index = 0;
+  std::string field;  // inside the message: "text", "card.buttons[0].url"
+  std::string url;
+  bool official = false;  // its host is one of the account's official domains
+  friend bool operator==(const Link&, const Link&) = default;
+};
+
+// Every http(s) link a recipient can open, in message order: the links written in texts,
+// captions, card texts and template parameters (a link ends at a space or at the punctuation
+// that closes a sentence around it), and the URL of every link button. Media URLs are what
+// the platform fetches, not links, and are not counted.
+std::vector<Link> FindLinks(std::span<const Message> messages,
+                            std::span<const std::string> official_domains);
+
+// The lower-cased host of an http(s) URL ("shop.example.com"), or "" when it has none.
+std::string HostOf(std::string_view url);
+
+// Whether `url`'s host is one of `domains` or under one ("www.shop.example" is under
+// "shop.example"; "evilshop.example" is not).
+bool IsOfficial(std::string_view url, std::span<const std::string> domains);
+
+}  // namespace crier

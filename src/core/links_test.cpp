@@ -1,0 +1,62 @@
+#include "core/links.h"
+
+#include <gtest/gtest.h>
+
+namespace crier {
+namespace {
+
+Message Text(std::string text) {
+  Message m;
+  m.text = std::move(text);
+  return m;
+}
+
+TEST(Links, FoundInTextWithoutTheSentenceAroundThem) {
+  const std::vector<Message> messages = {
+      Text("New in: https://shop.example/new. Also (https://blog.example/post?a=1&b=2), "
+           "and HTTPS://Shop.Example/UP!"),
+      Text("no links here, not even xhttps://a.example or http:/broken")};
+  const std::vector<std::string> official = {"shop.example"};
+  const auto links = FindLinks(messages, official);
+  ASSERT_EQ(links.size(), 3u);
+  EXPECT_EQ(links[0], (Link{0, "text", "https://shop.example/new", true}));
+  EXPECT_EQ(links[1], (Link{0, "text", "https://blog.example/post?a=1&b=2", false}));
+  EXPECT_EQ(links[2], (Link{0, "text", "HTTPS://Shop.Example/UP", true}));
+}
+
+TEST(Links, ButtonsCaptionsAndParametersCountMediaDoesNot) {
+  Message card;
+  card.kind = MessageKind::kCard;
+  card.card.layout = CardLayout::kButtons;
+  card.card.text = "See https://www.shop.example/sale";
+  card.card.buttons = {{ButtonAction::kUrl, "Shop", "https://evilshop.example/", ""},
+                       {ButtonAction::kPostback, "Ask", "", "ASK"}};
+  Message image;
+  image.kind = MessageKind::kImage;
+  image.media.url = "https://cdn.example/a.jpg";
+  image.media.caption = "More at https://shop.example";
+  Message tpl;
+  tpl.kind = MessageKind::kTemplate;
+  tpl.template_message.body_parameters = {"https://track.example/1"};
+  const std::vector<std::string> official = {"shop.example"};
+  const auto links = FindLinks(std::vector<Message>{card, image, tpl}, official);
+  ASSERT_EQ(links.size(), 4u);
+  EXPECT_EQ(links[0], (Link{0, "card.text", "https://www.shop.example/sale", true}));
+  EXPECT_EQ(links[1], (Link{0, "card.buttons[0].url", "https://evilshop.example/", false}));
+  EXPECT_EQ(links[2], (Link{1, "media.caption", "https://shop.example", true}));
+  EXPECT_EQ(links[3], (Link{2, "template.body_parameters[0]", "https://track.example/1", false}));
+}
+
+TEST(Links, HostsAreComparedWholeAndWithoutCase) {
+  EXPECT_EQ(HostOf("https://user:pw@Shop.Example:8443/x"), "shop.example");
+  EXPECT_EQ(HostOf("ftp://shop.example"), "");
+  const std::vector<std::string> official = {"Shop.Example"};
+  EXPECT_TRUE(IsOfficial("https://shop.example/", official));
+  EXPECT_TRUE(IsOfficial("https://a.b.shop.example/", official));
+  EXPECT_FALSE(IsOfficial("https://evilshop.example/", official));
+  EXPECT_FALSE(IsOfficial("https://shop.example.evil.example/", official));
+  EXPECT_FALSE(IsOfficial("https://shop.example/", {}));
+}
+
+}  // namespace
+}  // namespace crier
