@@ -31,7 +31,26 @@ Result<std::vector<personalize::Template>> CompileList(const std::vector<std::st
   return out;
 }
 
+bool AnyTemplatePersonalised(const std::vector<personalize::Template>& texts) {
+  for (const personalize::Template& t : texts) {
+    if (t.personalised()) return true;
+  }
+  return false;
+}
+
 }  // namespace
+
+bool CompiledMessage::personalised() const {
+  return (text && text->personalised()) || AnyTemplatePersonalised(body_parameters) ||
+         AnyTemplatePersonalised(header_parameters);
+}
+
+bool AnyPersonalised(std::span<const CompiledMessage> messages) {
+  for (const CompiledMessage& m : messages) {
+    if (m.personalised()) return true;
+  }
+  return false;
+}
 
 personalize::TextLimit TextLimitFor(Platform platform) {
   using personalize::LengthUnit;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,7 +22,15 @@ struct CompiledMessage {
   // refuses an over-long parameter itself, so no limit is applied here.
   std::vector<personalize::Template> body_parameters;
   std::vector<personalize::Template> header_parameters;
+
+  // Whether any text of the message has a placeholder, so that recipients get different
+  // requests. Identical content may go to many people in one request (LINE multicast);
+  // personalised content goes per recipient. Every member that holds a Template counts.
+  bool personalised() const;
 };
+
+// Whether any of a broadcast's messages is personalised (CompiledMessage::personalised).
+bool AnyPersonalised(std::span<const CompiledMessage> messages);
 
 // The platform's limit on a text message's text: Messenger under 2000 characters, Instagram
 // 1000 bytes, WhatsApp 4096 characters, LINE 5000 UTF-16 code units (platforms.md).
