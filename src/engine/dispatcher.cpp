@@ -262,7 +262,6 @@ void Dispatcher::RefreshRuns() {
     auto it = runs_.find(run.id);
     if (it != runs_.end()) {
       it->second.exhausted = false;  // retries may have become due
-      it->second.claim_short = false;
       if (!it->second.resumed) ResumeBatches(it->second);
       continue;
     }
@@ -339,7 +338,6 @@ void Dispatcher::Claim() {
     if (run.multicast) {
       // A batch needs up to 500 people at once; the claim horizon still bounds what a crash
       // could cost, counted in batches at the multicast pace.
-      if (run.claim_short) continue;  // until the next refresh: nothing more is claimable now
       const int target = MulticastClaimTarget(*account);
       const int queued = static_cast<int>(run.queue.size());
       if (queued >= target) continue;
@@ -351,8 +349,9 @@ void Dispatcher::Claim() {
         spdlog::error("event=claim_failed run={} error=\"{}\"", id, claimed.error().ToString());
         continue;
       }
-      if (claimed->empty()) run.exhausted = true;
-      run.claim_short = static_cast<int>(claimed->size()) < size;
+      // A short claim found everything claimable now: like an empty one, nothing more until
+      // the next refresh (retries falling due), and a smaller batch need not wait.
+      if (static_cast<int>(claimed->size()) < size) run.exhausted = true;
       if (!claimed->empty() && !run.filling_since) run.filling_since = clock_.Steady();
       for (auto& d : *claimed) run.queue.push_back(std::move(d));
       continue;
@@ -487,7 +486,7 @@ Dispatcher::Step Dispatcher::StartQueued(Id run_id, RunState& run,
 
 bool Dispatcher::BatchMayGo(const RunState& run) const {
   if (run.queue.size() >= channels::kLineMaxMulticastRecipients) return true;
-  if (run.claim_short || run.exhausted) return true;  // no more people to wait for
+  if (run.exhausted) return true;  // no more people to wait for
   return run.filling_since &&
          clock_.Steady() - *run.filling_since >= options_.line_multicast_fill_wait;
 }

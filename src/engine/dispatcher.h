@@ -109,7 +109,6 @@ class Dispatcher {
     std::vector<Message> multicast_messages;
     std::deque<Batch> batches;               // waiting for a request
     std::deque<ClaimedDelivery> push_queue;  // ids a multicast does not take: pushed
-    bool claim_short = false;                // the last claim found fewer than it asked
     // Whether the batches a previous process left open were taken up; a LINE run claims and
     // sends nothing before (they would be listed again with this process's own).
     bool resumed = true;
