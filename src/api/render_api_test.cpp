@@ -105,6 +105,33 @@ TEST_F(RenderApiTest, RenderShowsTheRequestWithTheNameEscapedInTheBodyAndIntactI
   EXPECT_THAT(sent, HasSubstr(R"("text":"Hi Ann \"<script>alert(1)</script>\" / new")"));
 }
 
+TEST_F(RenderApiTest, IdenticalLineContentRendersAsTheMulticastItWouldBe) {
+  const Id account = CreateAccount("line", "1650000000");
+  const std::string user = "U" + std::string(32, 'a');
+  const Id contact = AddContact(account, user, "Ann", "Ann");
+  const auto render = [&](const char* text) {
+    const net::Response created = CreateWith(account, json::array{Text(text)});
+    EXPECT_EQ(created.status, 201) << created.body;
+    const Id id = Json(created).at("id").as_int64();
+    const net::Response r = Call("POST", "/v1/broadcasts/" + std::to_string(id) + "/render",
+                                 json::serialize(json::object{{"contact_id", contact}}));
+    EXPECT_EQ(r.status, 200) << r.body;
+    return Json(r);
+  };
+  const json::value same = render("Hello {{{{there}}");
+  EXPECT_EQ(same.at("route"), "line_multicast");
+  const json::value& request = same.at("messages").at(0).at("request");
+  EXPECT_THAT(std::string(request.at("url").as_string()), HasSubstr("/v2/bot/message/multicast"));
+  EXPECT_EQ(request.at("body").at("to"), (json::array{json::string(user)}));
+  EXPECT_EQ(request.at("body").at("messages").at(0).at("text"), "Hello {{there}}");
+  EXPECT_EQ(request.at("headers").at("X-Line-Retry-Key"), "(a UUID made per batch)");
+
+  const json::value personal = render("Hi {{contact.first_name}}");
+  EXPECT_EQ(personal.at("route"), "line_push");
+  EXPECT_THAT(std::string(personal.at("messages").at(0).at("request").at("url").as_string()),
+              HasSubstr("/v2/bot/message/push"));
+}
+
 TEST_F(RenderApiTest, RenderWithoutAContactUsesASampleAndRefusesAStranger) {
   const Id account = CreateAccount();
   const Id id =

@@ -9,8 +9,10 @@
 #include "api/response.h"
 #include "api/wire.h"
 #include "channels/adapter.h"
+#include "channels/line_adapter.h"
 #include "codec/message_json.h"
 #include "core/route.h"
+#include "engine/planner.h"
 
 namespace crier::api {
 namespace {
@@ -177,8 +179,10 @@ net::Response RenderBroadcast(RequestContext& c) {
 
   const Time now = c.clock.Now();
   const RecipientFacts facts = FactsOf(contact, identity, account->platform);
+  // The facts the engine decides with, so a LINE broadcast shows the multicast it would be.
   const Decision decision =
-      DecideRoute(facts, crier::FactsOf(*broadcast, account->capabilities), now, PolicyOptions{});
+      DecideRoute(facts, engine::RunFacts(*broadcast, *account), now, PolicyOptions{});
+  const bool multicast = decision.sends() && decision.route().kind == RouteKind::kLineMulticast;
 
   channels::RecipientRef recipient;
   recipient.platform_user_id = platform_user_id;
@@ -218,7 +222,21 @@ net::Response RenderBroadcast(RequestContext& c) {
       const channels::SendContext context{decision.sends() ? decision.route() : Route{},
                                           broadcast->outside_window.marketing_campaign_id,
                                           &content};
-      m["request"] = RequestJson(adapter->BuildSend(*account, recipient, context, message));
+      if (multicast) {
+        // One request for a batch of up to 500 people; this contact's id stands for them
+        // (a sample contact's for a sample user id, the only kind a multicast takes).
+        Message fixed = message;
+        if (content.text) fixed.text = content.text->RenderPlain(contact);
+        const std::string to[] = {channels::IsLineUserId(platform_user_id)
+                                      ? platform_user_id
+                                      : "U" + std::string(32, '0')};
+        auto built = channels::LineAdapter().BuildMulticast(*account, to, std::span(&fixed, 1), "");
+        if (!built.ok()) return ErrorResponse(built.error());
+        built->headers.emplace_back("X-Line-Retry-Key", "(a UUID made per batch)");
+        m["request"] = RequestJson(*built);
+      } else {
+        m["request"] = RequestJson(adapter->BuildSend(*account, recipient, context, message));
+      }
       m["error"] = nullptr;
     }
     messages.push_back(std::move(m));

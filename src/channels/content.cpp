@@ -33,7 +33,26 @@ Result<std::vector<personalize::Template>> CompileList(const std::vector<std::st
   return out;
 }
 
+bool AnyTemplatePersonalised(const std::vector<personalize::Template>& texts) {
+  for (const personalize::Template& t : texts) {
+    if (t.personalised()) return true;
+  }
+  return false;
+}
+
 }  // namespace
+
+bool CompiledMessage::personalised() const {
+  return (text && text->personalised()) || AnyTemplatePersonalised(body_parameters) ||
+         AnyTemplatePersonalised(header_parameters) || AnyTemplatePersonalised(texts);
+}
+
+bool AnyPersonalised(std::span<const CompiledMessage> messages) {
+  for (const CompiledMessage& m : messages) {
+    if (m.personalised()) return true;
+  }
+  return false;
+}
 
 personalize::TextLimit TextLimitFor(Platform platform) {
   using personalize::LengthUnit;
@@ -110,17 +129,6 @@ Status CheckRenderedLength(const CompiledMessage& message, const Contact& contac
                          "is " + std::to_string(n) + " " + unit + " for contact " +
                              std::to_string(contact.id) + " once personalised; at most " +
                              std::to_string(message.text_limit.max) + " " + unit + " are allowed");
-}
-
-bool CompiledMessage::personalised() const {
-  const auto any = [](const std::vector<personalize::Template>& list) {
-    for (const auto& t : list) {
-      if (t.personalised()) return true;
-    }
-    return false;
-  };
-  return (text && text->personalised()) || any(body_parameters) || any(header_parameters) ||
-         any(texts);
 }
 
 const Message& Personalise(const Message& message, const CompiledMessage* content,

@@ -26,10 +26,14 @@ struct CompiledMessage {
   // into a copy of the message per recipient (Personalise). Empty when none has a placeholder.
   std::vector<personalize::Template> texts;
 
-  // Whether any text of the message has a placeholder: if not, every recipient gets the same
-  // content.
+  // Whether any text of the message has a placeholder, so that recipients get different
+  // requests. Identical content may go to many people in one request (LINE multicast);
+  // personalised content goes per recipient. Every member that holds a Template counts.
   bool personalised() const;
 };
+
+// Whether any of a broadcast's messages is personalised (CompiledMessage::personalised).
+bool AnyPersonalised(std::span<const CompiledMessage> messages);
 
 // The platform's limit on a text message's text: Messenger under 2000 characters, Instagram
 // 1000 bytes, WhatsApp 4096 characters, LINE 5000 UTF-16 code units (platforms.md).

@@ -13,14 +13,6 @@ bool IsHex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-bool IsLineUserId(std::string_view id) {
-  if (id.size() != 33 || id[0] != 'U') return false;
-  for (const char c : id.substr(1)) {
-    if (!(c >= '0' && c <= '9') && !(c >= 'a' && c <= 'f')) return false;
-  }
-  return true;
-}
-
 OutboundRequest BaseRequest(const ChannelAccount& account, std::string_view endpoint,
                             std::string_view retry_key) {
   OutboundRequest req;
@@ -89,6 +81,14 @@ std::optional<ErrorClass> LineErrorClass(int status, std::string_view message) {
   if (status == 403) return ErrorClass::kChannelHalted;         // the plan does not allow this API
   if (status == 404) return ErrorClass::kRecipientUnreachable;  // unknown, not a friend, blocked
   return ErrorClass::kInvalidRequest;  // 400, 410, 413, 415 and anything else
+}
+
+bool IsLineUserId(std::string_view id) {
+  if (id.size() != 33 || id[0] != 'U') return false;
+  for (const char c : id.substr(1)) {
+    if (!(c >= '0' && c <= '9') && !(c >= 'a' && c <= 'f')) return false;
+  }
+  return true;
 }
 
 bool IsLineRetryKey(std::string_view key) {

@@ -24,6 +24,10 @@ inline constexpr std::string_view kLineMonthlyLimitText = "monthly limit";
 // nullopt for 2xx and 409 (those are sends, not errors).
 std::optional<ErrorClass> LineErrorClass(int status, std::string_view message);
 
+// Whether `id` is a LINE user id ("U" and 32 lowercase hex digits): the only ids a multicast
+// takes (group and room ids go by push).
+bool IsLineUserId(std::string_view id);
+
 // Whether `key` is a UUID in the hexadecimal 8-4-4-4-12 form LINE accepts.
 bool IsLineRetryKey(std::string_view key);
 

@@ -119,9 +119,9 @@ struct BroadcastFacts {
   // any time to opted-in people; on Messenger it is a utility template (and
   // outside_window.utility_template says so).
   std::optional<TemplateCategory> whatsapp_template;
-  // LINE: the copies go out in multicast batches (identical content, and a sender that
-  // batches); otherwise one push per recipient. The decision names what is actually sent, so
-  // this stays false until the dispatcher batches multicast.
+  // LINE: the copies go out in multicast batches; otherwise one push per recipient. Set by
+  // the engine when the content is the same for everyone (engine::RunFacts), since that is
+  // when the dispatcher batches, so preview, plan and report name what is actually sent.
   bool line_multicast = false;
   AccountCapabilities account;
 };

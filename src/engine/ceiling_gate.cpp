@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "channels/line_adapter.h"
+
 namespace crier::engine {
 namespace {
 
@@ -166,14 +168,29 @@ void CeilingForecast::Count(const RecipientRow& row, const Decision& decision) {
       counted_.insert(row.platform_user_id).second) {
     ++whatsapp_adds_;
   }
-  if (account_.platform == Platform::kLine) line_cost_ += messages_;
+  if (account_.platform == Platform::kLine) {
+    line_cost_ += messages_;
+    if (decision.route().kind == RouteKind::kLineMulticast) ++line_multicast_;
+  }
 }
 
 void CeilingForecast::Finish(PreviewResult& out) {
   out.platform_messages_per_second = PlatformMessagesPerSecond(account_);
   out.messages_per_second = EffectiveMessagesPerSecond(account_);
-  const double requests = static_cast<double>(out.sendable) * static_cast<double>(messages_);
-  out.estimated_seconds = requests / out.messages_per_second;
+  const double messages = static_cast<double>(messages_);
+  const double singles = static_cast<double>(out.sendable - line_multicast_) * messages;
+  out.estimated_seconds = singles / out.messages_per_second;
+  if (line_multicast_ > 0) {
+    // One request per batch of up to 500 people and message, at the lower of the account's
+    // pace and the multicast endpoint's ceiling.
+    const auto per_batch = static_cast<std::int64_t>(channels::kLineMaxMulticastRecipients);
+    const double batches =
+        static_cast<double>((line_multicast_ + per_batch - 1) / per_batch) * messages;
+    const double rate =
+        std::min(out.messages_per_second,
+                 SendRateCeiling(Platform::kLine, RouteKind::kLineMulticast, false).per_second);
+    out.estimated_seconds += batches / rate;
+  }
   if (out.messages_per_second < account_.pacing.messages_per_second) {
     out.ceiling_notes.push_back(
         "send rate: the platform takes at most " + FormatNumber(out.platform_messages_per_second) +

@@ -6,11 +6,11 @@
 //             budget frees, it is not failed;
 //             the pair rate (one number to one person: 45 at once, then one per 6 s): the
 //             copy waits the few seconds its person's bucket needs;
-//   LINE      the monthly quota (each pushed message costs one): a delivery that would pass
-//             it fails with the reason and when the quota refills. A broadcast is news of the
-//             moment (a sale, an event), and a copy landing weeks later, after the month
-//             turned, does more harm than one not sent; preview says beforehand whether a run
-//             fits, so the quota can be raised first.
+//   LINE      the monthly quota (each message costs one per recipient, pushed or
+//             multicast): a delivery that would pass it fails with the reason and when the quota
+//             refills. A broadcast is news of the moment (a sale, an event), and a copy landing
+//             weeks later, after the month turned, does more harm than one not sent; preview says
+//             beforehand whether a run fits, so the quota can be raised first.
 //
 // The send-rate ceiling is not here: it sets the account's token bucket (the lower of the
 // account's pace and the platform's, core/ceilings.h EffectiveMessagesPerSecond).
@@ -51,8 +51,9 @@ struct CeilingUsage {
 };
 Result<CeilingUsage> LoadCeilingUsage(Store& store, const ChannelAccount& account, Time now);
 
-// LINE requests (so quota charges) one delivery makes: the dispatcher pushes each message
-// of a delivery in a request of its own.
+// LINE quota charges one delivery makes: one per message, since the dispatcher sends each
+// message in a request of its own, pushed to the person or multicast to a batch (LINE charges
+// a multicast once per recipient).
 std::int64_t LineChargePerDelivery(const Broadcast& broadcast);
 
 struct GateVerdict {
@@ -116,6 +117,7 @@ class CeilingForecast {
   std::int64_t whatsapp_adds_ = 0;
   std::int64_t line_used_ = 0;
   std::int64_t line_cost_ = 0;
+  std::int64_t line_multicast_ = 0;  // people reached by multicast batches, not one by one
 };
 
 }  // namespace crier::engine

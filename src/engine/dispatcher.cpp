@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "channels/line_adapter.h"
+#include "engine/planner.h"
 
 namespace crier::engine {
 namespace {
@@ -29,6 +30,18 @@ constexpr double kBurstFraction = 0.05;
 // never sent. So an account claims only what its pace will start within this horizon.
 constexpr double kClaimHorizonSeconds = 0.25;
 constexpr int kDrainFlushAttempts = 20;
+// Transport tags of multicast requests carry this bit; flight tags are small indices.
+constexpr std::uint64_t kBatchTag = std::uint64_t{1} << 63;
+// A retry must reach LINE before its key expires (24 h after the first attempt); this much
+// before, the key is no longer used.
+constexpr Duration kRetryKeyMargin = std::chrono::minutes(10);
+// When the store refuses a batch's progress, the batch tries again this much later.
+constexpr Duration kBatchStoreRetry = std::chrono::seconds(1);
+constexpr char kMulticastRoute[] = "line_multicast";
+constexpr char kRetryKeyExpiredMessage[] =
+    "this multicast's earlier request got no answer crier could rely on, and LINE forgets a "
+    "retry key 24 h after its first use: resending with a new key could deliver twice, so it "
+    "is not resent";
 
 constexpr char kWindowClosedMessage[] =
     "the messaging window closed after part of this delivery's messages were sent; the rest "
@@ -41,6 +54,13 @@ constexpr char kPausedMessage[] =
     "delivery's messages were sent; the rest are not sent";
 constexpr char kStoppedMessage[] =
     "crier stopped after sending part of this delivery's messages; the rest are not sent";
+
+// LINE multicast requests go at the account's pace (a multicast is one request, as LINE
+// counts it) and at most at the multicast endpoint's ceiling.
+double MulticastRate(double account_rate) {
+  return std::min(account_rate,
+                  SendRateCeiling(Platform::kLine, RouteKind::kLineMulticast, false).per_second);
+}
 
 Duration Backoff(int attempt) {
   // 1 s, 4 s, 16 s, ... capped at 5 minutes.
@@ -147,6 +167,19 @@ Dispatcher::Dispatcher(Store& store, const Clock& clock, channels::Transport& tr
   for (auto& word : retry_key_salt_) {
     word = (static_cast<std::uint64_t>(random()) << 32) ^ random();
   }
+  std::seed_seq seed{random(), random(), random(), random(), random(), random()};
+  retry_key_random_.seed(seed);
+}
+
+std::string Dispatcher::NewRetryKey() {
+  std::array<unsigned char, 16> bytes{};
+  const std::uint64_t hi = retry_key_random_();
+  const std::uint64_t lo = retry_key_random_();
+  for (int i = 0; i < 8; ++i) {
+    bytes[i] = static_cast<unsigned char>(hi >> (8 * i));
+    bytes[8 + i] = static_cast<unsigned char>(lo >> (8 * i));
+  }
+  return channels::RetryKeyFromBytes(bytes);
 }
 
 Dispatcher::AccountState* Dispatcher::Account(Id id) {
@@ -178,9 +211,13 @@ Dispatcher::AccountState* Dispatcher::Account(Id id) {
                  account->pacing.messages_per_second, rate);
   }
   TokenBucket bucket(rate, std::max(1.0, rate * kBurstFraction), clock_.Steady());
+  const double multicast_rate = MulticastRate(rate);
+  TokenBucket multicast_bucket(multicast_rate, std::max(1.0, multicast_rate * kBurstFraction),
+                               clock_.Steady());
   CeilingGate ceilings(*account, *usage, now);
-  auto [pos, inserted] = accounts_.emplace(id, AccountState{std::move(*account), std::move(adapter),
-                                                            bucket, std::move(ceilings), 0, false});
+  auto [pos, inserted] =
+      accounts_.emplace(id, AccountState{std::move(*account), std::move(adapter), bucket,
+                                         multicast_bucket, std::move(ceilings), 0, false});
   (void)inserted;
   return &pos->second;
 }
@@ -201,6 +238,9 @@ void Dispatcher::RefreshAccounts() {
       state.account.pacing = is;
       const double rate = EffectiveMessagesPerSecond(state.account);
       state.bucket = TokenBucket(rate, std::max(1.0, rate * kBurstFraction), now);
+      const double multicast_rate = MulticastRate(rate);
+      state.multicast_bucket =
+          TokenBucket(multicast_rate, std::max(1.0, multicast_rate * kBurstFraction), now);
       spdlog::info("event=account_pace_changed account={} rate={}", id, rate);
     }
     // The ceilings' settings (WhatsApp tier, LINE quota) keep the budgets loaded at start.
@@ -222,6 +262,7 @@ void Dispatcher::RefreshRuns() {
     auto it = runs_.find(run.id);
     if (it != runs_.end()) {
       it->second.exhausted = false;  // retries may have become due
+      if (!it->second.resumed) ResumeBatches(it->second);
       continue;
     }
     auto broadcast = store_.GetBroadcast(run.broadcast_id);
@@ -254,9 +295,26 @@ void Dispatcher::RefreshRuns() {
                       run.id, run.broadcast_id, invalid->field, invalid->message);
       }
     }
-    runs_.emplace(
-        run.id,
-        RunState{run, std::move(*broadcast), {}, false, 0, {}, invalid, std::move(content)});
+    RunState state;
+    state.run = run;
+    state.broadcast = std::move(*broadcast);
+    state.invalid_content = invalid;
+    state.multicast = !invalid && SendsLineMulticast(account->account.platform, content);
+    if (state.multicast) {
+      // Nothing is personalised: every recipient reads the text rendered for nobody.
+      const Contact nobody;
+      for (std::size_t i = 0; i < content.size(); ++i) {
+        Message m = state.broadcast.messages[i];
+        if (content[i].text) m.text = content[i].text->RenderPlain(nobody);
+        state.multicast_messages.push_back(std::move(m));
+      }
+    }
+    state.content = std::move(content);
+    // Only LINE runs can have batches a previous process left open.
+    state.resumed = account->account.platform != Platform::kLine;
+    auto [pos, inserted] = runs_.emplace(run.id, std::move(state));
+    (void)inserted;
+    if (!pos->second.resumed) ResumeBatches(pos->second);
   }
 }
 
@@ -266,10 +324,38 @@ int Dispatcher::ClaimSize(const AccountState& account) const {
   return std::clamp(wanted, 1, options_.claim_batch);
 }
 
+int Dispatcher::MulticastClaimTarget(const AccountState& account) const {
+  const int requests = std::clamp(
+      static_cast<int>(std::ceil(account.multicast_bucket.rate() * kClaimHorizonSeconds)), 1,
+      std::max(1, account.account.pacing.max_concurrency));
+  return requests * static_cast<int>(channels::kLineMaxMulticastRecipients);
+}
+
 void Dispatcher::Claim() {
   for (auto& [id, run] : runs_) {
     AccountState* account = Account(run.run.channel_account_id);
-    if (account == nullptr || account->halted || run.exhausted) continue;
+    if (account == nullptr || account->halted || run.exhausted || !run.resumed) continue;
+    if (run.multicast) {
+      // A batch needs up to 500 people at once; the claim horizon still bounds what a crash
+      // could cost, counted in batches at the multicast pace.
+      const int target = MulticastClaimTarget(*account);
+      const int queued = static_cast<int>(run.queue.size());
+      if (queued >= target) continue;
+      const int size = std::min(
+          target - queued,
+          std::max(options_.claim_batch, static_cast<int>(channels::kLineMaxMulticastRecipients)));
+      auto claimed = store_.ClaimDeliveries(id, size, clock_.Now());
+      if (!claimed.ok()) {
+        spdlog::error("event=claim_failed run={} error=\"{}\"", id, claimed.error().ToString());
+        continue;
+      }
+      // A short claim found everything claimable now: like an empty one, nothing more until
+      // the next refresh (retries falling due), and a smaller batch need not wait.
+      if (static_cast<int>(claimed->size()) < size) run.exhausted = true;
+      if (!claimed->empty() && !run.filling_since) run.filling_since = clock_.Steady();
+      for (auto& d : *claimed) run.queue.push_back(std::move(d));
+      continue;
+    }
     const int size = ClaimSize(*account);
     if (static_cast<int>(run.queue.size()) >= (size + 1) / 2) continue;
     auto claimed = store_.ClaimDeliveries(id, size, clock_.Now());
@@ -361,11 +447,12 @@ Dispatcher::Step Dispatcher::StartContinuation(RunState& run, AccountState& acco
   return StartMessage(run, account, std::move(flight)) ? Step::kStarted : Step::kResolved;
 }
 
-Dispatcher::Step Dispatcher::StartQueued(Id run_id, RunState& run, AccountState& account,
+Dispatcher::Step Dispatcher::StartQueued(Id run_id, RunState& run,
+                                         std::deque<ClaimedDelivery>& queue, AccountState& account,
                                          const BroadcastFacts& facts, Time now) {
-  if (run.queue.empty()) return Step::kNone;
-  ClaimedDelivery d = std::move(run.queue.front());
-  run.queue.pop_front();
+  if (queue.empty()) return Step::kNone;
+  ClaimedDelivery d = std::move(queue.front());
+  queue.pop_front();
   // A9: the forecast made at planning may be stale; decide again right before sending.
   const Decision decision = DecideRoute(d.facts, facts, now, options_.policy);
   if (!decision.sends()) {
@@ -399,6 +486,172 @@ Dispatcher::Step Dispatcher::StartQueued(Id run_id, RunState& run, AccountState&
   return StartMessage(run, account, std::move(flight)) ? Step::kStarted : Step::kResolved;
 }
 
+bool Dispatcher::BatchMayGo(const RunState& run) const {
+  if (run.queue.size() >= channels::kLineMaxMulticastRecipients) return true;
+  if (run.exhausted) return true;  // no more people to wait for
+  return run.filling_since &&
+         clock_.Steady() - *run.filling_since >= options_.line_multicast_fill_wait;
+}
+
+Dispatcher::Step Dispatcher::StartBatch(Id run_id, RunState& run, AccountState& account,
+                                        const BroadcastFacts& facts, Time now) {
+  const auto steady = clock_.Steady();
+  const auto due = std::find_if(run.batches.begin(), run.batches.end(),
+                                [&](const Batch& b) { return b.due <= now; });
+  if (due != run.batches.end()) {
+    if (account.multicast_bucket.WaitTime(steady) > std::chrono::nanoseconds::zero()) {
+      return Step::kNone;
+    }
+    Batch batch = std::move(*due);
+    run.batches.erase(due);
+    return StartBatchRequest(run, account, std::move(batch), now, /*stored=*/false)
+               ? Step::kStarted
+               : Step::kResolved;
+  }
+  if (run.queue.empty() || !BatchMayGo(run)) return Step::kNone;
+  if (account.multicast_bucket.WaitTime(steady) > std::chrono::nanoseconds::zero()) {
+    return Step::kNone;
+  }
+  Batch batch;
+  const std::int64_t charge = LineChargePerDelivery(run.broadcast);
+  while (!run.queue.empty() && batch.delivery_ids.size() < channels::kLineMaxMulticastRecipients) {
+    ClaimedDelivery d = std::move(run.queue.front());
+    run.queue.pop_front();
+    // A9: decided again right before sending, as every copy is.
+    const Decision decision = DecideRoute(d.facts, facts, now, options_.policy);
+    if (!decision.sends()) {
+      Finish(SkippedOutcome(d.delivery_id, decision.code(), now));
+      continue;
+    }
+    if (!channels::IsLineUserId(d.platform_user_id)) {
+      // A multicast takes user ids only; a group or room id is pushed.
+      run.push_queue.push_back(std::move(d));
+      continue;
+    }
+    // N people in one request cost N of the monthly quota (per message), as N pushes would.
+    const GateVerdict verdict =
+        account.ceilings.AdmitFirst(d.platform_user_id, RouteKind::kLineMulticast, charge, now);
+    if (verdict.kind == GateVerdict::Kind::kWait) {
+      Finish(HeldOutcome(d.delivery_id, verdict, now));
+      continue;
+    }
+    if (verdict.kind == GateVerdict::Kind::kFail) {
+      Finish(FailedOutcome(d.delivery_id, kMulticastRoute, "", std::string(kCeilingErrorClass),
+                           std::string(verdict.code), verdict.message, now));
+      continue;
+    }
+    batch.delivery_ids.push_back(d.delivery_id);
+    batch.user_ids.push_back(std::move(d.platform_user_id));
+  }
+  if (run.queue.empty()) run.filling_since.reset();
+  if (batch.delivery_ids.empty()) return Step::kResolved;
+  batch.stored.run_id = run_id;
+  batch.stored.retry_key = NewRetryKey();
+  batch.stored.key_first_used_at = now;
+  batch.stored.attempts = 1;
+  // Durable before the request leaves: a retry, here or after a restart, is this set with
+  // this key.
+  auto created = store_.CreateLineBatch(batch.stored, batch.delivery_ids, now);
+  if (!created.ok()) {
+    spdlog::error("event=line_batch_not_stored run={} size={} error=\"{}\"", run_id,
+                  batch.delivery_ids.size(), created.error().ToString());
+    // Nothing left: the copies go back to planned and are batched again later.
+    for (const Id id : batch.delivery_ids) Finish(DeferredOutcome(id, now, now));
+    return Step::kResolved;
+  }
+  batch.stored.id = *created;
+  return StartBatchRequest(run, account, std::move(batch), now, /*stored=*/true) ? Step::kStarted
+                                                                                 : Step::kResolved;
+}
+
+bool Dispatcher::StartBatchRequest(RunState& run, AccountState& account, Batch batch, Time now,
+                                   bool stored) {
+  LineBatch& progress = batch.stored;
+  if (stored) {
+    // Just created with its first attempt on record.
+  } else if (progress.attempts == 0) {
+    // The first request of this message, with its new key.
+    progress.key_first_used_at = now;
+    progress.attempts = 1;
+    const Status written = store_.UpdateLineBatch(progress);
+    if (!written.ok()) {
+      spdlog::error("event=line_batch_not_stored batch={} error=\"{}\"", progress.id,
+                    written.error().ToString());
+      progress.attempts = 0;
+      batch.due = now + kBatchStoreRetry;
+      run.batches.push_back(std::move(batch));
+      return false;
+    }
+  } else {
+    // A retry: only with a key LINE still knows, or the first request may be delivered twice.
+    if (now + kRetryKeyMargin >= progress.key_first_used_at + kLineRetryKeyLifetime) {
+      FinishBatch(batch, FailedOutcome(0, kMulticastRoute, progress.message_ids, "unknown_outcome",
+                                       "line_retry_key_expired", kRetryKeyExpiredMessage, now));
+      return false;
+    }
+    ++progress.attempts;
+    const Status written = store_.UpdateLineBatch(progress);
+    if (!written.ok()) {
+      spdlog::error("event=line_batch_not_stored batch={} error=\"{}\"", progress.id,
+                    written.error().ToString());
+      --progress.attempts;
+      batch.due = now + kBatchStoreRetry;
+      run.batches.push_back(std::move(batch));
+      return false;
+    }
+  }
+  const auto steady = clock_.Steady();
+  account.bucket.TryTake(steady);
+  account.multicast_bucket.TryTake(steady);
+  auto request = line_adapter_.BuildMulticast(
+      account.account, batch.user_ids,
+      std::span(&run.multicast_messages[progress.message_index], 1), progress.retry_key);
+  if (!request.ok()) {
+    // Cannot happen: the ids were checked when the batch formed and the key is a UUID.
+    FinishBatch(batch, FailedOutcome(0, kMulticastRoute, progress.message_ids, "invalid_request",
+                                     "invalid_batch", request.error().ToString(), now));
+    return false;
+  }
+  ++run.in_flight;
+  ++account.in_flight;
+  const std::uint64_t tag = kBatchTag | next_batch_tag_++;
+  batch_flights_.emplace(tag, std::move(batch));
+  transport_.Start(tag, std::move(*request));
+  return true;
+}
+
+void Dispatcher::FinishBatch(const Batch& batch, const DeliveryOutcome& outcome) {
+  for (const Id id : batch.delivery_ids) {
+    DeliveryOutcome one = outcome;
+    one.delivery_id = id;
+    Finish(std::move(one));
+  }
+}
+
+void Dispatcher::ResumeBatches(RunState& run) {
+  auto open = store_.ListOpenLineBatches(run.run.id);
+  if (!open.ok()) {
+    spdlog::error("event=line_batches_not_loaded run={} error=\"{}\"", run.run.id,
+                  open.error().ToString());
+    return;  // tried again at the next refresh; the run waits
+  }
+  const Time now = clock_.Now();
+  for (OpenLineBatch& o : *open) {
+    Batch batch;
+    batch.stored = std::move(o.batch);
+    for (LineBatchMember& m : o.members) {
+      batch.delivery_ids.push_back(m.delivery_id);
+      batch.user_ids.push_back(std::move(m.platform_user_id));
+    }
+    batch.due = now;
+    spdlog::info("event=line_batch_resumed run={} batch={} size={} message={} attempts={}",
+                 run.run.id, batch.stored.id, batch.delivery_ids.size(), batch.stored.message_index,
+                 batch.stored.attempts);
+    run.batches.push_back(std::move(batch));
+  }
+  run.resumed = true;
+}
+
 int Dispatcher::StartSends() {
   if (stopping_) return 0;
   int started = 0;
@@ -408,11 +661,15 @@ int Dispatcher::StartSends() {
   while (progress) {
     progress = false;
     for (auto& [id, run] : runs_) {
-      if (run.continuations.empty() && run.queue.empty()) continue;
+      if (run.continuations.empty() && run.queue.empty() && run.batches.empty() &&
+          run.push_queue.empty()) {
+        continue;
+      }
       AccountState* account = Account(run.run.channel_account_id);
       if (account == nullptr) continue;
       if (account->halted) {
         ReleaseQueued(run);
+        DropBatches(run, "account_paused");
         for (Flight& f : run.continuations) {
           DeliveryOutcome failed =
               FailedOutcome(f.delivery.delivery_id, f.route_code, f.message_ids, "channel_halted",
@@ -440,9 +697,18 @@ int Dispatcher::StartSends() {
       // ceiling holds costs the platform nothing, so it costs the pace nothing.
       if (account->bucket.WaitTime(clock_.Steady()) > std::chrono::nanoseconds::zero()) continue;
       const Time now = clock_.Now();
-      const BroadcastFacts facts = FactsOf(run.broadcast, account->account.capabilities);
-      Step step = StartContinuation(run, *account, facts, now);
-      if (step == Step::kNone) step = StartQueued(id, run, *account, facts, now);
+      BroadcastFacts facts = FactsOf(run.broadcast, account->account.capabilities);
+      Step step = Step::kNone;
+      if (run.multicast) {
+        facts.line_multicast = true;
+        step = StartBatch(id, run, *account, facts, now);
+        facts.line_multicast = false;  // what a batch left out is pushed
+      }
+      if (step == Step::kNone) step = StartContinuation(run, *account, facts, now);
+      if (step == Step::kNone) {
+        step =
+            StartQueued(id, run, run.multicast ? run.push_queue : run.queue, *account, facts, now);
+      }
       if (step == Step::kNone) continue;
       if (step == Step::kStarted) ++started;
       progress = true;
@@ -453,11 +719,19 @@ int Dispatcher::StartSends() {
 
 std::optional<Time> Dispatcher::NextContinuationDue() const {
   std::optional<Time> next;
+  const auto earliest = [&](Time t) {
+    if (!next || t < *next) next = t;
+  };
   for (const auto& [id, run] : runs_) {
-    if (!run.queue.empty()) return std::nullopt;
-    for (const Flight& f : run.continuations) {
-      if (!next || f.due < *next) next = f.due;
+    if (!run.push_queue.empty()) return std::nullopt;
+    if (!run.queue.empty()) {
+      if (!run.multicast || BatchMayGo(run) || !run.filling_since) return std::nullopt;
+      // Waiting to fill a batch: nothing starts before the fill wait ends.
+      const auto left = *run.filling_since + options_.line_multicast_fill_wait - clock_.Steady();
+      earliest(clock_.Now() + std::chrono::ceil<Duration>(left));
     }
+    for (const Flight& f : run.continuations) earliest(f.due);
+    for (const Batch& b : run.batches) earliest(b.due);
   }
   return next;
 }
@@ -468,6 +742,14 @@ void Dispatcher::Finish(DeliveryOutcome outcome) {
 }
 
 void Dispatcher::HandleResult(const channels::TransportResult& result) {
+  if ((result.tag & kBatchTag) != 0) {
+    auto it = batch_flights_.find(result.tag);
+    if (it == batch_flights_.end()) return;  // cannot happen: every batch tag is recorded
+    Batch batch = std::move(it->second);
+    batch_flights_.erase(it);
+    HandleBatchResult(std::move(batch), result);
+    return;
+  }
   Flight flight = std::move(flights_[result.tag]);
   flights_[result.tag].used = false;
   free_flights_.push_back(result.tag);
@@ -562,6 +844,85 @@ void Dispatcher::HandleResult(const channels::TransportResult& result) {
   Finish(std::move(failed));
 }
 
+void Dispatcher::HandleBatchResult(Batch batch, const channels::TransportResult& result) {
+  auto run_it = runs_.find(batch.stored.run_id);
+  if (run_it == runs_.end()) return;  // cannot happen: a run with flights is never dropped
+  RunState& run = run_it->second;
+  AccountState* account = Account(run.run.channel_account_id);
+  if (account == nullptr) return;  // cannot happen: the account was loaded to start the send
+  --run.in_flight;
+  --account->in_flight;
+  metrics_.ObserveSendLatency(std::chrono::duration<double>(result.elapsed).count());
+
+  // 200, or 409: LINE accepted a request with this key before, so the batch went out.
+  const channels::SendResult sent = line_adapter_.Classify(result);
+  const Time now = clock_.Now();
+  LineBatch& progress = batch.stored;
+  if (sent.sent) {
+    std::string ids = progress.message_ids;
+    if (!ids.empty()) ids += ',';
+    ids += sent.platform_message_id;
+    if (progress.message_index + 1 == run.broadcast.messages.size()) {
+      FinishBatch(batch, SentOutcome(0, kMulticastRoute, std::move(ids), now));
+      return;
+    }
+    // The next message goes to the same people with a key of its own. When stopping, the
+    // batch stays `sending` as stored: the next start resends this message with its key
+    // (LINE answers 409) and goes on from there.
+    if (stopping_) return;
+    progress.message_ids = std::move(ids);
+    ++progress.message_index;
+    progress.retry_key = NewRetryKey();
+    progress.attempts = 0;
+    batch.slow_downs = 0;
+    batch.due = now;
+    run.batches.push_back(std::move(batch));
+    return;
+  }
+
+  const std::string error_class(channels::ToString(sent.error_class));
+  metrics_.CountPlatformError(error_class);
+  switch (channels::NextActionOf(sent.error_class)) {
+    case channels::NextAction::kSlowAccount: {
+      const Duration pause = sent.retry_after.value_or(kDefaultSlowDown);
+      account->bucket.PauseUntil(clock_.Steady() + pause);
+      account->multicast_bucket.PauseUntil(clock_.Steady() + pause);
+      if (stopping_) return;  // stays `sending` with its key, resent after the restart
+      if (++batch.slow_downs < kMaxSlowDownAttempts) {
+        batch.due = now + pause;
+        run.batches.push_back(std::move(batch));
+        return;
+      }
+      break;
+    }
+    case channels::NextAction::kRetryWithBackoff:
+      // A 5xx or a timeout: the same people with the same key, which LINE drops if the
+      // request was accepted after all.
+      if (stopping_) return;
+      if (progress.attempts < options_.max_attempts) {
+        batch.due = now + sent.retry_after.value_or(Backoff(progress.attempts));
+        run.batches.push_back(std::move(batch));
+        return;
+      }
+      break;
+    case channels::NextAction::kPauseAccount:
+      if (!account->halted) {
+        account->halted = true;
+        spdlog::error("event=account_paused account={} class={} code={}", account->account.id,
+                      error_class, sent.error_code);
+      }
+      break;
+    case channels::NextAction::kSuppressRecipient:
+    case channels::NextAction::kSkip:
+    case channels::NextAction::kFailDelivery:
+      // Final for the batch. An answer about one person cannot be told apart in a multicast,
+      // so nobody is suppressed for it.
+      break;
+  }
+  FinishBatch(batch, FailedOutcome(0, kMulticastRoute, progress.message_ids, error_class,
+                                   sent.error_code, sent.error_message, now));
+}
+
 void Dispatcher::FlushOutcomes(bool force) {
   const auto now = clock_.Steady();
   if (outcomes_.empty()) return;
@@ -596,7 +957,8 @@ void Dispatcher::CompleteFinishedRuns() {
   if (!outcomes_.empty()) return;  // outcomes must be on disk before a run can be complete
   for (auto it = runs_.begin(); it != runs_.end();) {
     RunState& run = it->second;
-    if (!run.exhausted || !run.queue.empty() || !run.continuations.empty() || run.in_flight > 0) {
+    if (!run.exhausted || !run.queue.empty() || !run.continuations.empty() || run.in_flight > 0 ||
+        !run.batches.empty() || !run.push_queue.empty()) {
       ++it;
       continue;
     }
@@ -612,7 +974,10 @@ void Dispatcher::CompleteFinishedRuns() {
 
 bool Dispatcher::HasQueued() const {
   for (const auto& [id, run] : runs_) {
-    if (!run.queue.empty() || !run.continuations.empty()) return true;
+    if (!run.queue.empty() || !run.continuations.empty() || !run.batches.empty() ||
+        !run.push_queue.empty()) {
+      return true;
+    }
   }
   return false;
 }
@@ -621,7 +986,21 @@ void Dispatcher::ReleaseQueued(RunState& run) {
   const Time now = clock_.Now();
   for (const ClaimedDelivery& d : run.queue)
     outcomes_.push_back(DeferredOutcome(d.delivery_id, now, now));
+  for (const ClaimedDelivery& d : run.push_queue)
+    outcomes_.push_back(DeferredOutcome(d.delivery_id, now, now));
   run.queue.clear();
+  run.push_queue.clear();
+  run.filling_since.reset();
+}
+
+void Dispatcher::DropBatches(RunState& run, std::string_view why) {
+  // They stay `sending` with their batch and key: the next start resends them while LINE
+  // still knows the key (Store::RecoverInterrupted), and fails them after.
+  for (const Batch& b : run.batches) {
+    spdlog::warn("event=line_batch_left run={} batch={} size={} why={}", run.run.id, b.stored.id,
+                 b.delivery_ids.size(), why);
+  }
+  run.batches.clear();
 }
 
 bool Dispatcher::RunOnce(std::chrono::milliseconds max_wait) {
@@ -669,6 +1048,7 @@ void Dispatcher::BeginStop() {
   for (auto& [id, run] : runs_) {
     // Claimed but never started: back to planned, so they go out after the restart.
     ReleaseQueued(run);
+    DropBatches(run, "stopping");
     for (Flight& f : run.continuations) {
       DeliveryOutcome failed = FailedOutcome(f.delivery.delivery_id, f.route_code, f.message_ids,
                                              "stopped", "stopped", kStoppedMessage, now);

@@ -7,6 +7,12 @@
 // before its first request leaves. Claimed deliveries that were never started are put back to
 // `planned` on stop; those whose request was in flight when the process died stay `sending`
 // and are resolved as interrupted at the next start, never sent again.
+//
+// LINE multicast (PRODUCT.md A4): a LINE run whose content is the same for everyone sends its
+// copies in batches of up to 500 people, one multicast request per message. A batch is stored
+// (Store::CreateLineBatch) before its first request leaves, and every request's retry key
+// before that request leaves, so a retry, in this process or after a restart, is the same set
+// of deliveries with the same key; LINE drops a repeat of a request it accepted (409).
 #pragma once
 
 #include <array>
@@ -16,10 +22,13 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "channels/adapter.h"
+#include "channels/line_adapter.h"
 #include "channels/transport.h"
 #include "core/pacing.h"
 #include "engine/ceiling_gate.h"
@@ -52,6 +61,9 @@ class Dispatcher {
     ChannelAccount account;
     std::unique_ptr<channels::ChannelAdapter> adapter;
     TokenBucket bucket;  // at the lower of the account's pace and the platform's (A8)
+    // LINE: the multicast endpoint's own ceiling (200 requests/s); a multicast takes a token
+    // from both buckets.
+    TokenBucket multicast_bucket;
     CeilingGate ceilings;
     int in_flight = 0;
     bool halted = false;  // auth or channel-halted error: no more sends until restart
@@ -68,6 +80,15 @@ class Dispatcher {
     // Who the copy is personalised for: the claim's name, first name, locale and attributes.
     Contact contact;
   };
+  // A LINE multicast batch between its requests: waiting for its first or next request, or
+  // for a retry of the current one (same key), or in flight.
+  struct Batch {
+    LineBatch stored;  // as last written to the store; attempts counts requests started
+    std::vector<Id> delivery_ids;
+    std::vector<std::string> user_ids;  // in the order of delivery_ids
+    int slow_downs = 0;                 // 429 rate-limit answers to this request
+    Time due{};
+  };
   struct RunState {
     Run run;
     Broadcast broadcast;
@@ -81,6 +102,17 @@ class Dispatcher {
     // The broadcast's messages compiled once for the run (PRODUCT.md D1), one per message,
     // rendered per recipient by the adapter.
     std::vector<channels::CompiledMessage> content;
+    // LINE multicast: set when the run's content is the same for everyone (SendsLineMulticast).
+    bool multicast = false;
+    // The messages as every recipient reads them (placeholder escapes resolved), for the
+    // multicast body.
+    std::vector<Message> multicast_messages;
+    std::deque<Batch> batches;               // waiting for a request
+    std::deque<ClaimedDelivery> push_queue;  // ids a multicast does not take: pushed
+    // Whether the batches a previous process left open were taken up; a LINE run claims and
+    // sends nothing before (they would be listed again with this process's own).
+    bool resumed = true;
+    std::optional<std::chrono::steady_clock::time_point> filling_since;
   };
 
   void RefreshRuns();
@@ -95,8 +127,27 @@ class Dispatcher {
                          Time now);
   // Takes the next queued delivery of `run`: kNone when the queue is empty, kStarted when its
   // first request left, kResolved when the re-check skipped it or a ceiling held or failed it.
-  Step StartQueued(Id run_id, RunState& run, AccountState& account, const BroadcastFacts& facts,
-                   Time now);
+  Step StartQueued(Id run_id, RunState& run, std::deque<ClaimedDelivery>& queue,
+                   AccountState& account, const BroadcastFacts& facts, Time now);
+  // Multicast runs: starts the next due batch's request, or forms a batch from the queue when
+  // it is full, the run has nothing more to claim, or the fill wait passed. kNone when
+  // neither is ready.
+  Step StartBatch(Id run_id, RunState& run, AccountState& account, const BroadcastFacts& facts,
+                  Time now);
+  // Writes the batch's progress and starts its request; false when the store refused (the
+  // batch waits and tries again) or the key is too old to use (the batch failed).
+  // `stored`: the batch was just created with its first attempt on record.
+  bool StartBatchRequest(RunState& run, AccountState& account, Batch batch, Time now, bool stored);
+  // Forgets the batches waiting in `run`; they stay `sending` in the store for the next start.
+  void DropBatches(RunState& run, std::string_view why);
+  void HandleBatchResult(Batch batch, const channels::TransportResult& result);
+  // Every delivery of `batch` ends with the same outcome.
+  void FinishBatch(const Batch& batch, const DeliveryOutcome& outcome);
+  // The open batches a previous process left `sending` (Store::ListOpenLineBatches).
+  void ResumeBatches(RunState& run);
+  std::string NewRetryKey();
+  // Whether `run` may form a batch smaller than 500 now.
+  bool BatchMayGo(const RunState& run) const;
   // The earliest time a held continuation falls due, if every queue is empty and every
   // continuation waits: the loop sleeps until then instead of spinning.
   std::optional<Time> NextContinuationDue() const;
@@ -113,6 +164,8 @@ class Dispatcher {
   int ClaimSize(const AccountState& account) const;
   AccountState* Account(Id id);
   std::uint64_t AllocateFlight(Flight flight);
+  // The claim target of a multicast run: a quarter second of batches at its request pace.
+  int MulticastClaimTarget(const AccountState& account) const;
 
   Store& store_;
   const Clock& clock_;
@@ -126,6 +179,11 @@ class Dispatcher {
   std::map<Id, AccountState> accounts_;
   std::map<Id, RunState> runs_;
   std::vector<Flight> flights_;
+  // Multicast requests in flight, by transport tag (kBatchTag set, apart from flights_' tags).
+  std::map<std::uint64_t, Batch> batch_flights_;
+  std::uint64_t next_batch_tag_ = 0;
+  std::mt19937_64 retry_key_random_;
+  channels::LineAdapter line_adapter_;
   std::vector<std::uint64_t> free_flights_;
   std::vector<DeliveryOutcome> outcomes_;
   std::vector<channels::TransportResult> done_;

@@ -236,6 +236,9 @@ Result<std::unique_ptr<Engine>> Engine::Create(Store& store, const Clock& clock,
   if (options.plan_batch <= 0) return InvalidArgument("plan_batch", "must be positive");
   if (options.claim_batch <= 0) return InvalidArgument("claim_batch", "must be positive");
   if (options.max_attempts <= 0) return InvalidArgument("max_attempts", "must be positive");
+  if (options.line_multicast_fill_wait < Duration::zero()) {
+    return InvalidArgument("line_multicast_fill_wait", "must not be negative");
+  }
   return std::unique_ptr<Engine>(
       std::make_unique<EngineImpl>(store, clock, std::move(transport), options));
 }

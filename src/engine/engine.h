@@ -27,6 +27,10 @@ struct EngineOptions {
   int plan_batch = 10000;  // deliveries appended per transaction while planning
   int claim_batch = 512;   // deliveries claimed per transaction while sending
   int max_attempts = 3;    // attempts per delivery for retry-later errors
+  // LINE multicast (A4): how long claimed deliveries may wait for more to fill a batch of
+  // 500 before a smaller batch goes. A batch goes at once when it is full or when the run has
+  // nothing more to claim; measured on the engine's Clock.
+  Duration line_multicast_fill_wait = std::chrono::milliseconds(100);
   channels::TransportOptions transport;
 };
 
@@ -63,7 +67,8 @@ struct PreviewResult {
   double messages_per_second = 0;
   double platform_messages_per_second = 0;
   // LINE: messages charged against the monthly quota: one per recipient per request, and the
-  // dispatcher sends each message of a delivery in a request of its own (platforms.md 5.1).
+  // dispatcher sends each message of a delivery in a request of its own, pushed or multicast
+  // (platforms.md 5.1).
   std::int64_t line_quota_cost = 0;
   std::optional<MessagingLimitUse> whatsapp_messaging_limit;  // WhatsApp accounts
   std::optional<LineQuotaUse> line_quota;                     // LINE accounts

@@ -40,12 +40,25 @@ class MatchCursor {
 
 }  // namespace
 
+bool SendsLineMulticast(Platform platform, std::span<const channels::CompiledMessage> content) {
+  return platform == Platform::kLine && !content.empty() && !channels::AnyPersonalised(content);
+}
+
+BroadcastFacts RunFacts(const Broadcast& broadcast, const ChannelAccount& account) {
+  BroadcastFacts facts = FactsOf(broadcast, account.capabilities);
+  if (account.platform == Platform::kLine) {
+    auto content = channels::CompileMessages(account.platform, broadcast.messages);
+    facts.line_multicast = content.ok() && SendsLineMulticast(account.platform, *content);
+  }
+  return facts;
+}
+
 Status ForEachDecision(Store& store, AudienceService& audience, const Broadcast& broadcast,
                        Time now, const PolicyOptions& policy,
                        const std::function<void(const RecipientRow&, const Decision&)>& visit) {
   auto account = store.GetChannelAccount(broadcast.channel_account_id);
   if (!account.ok()) return account.error();
-  const BroadcastFacts facts = FactsOf(broadcast, account->capabilities);
+  const BroadcastFacts facts = RunFacts(broadcast, *account);
   std::optional<filter::Node> filter;
   if (!broadcast.audience.filter.empty()) {
     auto parsed = filter::ParseText(broadcast.audience.filter);

@@ -3,12 +3,24 @@
 
 #include <cstdint>
 #include <functional>
+#include <span>
+
+#include "channels/content.h"
 
 #include "core/route.h"
 #include "engine/audience_service.h"
 #include "store/store.h"
 
 namespace crier::engine {
+
+// Whether a run of these messages on `platform` goes in LINE multicast batches: LINE, and
+// the same content for everyone (nothing personalised, PRODUCT.md A4).
+bool SendsLineMulticast(Platform platform, std::span<const channels::CompiledMessage> content);
+
+// The broadcast's side of every route decision of a run from `account`: FactsOf, with
+// line_multicast set when SendsLineMulticast (content that does not compile goes as push;
+// the dispatcher fails it before anything is sent).
+BroadcastFacts RunFacts(const Broadcast& broadcast, const ChannelAccount& account);
 
 struct PlanCounts {
   std::int64_t matched = 0;

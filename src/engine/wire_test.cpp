@@ -528,7 +528,7 @@ TEST_F(WhatsAppWireTest, ATemplateWithAnEmptyParameterSendsNothingAndNamesTheFie
 
 // --- LINE
 
-TEST_F(WireTest, LinePushesCarryTheirRetryKey) {
+TEST_F(WireTest, PersonalisedLineCopiesArePushedWithTheirRetryKey) {
   Control("POST", "/__sandbox/line/channels",
           {{"channel_id", kChannel}, {"access_token", kLineToken}, {"quota", 1000}});
   const std::string alice = "U" + std::string(32, 'a');
@@ -540,7 +540,8 @@ TEST_F(WireTest, LinePushesCarryTheirRetryKey) {
   const Id account = AddAccount(Platform::kLine, kChannel, kLineToken);
   AddContact(account, alice, std::nullopt);  // LINE pushes to followers at any time
   AddContact(account, bob, 72h);
-  const auto sent = Send(AddBroadcast(account, Purpose::kPromotional, {Text("one"), Text("two")}));
+  const auto sent = Send(
+      AddBroadcast(account, Purpose::kPromotional, {Text("one {{contact.name}}"), Text("two")}));
   ASSERT_EQ(sent.planned, 2);
   EXPECT_EQ(Refused(), 0);
   const json::array recorded = Recorded();
@@ -554,6 +555,37 @@ TEST_F(WireTest, LinePushesCarryTheirRetryKey) {
   for (const auto& d : Deliveries(sent.run.id)) {
     EXPECT_EQ(d.state, DeliveryState::kSent);
     EXPECT_EQ(d.route, "line_push");
+  }
+}
+
+TEST_F(WireTest, IdenticalLineCopiesGoInOneMulticastPerMessage) {
+  Control("POST", "/__sandbox/line/channels",
+          {{"channel_id", kChannel}, {"access_token", kLineToken}, {"quota", 1000}});
+  const std::string alice = "U" + std::string(32, 'a');
+  const std::string bob = "U" + std::string(32, 'b');
+  Control("POST", "/__sandbox/line/followers",
+          {{"channel_id", kChannel},
+           {"followers",
+            json::array{json::object{{"user_id", alice}}, json::object{{"user_id", bob}}}}});
+  const Id account = AddAccount(Platform::kLine, kChannel, kLineToken);
+  AddContact(account, alice, std::nullopt);
+  AddContact(account, bob, 72h);
+  const auto sent = Send(AddBroadcast(account, Purpose::kPromotional, {Text("one"), Text("two")}));
+  ASSERT_EQ(sent.planned, 2);
+  EXPECT_EQ(Refused(), 0);
+  EXPECT_EQ(transport_.requests.size(), 2u) << "one multicast per message";
+  const json::array recorded = Recorded();
+  ASSERT_EQ(recorded.size(), 4u) << "each person got each message";
+  std::set<std::string> keys;
+  for (const auto& r : recorded) {
+    EXPECT_EQ(r.at("route").as_string(), "line_multicast");
+    keys.insert(std::string(r.at("retry_key").as_string()));
+  }
+  EXPECT_EQ(keys.size(), 2u) << "a key per request";
+  for (const auto& d : Deliveries(sent.run.id)) {
+    EXPECT_EQ(d.state, DeliveryState::kSent);
+    EXPECT_EQ(d.route, "line_multicast");
+    EXPECT_NE(d.platform_message_id.find(','), std::string::npos) << "both requests' ids";
   }
 }
 

@@ -214,6 +214,35 @@ struct DeliveryOutcome {
   bool marketing_token_stopped = false;
 };
 
+// LINE keeps an X-Line-Retry-Key for 24 h from its first use (platforms.md 5.4); after that
+// a retry with it is no longer recognised, so it could deliver twice.
+inline constexpr Duration kLineRetryKeyLifetime = std::chrono::hours(24);
+
+// A LINE multicast batch (PRODUCT.md A4): deliveries of one run that go out together, one
+// multicast request per message of the broadcast, each request with its own retry key kept
+// across its attempts. Stored so that a retry after a restart is the same set of deliveries
+// with the same key.
+struct LineBatch {
+  Id id = 0;
+  Id run_id = 0;
+  std::size_t message_index = 0;  // the message whose request is being sent
+  std::string retry_key;          // that request's X-Line-Retry-Key (a UUID)
+  Time key_first_used_at{};       // its first attempt: the key is good for 24 h from then
+  int attempts = 0;               // requests made with retry_key so far
+  std::string message_ids;        // request ids of the messages before message_index, ","
+};
+
+// One delivery of an open batch, as a restarted dispatcher resends it.
+struct LineBatchMember {
+  Id delivery_id = 0;
+  std::string platform_user_id;
+};
+
+struct OpenLineBatch {
+  LineBatch batch;
+  std::vector<LineBatchMember> members;  // in delivery id order
+};
+
 struct RunReport {
   Run run;
   std::int64_t matched = 0;                                    // every planned row, skipped or not
@@ -372,6 +401,20 @@ class Store {
   // one committed transaction, and returns them. A delivery is claimed by one caller only.
   virtual Result<std::vector<ClaimedDelivery>> ClaimDeliveries(Id run_id, int max, Time now) = 0;
 
+  // LINE multicast batches. CreateLineBatch stores `batch` (its id is assigned) and ties
+  // `delivery_ids` to it, in one transaction, before the batch's first request leaves:
+  // kInvalidArgument (field "delivery_ids") when the list is empty, kFailedPrecondition when
+  // one of them is not `sending` in `batch.run_id` or belongs to a batch already (nothing is
+  // written then). Returns the batch id.
+  virtual Result<Id> CreateLineBatch(const LineBatch& batch, std::span<const Id> delivery_ids,
+                                     Time now) = 0;
+  // Stores the batch's progress (message_index, retry_key, key_first_used_at, attempts,
+  // message_ids) before each request leaves. kNotFound when `batch.id` names none.
+  virtual Status UpdateLineBatch(const LineBatch& batch) = 0;
+  // The batches of `run_id` that still have deliveries in `sending`, with those deliveries:
+  // what a restarted dispatcher resends, same set and same key. Oldest first.
+  virtual Result<std::vector<OpenLineBatch>> ListOpenLineBatches(Id run_id) = 0;
+
   // Records outcomes of claimed deliveries in one transaction. An outcome in state kPlanned
   // puts the delivery back for a later attempt (after `not_before`).
   virtual Status RecordOutcomes(std::span<const DeliveryOutcome> outcomes) = 0;
@@ -381,7 +424,10 @@ class Store {
   virtual Result<bool> CompleteRunIfDone(Id run_id, Time now) = 0;
 
   // After a crash: deliveries left in kSending may or may not have reached the platform.
-  // They are never sent again; each becomes kFailed with error_class "interrupted". Runs left
+  // They are never sent again; each becomes kFailed with error_class "interrupted", except
+  // those of a LINE multicast batch of a sending run whose retry key is younger than
+  // kLineRetryKeyLifetime at `now`: they stay `sending`, for the dispatcher to resend with
+  // the same key (LINE drops a repeat of an accepted request). Runs left
   // in kPlanning (the process died while planning; nothing of them was ever claimed) are
   // cancelled. Returns how many deliveries were resolved so.
   virtual Result<std::int64_t> RecoverInterrupted(Time now) = 0;

@@ -134,6 +134,17 @@ class ForwardingStore : public Store {
     return inner_.ClaimDeliveries(run_id, max, now);
   }
 
+  Result<Id> CreateLineBatch(const LineBatch& batch, std::span<const Id> delivery_ids,
+                             Time now) override {
+    return inner_.CreateLineBatch(batch, delivery_ids, now);
+  }
+
+  Status UpdateLineBatch(const LineBatch& batch) override { return inner_.UpdateLineBatch(batch); }
+
+  Result<std::vector<OpenLineBatch>> ListOpenLineBatches(Id run_id) override {
+    return inner_.ListOpenLineBatches(run_id);
+  }
+
   Status RecordOutcomes(std::span<const DeliveryOutcome> outcomes) override {
     return inner_.RecordOutcomes(outcomes);
   }

@@ -218,7 +218,28 @@ ALTER TABLE channel_accounts ADD COLUMN whatsapp_tier TEXT NOT NULL DEFAULT '250
 ALTER TABLE channel_accounts ADD COLUMN line_monthly_quota INTEGER;
 )sql";
 
-constexpr std::array<std::string_view, 7> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6, kV7};
+// LINE multicast batches (A4): the set of deliveries one multicast carries and the retry key
+// of its current request, so that a retry after a restart is the same set with the same key.
+// A delivery keeps its batch after it is resolved; a batch is open while one of its
+// deliveries is `sending`.
+constexpr std::string_view kV8 = R"sql(
+CREATE TABLE line_batches (
+  id INTEGER PRIMARY KEY,
+  run_id INTEGER NOT NULL,
+  message_index INTEGER NOT NULL,
+  retry_key TEXT NOT NULL,
+  key_first_used_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL,
+  message_ids TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX line_batches_run ON line_batches(run_id, id);
+ALTER TABLE deliveries ADD COLUMN line_batch_id INTEGER;
+CREATE INDEX deliveries_line_batch ON deliveries(line_batch_id, id)
+  WHERE state = 1 AND line_batch_id IS NOT NULL;
+)sql";
+
+constexpr std::array<std::string_view, 8> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8};
 
 constexpr std::string_view kCreateMigrationsTable =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("

@@ -616,9 +616,28 @@ constexpr std::string_view kStartRun =
     " RETURNING broadcast_id";
 constexpr std::string_view kCancelPlanningRuns =
     "UPDATE runs SET status = 'cancelled', finished_at = ?1 WHERE status = 'planning'";
+// Deliveries of a LINE batch whose key LINE still knows (first used after ?4) are left for
+// the dispatcher to resend with it.
 constexpr std::string_view kRecoverInterrupted =
     "UPDATE deliveries SET state = 3, error_class = ?1, error_code = NULL, error_message = ?2,"
-    " updated_at = ?3 WHERE state = 1 RETURNING run_id";
+    " updated_at = ?3 WHERE state = 1 AND NOT (line_batch_id IS NOT NULL AND EXISTS ("
+    "SELECT 1 FROM line_batches b JOIN runs r ON r.id = b.run_id"
+    " WHERE b.id = deliveries.line_batch_id AND r.status = 'sending'"
+    " AND b.key_first_used_at > ?4)) RETURNING run_id";
+
+constexpr std::string_view kInsertLineBatch =
+    "INSERT INTO line_batches(run_id, message_index, retry_key, key_first_used_at, attempts,"
+    " message_ids, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+constexpr std::string_view kJoinLineBatch =
+    "UPDATE deliveries SET line_batch_id = ?2"
+    " WHERE id = ?1 AND run_id = ?3 AND state = 1 AND line_batch_id IS NULL";
+constexpr std::string_view kUpdateLineBatch =
+    "UPDATE line_batches SET message_index = ?2, retry_key = ?3, key_first_used_at = ?4,"
+    " attempts = ?5, message_ids = ?6 WHERE id = ?1";
+constexpr std::string_view kSelectOpenLineBatches =
+    "SELECT b.id, b.message_index, b.retry_key, b.key_first_used_at, b.attempts, b.message_ids,"
+    " d.id, d.platform_user_id FROM deliveries d JOIN line_batches b ON b.id = d.line_batch_id"
+    " WHERE d.run_id = ?1 AND d.state = 1 AND d.line_batch_id IS NOT NULL ORDER BY b.id, d.id";
 
 constexpr std::string_view kScanRunForReport =
     "SELECT state, route, skip_reason, error_code, error_class FROM deliveries"
@@ -1912,6 +1931,83 @@ class SqliteStore final : public Store {
     });
   }
 
+  Result<Id> CreateLineBatch(const LineBatch& batch, std::span<const Id> delivery_ids,
+                             Time now) override {
+    if (delivery_ids.empty()) {
+      return InvalidArgument("delivery_ids", "a batch needs at least one delivery");
+    }
+    return Write([&](Connection& db) -> Result<Id> {
+      {
+        STORE_PREPARE(st, db, kInsertLineBatch);
+        st.Bind(1, batch.run_id);
+        st.Bind(2, static_cast<std::int64_t>(batch.message_index));
+        st.BindText(3, batch.retry_key);
+        st.Bind(4, batch.key_first_used_at);
+        st.Bind(5, batch.attempts);
+        st.BindText(6, batch.message_ids);
+        st.Bind(7, now);
+        CRIER_RETURN_IF_ERROR(st.Run());
+      }
+      const Id id = db.LastInsertId();
+      STORE_PREPARE(join, db, kJoinLineBatch);
+      join.Bind(2, id);
+      join.Bind(3, batch.run_id);
+      for (const Id delivery : delivery_ids) {
+        join.Bind(1, delivery);
+        CRIER_RETURN_IF_ERROR(join.Run());
+        if (db.Changes() != 1) {
+          return FailedPrecondition("delivery " + std::to_string(delivery) +
+                                    " is not sending in run " + std::to_string(batch.run_id) +
+                                    " outside a batch");
+        }
+        join.Reset();
+      }
+      return id;
+    });
+  }
+
+  Status UpdateLineBatch(const LineBatch& batch) override {
+    return Write([&](Connection& db) -> Status {
+      STORE_PREPARE(st, db, kUpdateLineBatch);
+      st.Bind(1, batch.id);
+      st.Bind(2, static_cast<std::int64_t>(batch.message_index));
+      st.BindText(3, batch.retry_key);
+      st.Bind(4, batch.key_first_used_at);
+      st.Bind(5, batch.attempts);
+      st.BindText(6, batch.message_ids);
+      CRIER_RETURN_IF_ERROR(st.Run());
+      if (db.Changes() != 1)
+        return NotFound("line batch " + std::to_string(batch.id) + " not found");
+      return Status::Ok();
+    });
+  }
+
+  Result<std::vector<OpenLineBatch>> ListOpenLineBatches(Id run_id) override {
+    return Read([&](Connection& db) -> Result<std::vector<OpenLineBatch>> {
+      std::vector<OpenLineBatch> out;
+      STORE_PREPARE(st, db, kSelectOpenLineBatches);
+      st.Bind(1, run_id);
+      for (;;) {
+        STORE_ASSIGN_OR_RETURN(bool row, st.Step());
+        if (!row) break;
+        const Id id = st.Int(0);
+        if (out.empty() || out.back().batch.id != id) {
+          OpenLineBatch open;
+          open.batch.id = id;
+          open.batch.run_id = run_id;
+          open.batch.message_index = static_cast<std::size_t>(st.Int(1));
+          open.batch.retry_key = std::string(st.Text(2));
+          open.batch.key_first_used_at = st.TimeAt(3);
+          open.batch.attempts = static_cast<int>(st.Int(4));
+          open.batch.message_ids = std::string(st.Text(5));
+          out.push_back(std::move(open));
+        }
+        out.back().members.push_back({st.Int(6), std::string(st.Text(7))});
+      }
+      return out;
+    });
+  }
+
   Result<bool> CompleteRunIfDone(Id run_id, Time now) override {
     return Write([&](Connection& db) -> Result<bool> {
       STORE_ASSIGN_OR_RETURN(RunLedger ledger, LoadLedger(db, run_id));
@@ -1960,6 +2056,7 @@ class SqliteStore final : public Store {
         st.BindStaticText(1, sqlite::kInterruptedErrorClass);
         st.BindStaticText(2, sqlite::kInterruptedErrorMessage);
         st.Bind(3, now);
+        st.Bind(4, now - kLineRetryKeyLifetime);
         while (true) {
           STORE_ASSIGN_OR_RETURN(bool row, st.Step());
           if (!row) break;
