@@ -18,6 +18,7 @@
 #include "store/sqlite/messages.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/segments.h"
+#include "store/sqlite/templates.h"
 
 namespace crier {
 namespace {
@@ -149,7 +150,8 @@ boost::json::array StringsJson(const std::vector<std::string>& strings) {
 }
 
 // A text message is {"kind":"text","text":...}; a template is {"kind":"template","template":
-// {name, language, category, header_parameters, body_parameters}}.
+// {name, language, category, header_parameters, body_parameters, button_parameters?,
+// header_kind, buttons?: [{index, type, payload?}]}}.
 std::string MessagesJson(const std::vector<Message>& messages) {
   boost::json::array out;
   for (const auto& m : messages) {
@@ -167,6 +169,21 @@ std::string MessagesJson(const std::vector<Message>& messages) {
         tpl["category"] = ToString(t.category);
         tpl["header_parameters"] = StringsJson(t.header_parameters);
         tpl["body_parameters"] = StringsJson(t.body_parameters);
+        if (!t.button_parameters.empty()) {
+          tpl["button_parameters"] = StringsJson(t.button_parameters);
+        }
+        tpl["header_kind"] = ToString(t.header_kind);
+        if (!t.buttons.empty()) {
+          boost::json::array buttons;
+          for (const TemplateButtonParameter& b : t.buttons) {
+            boost::json::object button;
+            button["index"] = b.index;
+            button["type"] = ToString(b.type);
+            if (b.type == TemplateButtonType::kQuickReply) button["payload"] = b.payload;
+            buttons.emplace_back(std::move(button));
+          }
+          tpl["buttons"] = std::move(buttons);
+        }
         o["template"] = std::move(tpl);
         break;
       }
@@ -341,6 +358,29 @@ Result<TemplateMessage> ParseStoredTemplate(const boost::json::object& message) 
                                                  "message template category"));
   STORE_ASSIGN_OR_RETURN(t.header_parameters, StoredStrings(o, "header_parameters"));
   STORE_ASSIGN_OR_RETURN(t.body_parameters, StoredStrings(o, "body_parameters"));
+  STORE_ASSIGN_OR_RETURN(t.button_parameters, StoredStrings(o, "button_parameters"));
+  // Rows from before the registry have no header_kind: their header parameters were text.
+  if (const std::string kind = StoredText(o, "header_kind"); !kind.empty()) {
+    STORE_ASSIGN_OR_RETURN(t.header_kind, ParseStored(ParseTemplateHeaderKind(kind), kind,
+                                                      "message template header_kind"));
+  }
+  if (const auto* buttons = o.if_contains("buttons")) {
+    if (!buttons->is_array()) return Internal("stored message template buttons is not an array");
+    for (const auto& item : buttons->as_array()) {
+      const auto* b = item.if_object();
+      const auto* index = b != nullptr ? b->if_contains("index") : nullptr;
+      if (index == nullptr || !index->is_int64()) {
+        return Internal("stored message template button is malformed");
+      }
+      TemplateButtonParameter p;
+      p.index = static_cast<int>(index->as_int64());
+      const std::string type = StoredText(*b, "type");
+      STORE_ASSIGN_OR_RETURN(
+          p.type, ParseStored(ParseTemplateButtonType(type), type, "message template button type"));
+      p.payload = StoredText(*b, "payload");
+      t.buttons.push_back(std::move(p));
+    }
+  }
   return t;
 }
 
@@ -1681,6 +1721,29 @@ class SqliteStore final : public Store {
   }
 
   // Broadcasts.
+
+  // Template registry (the SQL lives in sqlite/templates.cpp).
+
+  Result<RegisteredTemplate> CreateTemplate(const TemplateDefinition& in, Time now) override {
+    return Write([&](Connection& db) { return sqlite::InsertTemplate(db, in, now); });
+  }
+
+  Result<RegisteredTemplate> GetTemplate(Id id) override {
+    return Read([&](Connection& db) { return sqlite::SelectTemplate(db, id); });
+  }
+
+  Result<Page<RegisteredTemplate>> ListTemplates(const TemplateQuery& query) override {
+    return Read([&](Connection& db) { return sqlite::SelectTemplatesPage(db, query); });
+  }
+
+  Result<RegisteredTemplate> UpdateTemplate(Id id, const TemplateUpdate& update,
+                                            Time now) override {
+    return Write([&](Connection& db) { return sqlite::ApplyTemplateUpdate(db, id, update, now); });
+  }
+
+  Status DeleteTemplate(Id id) override {
+    return Write([&](Connection& db) { return sqlite::RemoveTemplate(db, id); });
+  }
 
   Result<Broadcast> CreateBroadcast(const NewBroadcast& in, Time now) override {
     CRIER_RETURN_IF_ERROR(ValidateBroadcast(in));
