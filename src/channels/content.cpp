@@ -66,6 +66,9 @@ Result<CompiledMessage> CompileMessage(Platform platform, const Message& message
   auto header = CompileList(t.header_parameters, prefix + ".template.header_parameters");
   if (!header.ok()) return header.error();
   out.header_parameters = std::move(*header);
+  auto buttons = CompileList(t.button_parameters, prefix + ".template.button_parameters");
+  if (!buttons.ok()) return buttons.error();
+  out.button_parameters = std::move(*buttons);
   return out;
 }
 

@@ -21,6 +21,7 @@ struct CompiledMessage {
   // refuses an over-long parameter itself, so no limit is applied here.
   std::vector<personalize::Template> body_parameters;
   std::vector<personalize::Template> header_parameters;
+  std::vector<personalize::Template> button_parameters;  // URL suffixes
 };
 
 // The platform's limit on a text message's text: Messenger under 2000 characters, Instagram
@@ -29,7 +30,8 @@ personalize::TextLimit TextLimitFor(Platform platform);
 
 // Compiles every text of `message`, the `index`th of its broadcast. Errors name the field as
 // the API does ("messages[1].text", "messages[0].template.body_parameters[2]") and the
-// character where the problem starts.
+// character where the problem starts. Template button parameters are
+// "messages[i].template.button_parameters[j]".
 Result<CompiledMessage> CompileMessage(Platform platform, const Message& message,
                                        std::size_t index);
 // All of a broadcast's messages; the first error wins.
