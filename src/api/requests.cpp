@@ -283,8 +283,8 @@ Result<std::vector<std::string>> ReadTemplateParameters(const ObjectReader& r,
 
 Result<TemplateMessage> ReadTemplate(const boost::json::object& object, const std::string& path) {
   ObjectReader r(object, path);
-  CRIER_RETURN_IF_ERROR(
-      r.RejectUnknown({"name", "language", "category", "header_parameters", "body_parameters"}));
+  CRIER_RETURN_IF_ERROR(r.RejectUnknown({"name", "language", "category", "header_parameters",
+                                         "body_parameters", "button_parameters"}));
   TemplateMessage t;
   auto name = r.String("name");
   if (!name.ok()) return name.error();
@@ -301,21 +301,27 @@ Result<TemplateMessage> ReadTemplate(const boost::json::object& object, const st
                            "must be the template's language code, such as en_US or zh_TW");
   }
   t.language = std::move(*language);
-  auto category = r.String("category");
+  // Optional: a broadcast takes the category from the template registry when it is left out.
+  auto category = r.OptString("category");
   if (!category.ok()) return category.error();
-  const std::optional<TemplateCategory> parsed = ParseTemplateCategory(*category);
-  if (!parsed) {
-    return InvalidArgument(r.Path("category"),
-                           "must be \"marketing\", \"utility\" or \"authentication\": the "
-                           "category the template was approved in");
+  if (category->has_value()) {
+    const std::optional<TemplateCategory> parsed = ParseTemplateCategory(**category);
+    if (!parsed) {
+      return InvalidArgument(r.Path("category"),
+                             "must be \"marketing\", \"utility\" or \"authentication\": the "
+                             "category the template was approved in");
+    }
+    t.category = *parsed;
   }
-  t.category = *parsed;
   auto header = ReadTemplateParameters(r, "header_parameters");
   if (!header.ok()) return header.error();
   t.header_parameters = std::move(*header);
   auto body = ReadTemplateParameters(r, "body_parameters");
   if (!body.ok()) return body.error();
   t.body_parameters = std::move(*body);
+  auto buttons = ReadTemplateParameters(r, "button_parameters");
+  if (!buttons.ok()) return buttons.error();
+  t.button_parameters = std::move(*buttons);
   return t;
 }
 

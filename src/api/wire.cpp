@@ -160,6 +160,18 @@ boost::json::object ToJson(const Broadcast& broadcast) {
       tpl["category"] = ToString(t.category);
       tpl["header_parameters"] = Strings(t.header_parameters);
       tpl["body_parameters"] = Strings(t.body_parameters);
+      tpl["button_parameters"] = Strings(t.button_parameters);
+      // What the template registry filled in when the broadcast was created.
+      tpl["header_kind"] = ToString(t.header_kind);
+      boost::json::array buttons;
+      for (const TemplateButtonParameter& b : t.buttons) {
+        boost::json::object button;
+        button["index"] = b.index;
+        button["type"] = ToString(b.type);
+        if (b.type == TemplateButtonType::kQuickReply) button["payload"] = b.payload;
+        buttons.emplace_back(std::move(button));
+      }
+      tpl["buttons"] = std::move(buttons);
       message["template"] = std::move(tpl);
     } else {
       message["text"] = m.text;

@@ -257,6 +257,14 @@ Result<TemplateMessage> ResolveTemplateMessage(const ChannelAccount& account,
   }
   const std::string what = "template " + Quoted(given.name);
   if (found == nullptr) {
+    // The account's own WABA (or Page) having the name in other languages says the language
+    // is what is wrong, whoever else has the template.
+    if (!scope_languages.empty()) {
+      std::sort(scope_languages.begin(), scope_languages.end());
+      return InvalidArgument(at + ".language", what + " is registered for " + ScopeOf(account) +
+                                                   " in " + JoinList(scope_languages) +
+                                                   " only, not in " + given.language);
+    }
     if (!other_scopes.empty()) {
       std::sort(other_scopes.begin(), other_scopes.end());
       return InvalidArgument(
@@ -266,12 +274,6 @@ Result<TemplateMessage> ResolveTemplateMessage(const ChannelAccount& account,
               (whatsapp ? "under " : "for ") + ScopeOf(account) +
               (whatsapp ? ": a template belongs to one WABA and only its numbers can send it"
                         : ": a Messenger utility template belongs to one Page"));
-    }
-    if (!scope_languages.empty()) {
-      std::sort(scope_languages.begin(), scope_languages.end());
-      return InvalidArgument(at + ".language", what + " is registered for " + ScopeOf(account) +
-                                                   " in " + JoinList(scope_languages) +
-                                                   " only, not in " + given.language);
     }
     return InvalidArgument(at + ".name", "no " + what + " is registered for " + ScopeOf(account) +
                                              ": register it first (POST /v1/templates)");
