@@ -157,6 +157,13 @@ class ApiTest : public ::testing::Test {
     return Json(r).at("id").as_int64();
   }
 
+  // Registers a template (POST /v1/templates with `body`) and returns its id.
+  Id RegisterTemplate(const boost::json::object& body) {
+    const net::Response r = Call("POST", "/v1/templates", boost::json::serialize(body));
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.status == 201 ? Json(r).at("id").as_int64() : 0;
+  }
+
   static constexpr const char* kToken = "EAAG-secret-page-token-42";
 
   crier::testing::TempDir dir_;

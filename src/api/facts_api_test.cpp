@@ -188,6 +188,12 @@ TEST_F(FactsApiTest, CsvHeaderNeedsBothTokenColumns) {
 TEST_F(FactsApiTest, WhatsAppTemplateBroadcastRoundTrips) {
   const Id account = CreateAccountWith(
       {{"platform", "whatsapp"}, {"capabilities", json::object{{"waba_id", "w-1"}}}});
+  RegisterTemplate({{"waba_id", "w-1"},
+                    {"name", "order_update"},
+                    {"language", "en_US"},
+                    {"category", "utility"},
+                    {"header", json::object{{"kind", "text"}, {"parameters", 1}}},
+                    {"body_parameters", 2}});
   const net::Response r = CreateBroadcastWith(
       account,
       R"([{"kind": "template", "template": {"name": "order_update", "language": "en_US",)"
@@ -195,7 +201,8 @@ TEST_F(FactsApiTest, WhatsAppTemplateBroadcastRoundTrips) {
   ASSERT_EQ(r.status, 201) << r.body;
   const json::value want = json::parse(
       R"({"kind": "template", "template": {"name": "order_update", "language": "en_US",)"
-      R"( "category": "utility", "header_parameters": ["H"], "body_parameters": ["Lin", "#7"]}})");
+      R"( "category": "utility", "header_parameters": ["H"], "body_parameters": ["Lin", "#7"],)"
+      R"( "button_parameters": [], "header_kind": "text", "buttons": []}})");
   EXPECT_EQ(Json(r).at("messages").at(0), want);
   const net::Response got =
       Call("GET", "/v1/broadcasts/" + std::to_string(Json(r).at("id").as_int64()));
@@ -205,6 +212,11 @@ TEST_F(FactsApiTest, WhatsAppTemplateBroadcastRoundTrips) {
 TEST_F(FactsApiTest, BadTemplatesNameTheField) {
   const Id account = CreateAccountWith(
       {{"platform", "whatsapp"}, {"capabilities", json::object{{"waba_id", "w-1"}}}});
+  RegisterTemplate({{"waba_id", "w-1"},
+                    {"name", "o"},
+                    {"language", "en"},
+                    {"category", "utility"},
+                    {"body_parameters", 2}});
   const std::vector<std::pair<std::string, std::string>> cases = {
       {R"([{"kind": "template"}])", "messages[0].template"},
       {R"([{"kind": "template", "template": {"language": "en", "category": "utility"}}])",
@@ -217,7 +229,7 @@ TEST_F(FactsApiTest, BadTemplatesNameTheField) {
       {R"([{"kind": "template", "template": {"name": "o", "language": "en-US!",)"
        R"( "category": "utility"}}])",
        "messages[0].template.language"},
-      {R"([{"kind": "template", "template": {"name": "o", "language": "en"}}])",
+      {R"([{"kind": "template", "template": {"name": "o", "language": "en", "category": 7}}])",
        "messages[0].template.category"},
       {R"([{"kind": "template", "template": {"name": "o", "language": "en", "category": "promo"}}])",
        "messages[0].template.category"},
@@ -233,7 +245,7 @@ TEST_F(FactsApiTest, BadTemplatesNameTheField) {
        "messages[0].template.body_parameters[1]"},
       // A template goes alone (ValidateTemplateContent).
       {R"([{"kind": "text", "text": "hi"}, {"kind": "template", "template": {"name": "o",)"
-       R"( "language": "en", "category": "utility"}}])",
+       R"( "language": "en", "category": "utility", "body_parameters": ["a", "b"]}}])",
        "messages[1]"},
   };
   for (const auto& [messages, field] : cases) {

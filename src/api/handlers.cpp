@@ -15,6 +15,7 @@
 #include "api/response.h"
 #include "api/routes.h"
 #include "api/segment_handlers.h"
+#include "api/template_handlers.h"
 #include "api/wire.h"
 #include "channels/adapter.h"
 #include "core/route.h"
@@ -548,6 +549,11 @@ net::Response CreateBroadcast(RequestContext& c) {
   if (!in.ok()) return ErrorResponse(in.error());
   auto account = ReferencedAccount(c.store, in->channel_account_id, "channel_account_id");
   if (!account.ok()) return ErrorResponse(account.error());
+  // D4: a template message names a registered template of the account's WABA or Page; the
+  // registry gives its category, header kind and buttons.
+  auto resolved = ResolveTemplateMessages(c.store, *account, *body, std::move(in->messages));
+  if (!resolved.ok()) return ErrorResponse(resolved.error());
+  in->messages = std::move(*resolved);
   // D1: a placeholder that cannot be filled is refused now, naming the field and the
   // character, rather than sent as written or failing every copy of the run.
   const auto compiled = channels::CompileMessages(account->platform, in->messages);
@@ -670,6 +676,11 @@ constexpr std::array kRoutes = {
     ApiRoute{"PATCH", "/v1/segments/{id}", &UpdateSegment},
     ApiRoute{"DELETE", "/v1/segments/{id}", &DeleteSegment},
     ApiRoute{"POST", "/v1/segments/{id}/count", &CountSegment},
+    ApiRoute{"POST", "/v1/templates", &CreateTemplate},
+    ApiRoute{"GET", "/v1/templates", &ListTemplates},
+    ApiRoute{"GET", "/v1/templates/{id}", &GetTemplate},
+    ApiRoute{"PATCH", "/v1/templates/{id}", &UpdateTemplate},
+    ApiRoute{"DELETE", "/v1/templates/{id}", &DeleteTemplate},
     ApiRoute{"POST", "/v1/broadcasts", &CreateBroadcast},
     ApiRoute{"GET", "/v1/broadcasts", &ListBroadcasts},
     ApiRoute{"GET", "/v1/broadcasts/{id}", &GetBroadcast},

@@ -59,6 +59,11 @@ TEST_F(RenderApiTest, AnUnclosedPlaceholderInATemplateParameterIsRefused) {
   const net::Response made = Call("POST", "/v1/channel-accounts", json::serialize(wa));
   ASSERT_EQ(made.status, 201) << made.body;
   const Id account = Json(made).at("id").as_int64();
+  RegisterTemplate({{"waba_id", "w-1"},
+                    {"name", "order_update"},
+                    {"language", "en_US"},
+                    {"category", "utility"},
+                    {"body_parameters", 2}});
   const json::object message{
       {"kind", "template"},
       {"template",

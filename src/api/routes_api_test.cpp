@@ -41,7 +41,11 @@ TEST_F(RoutesApiTest, CapabilitiesAndThePlanAreStoredAndShown) {
   EXPECT_EQ(got.at("capabilities").at("business_region"), "TW");
   EXPECT_EQ(got.at("capabilities").at("marketing_message_api"), false);
 
-  // A utility template broadcast's message is the template itself.
+  // A utility template broadcast's message is the template itself, registered for the Page.
+  RegisterTemplate({{"channel_account_id", account},
+                    {"name", "order_update"},
+                    {"language", "en_US"},
+                    {"body_parameters", 1}});
   json::object body{{"name", "Order updates"},
                     {"channel_account_id", account},
                     {"purpose", "non_promotional"},

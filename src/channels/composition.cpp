@@ -4,6 +4,7 @@
 #include <set>
 #include <utility>
 
+#include "core/templates.h"
 #include "core/text_escape.h"
 
 namespace crier::channels {
@@ -359,12 +360,6 @@ std::string_view PayloadOf(const Button& button) {
       return kUnsubscribePayload;
   }
   return {};
-}
-
-std::optional<ButtonAction> SubscriptionActionOf(std::string_view payload) {
-  if (payload == kSubscribePayload) return ButtonAction::kSubscribe;
-  if (payload == kUnsubscribePayload) return ButtonAction::kUnsubscribe;
-  return std::nullopt;
 }
 
 std::optional<std::string> Unsupported(Platform platform, const Message& message) {

@@ -35,16 +35,10 @@
 
 namespace crier::channels {
 
-// crier's own postback payloads: a subscribe or unsubscribe button sends these, and the
-// inbound side turns a press into a subscription change (G2).
-inline constexpr std::string_view kSubscribePayload = "CRIER_SUBSCRIBE";
-inline constexpr std::string_view kUnsubscribePayload = "CRIER_UNSUBSCRIBE";
-// The payload a button carries on the wire: the postback's own, or crier's for subscribe and
-// unsubscribe ("" for a URL button).
+// The payload a button carries on the wire: the postback's own, or crier's reserved one for
+// subscribe and unsubscribe (core/templates.h: kSubscribePayload, kUnsubscribePayload, read
+// back by ButtonIntentOf when the press comes in, G2); "" for a URL button.
 std::string_view PayloadOf(const Button& button);
-// What a payload that came back asks for: kSubscribe / kUnsubscribe for crier's own, else
-// nullopt (a bot flow's).
-std::optional<ButtonAction> SubscriptionActionOf(std::string_view payload);
 
 // Why `platform` cannot carry this kind of message at all (A5), or nullopt when it can.
 std::optional<std::string> Unsupported(Platform platform, const Message& message);

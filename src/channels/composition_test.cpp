@@ -1,5 +1,7 @@
 #include "channels/composition.h"
 
+#include "core/templates.h"
+
 #include <gtest/gtest.h>
 
 #include <map>
@@ -286,9 +288,9 @@ TEST(Composition, LineTemplateLimits) {
 TEST(Composition, SubscribeButtonsCarryCriersOwnPayloads) {
   const Button subscribe{ButtonAction::kSubscribe, "Join", "", ""};
   const Button unsubscribe{ButtonAction::kUnsubscribe, "Stop", "", ""};
-  EXPECT_EQ(SubscriptionActionOf(PayloadOf(subscribe)), ButtonAction::kSubscribe);
-  EXPECT_EQ(SubscriptionActionOf(PayloadOf(unsubscribe)), ButtonAction::kUnsubscribe);
-  EXPECT_EQ(SubscriptionActionOf(PayloadOf(Postback("x", "FLOW_1"))), std::nullopt);
+  EXPECT_EQ(ButtonIntentOf(PayloadOf(subscribe)), ButtonBehaviour::kSubscribe);
+  EXPECT_EQ(ButtonIntentOf(PayloadOf(unsubscribe)), ButtonBehaviour::kUnsubscribe);
+  EXPECT_EQ(ButtonIntentOf(PayloadOf(Postback("x", "FLOW_1"))), ButtonBehaviour::kBotFlow);
   EXPECT_EQ(PayloadOf(Link("x")), "");
 }
 

@@ -44,7 +44,8 @@ bool AnyTemplatePersonalised(const std::vector<personalize::Template>& texts) {
 
 bool CompiledMessage::personalised() const {
   return (text && text->personalised()) || AnyTemplatePersonalised(body_parameters) ||
-         AnyTemplatePersonalised(header_parameters) || AnyTemplatePersonalised(texts);
+         AnyTemplatePersonalised(header_parameters) ||
+         AnyTemplatePersonalised(button_parameters) || AnyTemplatePersonalised(texts);
 }
 
 bool AnyPersonalised(std::span<const CompiledMessage> messages) {
@@ -88,6 +89,9 @@ Result<CompiledMessage> CompileMessage(Platform platform, const Message& message
     auto header = CompileList(t.header_parameters, prefix + ".template.header_parameters");
     if (!header.ok()) return header.error();
     out.header_parameters = std::move(*header);
+    auto buttons = CompileList(t.button_parameters, prefix + ".template.button_parameters");
+    if (!buttons.ok()) return buttons.error();
+    out.button_parameters = std::move(*buttons);
     return out;
   }
   Status failed = Status::Ok();

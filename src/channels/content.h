@@ -30,6 +30,7 @@ struct CompiledMessage {
   // requests. Identical content may go to many people in one request (LINE multicast);
   // personalised content goes per recipient. Every member that holds a Template counts.
   bool personalised() const;
+  std::vector<personalize::Template> button_parameters;  // URL suffixes
 };
 
 // Whether any of a broadcast's messages is personalised (CompiledMessage::personalised).
@@ -41,7 +42,8 @@ personalize::TextLimit TextLimitFor(Platform platform);
 
 // Compiles every text of `message`, the `index`th of its broadcast. Errors name the field as
 // the API does ("messages[1].text", "messages[0].template.body_parameters[2]") and the
-// character where the problem starts.
+// character where the problem starts. Template button parameters are
+// "messages[i].template.button_parameters[j]".
 Result<CompiledMessage> CompileMessage(Platform platform, const Message& message,
                                        std::size_t index);
 // All of a broadcast's messages; the first error wins.

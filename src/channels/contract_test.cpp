@@ -212,6 +212,32 @@ TEST(WhatsAppContractTest, BroadcastTemplateMessagesConform) {
   }
 }
 
+TEST(WhatsAppContractTest, RegistryTemplatesWithButtonsAndMediaHeadersConform) {
+  const WhatsAppAdapter adapter;
+  const SendContext route{{RouteKind::kWhatsAppTemplate, {}, {}}, {}};
+  const RecipientRef to{"16505551234", "", "", "", ""};
+  Message m;
+  m.kind = MessageKind::kTemplate;
+  m.template_message.name = "order_update";
+  m.template_message.language = "en_US";
+  m.template_message.body_parameters = {"A-1"};
+  m.template_message.button_parameters = {"order/42"};
+  m.template_message.buttons = {{0, TemplateButtonType::kQuickReply, "crier:subscribe"},
+                                {1, TemplateButtonType::kUrl, ""},
+                                {2, TemplateButtonType::kQuickReply, "MENU"}};
+  for (TemplateHeaderKind kind : {TemplateHeaderKind::kText, TemplateHeaderKind::kImage,
+                                  TemplateHeaderKind::kVideo, TemplateHeaderKind::kDocument}) {
+    m.template_message.header_kind = kind;
+    m.template_message.header_parameters = {
+        kind == TemplateHeaderKind::kText ? "Ann" : "https://cdn.example/file"};
+    ASSERT_TRUE(adapter.ValidateMessage(m).ok());
+    const auto req = adapter.BuildSend(Account(Platform::kWhatsApp), to, route, m);
+    // The spec's index pattern refuses "0" (SOURCES.md); the options above allow for it.
+    EXPECT_EQ(Joined(WhatsAppSpec().Check("Message", Body(req), WhatsAppOptions())), "")
+        << req.body;
+  }
+}
+
 TEST(WhatsAppContractTest, ABusinessScopedBodyDiffersFromV23OnlyByItsRecipientField) {
   const WhatsAppAdapter adapter;
   const auto req = adapter.BuildSend(

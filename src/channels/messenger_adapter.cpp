@@ -150,6 +150,10 @@ Status MessengerAdapter::ValidateMessage(const Message& message) const {
     return InvalidArgument("template.header_parameters",
                            "Messenger utility templates take body parameters only");
   }
+  if (!t.button_parameters.empty() || !t.buttons.empty()) {
+    return InvalidArgument("template.button_parameters",
+                           "Messenger utility templates take body parameters only");
+  }
   for (std::size_t i = 0; i < t.body_parameters.size(); ++i) {
     if (t.body_parameters[i].empty()) {
       return InvalidArgument("template.body_parameters[" + std::to_string(i) + "]",

@@ -509,6 +509,13 @@ TEST(MessengerAdapterTest, OnlyMessengerUtilityTemplatesPassValidation) {
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().field, "template.header_parameters");
 
+  // Its wire carries no buttons: a URL suffix would be dropped without a word.
+  Message buttons = Template({"A-1"});
+  buttons.template_message.button_parameters = {"order/42"};
+  s = messenger.ValidateMessage(buttons);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().field, "template.button_parameters");
+
   Message nameless = Template({});
   nameless.template_message.name.clear();
   EXPECT_EQ(messenger.ValidateMessage(nameless).error().field, "template.name");

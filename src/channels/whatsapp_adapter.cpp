@@ -112,6 +112,16 @@ std::string_view ComponentName(TemplateComponent::Type t) {
   return "body";
 }
 
+bool IsMedia(TemplateParameter::Type t) {
+  using T = TemplateParameter::Type;
+  return t == T::kImage || t == T::kVideo || t == T::kDocument;
+}
+
+std::string_view MediaName(TemplateParameter::Type t) {
+  using T = TemplateParameter::Type;
+  return t == T::kImage ? "image" : (t == T::kVideo ? "video" : "document");
+}
+
 void AppendParameter(std::string& body, const TemplateParameter& p) {
   using T = TemplateParameter::Type;
   switch (p.type) {
@@ -140,8 +150,7 @@ void AppendParameter(std::string& body, const TemplateParameter& p) {
     case T::kImage:
     case T::kVideo:
     case T::kDocument: {
-      const std::string_view kind =
-          p.type == T::kImage ? "image" : (p.type == T::kVideo ? "video" : "document");
+      const std::string_view kind = MediaName(p.type);
       body.append(R"({"type":")").append(kind).append(R"(",")").append(kind);
       body.append(R"(":{"link":)");
       AppendJsonString(body, p.value);
@@ -237,23 +246,54 @@ Status ValidateTemplate(const WhatsAppTemplate& t) {
 }
 
 WhatsAppTemplate WhatsAppTemplateOf(const TemplateMessage& t) {
+  using P = TemplateParameter::Type;
   WhatsAppTemplate out;
   out.name = t.name;
   out.language = t.language;
-  const auto add = [&](TemplateComponent::Type type, const std::vector<std::string>& values) {
+  const auto add = [&](TemplateComponent::Type type, P parameter_type,
+                       const std::vector<std::string>& values) {
     if (values.empty()) return;
     TemplateComponent c;
     c.type = type;
     c.parameters.reserve(values.size());
-    for (const std::string& v : values) {
-      TemplateParameter p;
-      p.value = v;
-      c.parameters.push_back(std::move(p));
-    }
+    for (const std::string& v : values) c.parameters.push_back({parameter_type, v, "", 0});
     out.components.push_back(std::move(c));
   };
-  add(TemplateComponent::Type::kHeader, t.header_parameters);
-  add(TemplateComponent::Type::kBody, t.body_parameters);
+  P header_type = P::kText;
+  switch (t.header_kind) {
+    case TemplateHeaderKind::kImage:
+      header_type = P::kImage;
+      break;
+    case TemplateHeaderKind::kVideo:
+      header_type = P::kVideo;
+      break;
+    case TemplateHeaderKind::kDocument:
+      header_type = P::kDocument;
+      break;
+    case TemplateHeaderKind::kNone:
+    case TemplateHeaderKind::kText:
+      break;
+  }
+  add(TemplateComponent::Type::kHeader, header_type, t.header_parameters);
+  add(TemplateComponent::Type::kBody, P::kText, t.body_parameters);
+  // The registry's buttons: a quick reply with its payload, a URL button with the next suffix.
+  std::size_t suffix = 0;
+  for (const TemplateButtonParameter& b : t.buttons) {
+    TemplateComponent c;
+    c.type = TemplateComponent::Type::kButton;
+    c.index = b.index;
+    if (b.type == TemplateButtonType::kQuickReply) {
+      c.sub_type = "quick_reply";
+      c.parameters.push_back({P::kPayload, b.payload, "", 0});
+    } else {
+      c.sub_type = "url";
+      const std::string value =
+          suffix < t.button_parameters.size() ? t.button_parameters[suffix] : std::string();
+      ++suffix;
+      c.parameters.push_back({P::kText, value, "", 0});
+    }
+    out.components.push_back(std::move(c));
+  }
   return out;
 }
 
@@ -300,6 +340,7 @@ OutboundRequest WhatsAppAdapter::BuildTemplateSend(const ChannelAccount& account
   body.push_back('}');
   if (!t.components.empty()) {
     body.append(R"(,"components":[)");
+    std::size_t url_buttons = 0;
     for (std::size_t i = 0; i < t.components.size(); ++i) {
       const TemplateComponent& c = t.components[i];
       if (i > 0) body.push_back(',');
@@ -310,20 +351,35 @@ OutboundRequest WhatsAppAdapter::BuildTemplateSend(const ChannelAccount& account
         body.append(R"(,"index":")").append(std::to_string(c.index)).push_back('"');
       }
       body.append(R"(,"parameters":[)");
-      // The broadcast's header and body text parameters, compiled in the same order.
+      // The broadcast's header, body and URL-suffix parameters, compiled in the same order;
+      // URL buttons take the suffixes one after the other.
       const std::vector<personalize::Template>* compiled = nullptr;
+      std::size_t offset = 0;
       if (content != nullptr && recipient.contact != nullptr) {
         if (c.type == TemplateComponent::Type::kHeader) compiled = &content->header_parameters;
         if (c.type == TemplateComponent::Type::kBody) compiled = &content->body_parameters;
+        if (c.type == TemplateComponent::Type::kButton && c.sub_type == "url") {
+          compiled = &content->button_parameters;
+          offset = url_buttons;
+        }
       }
+      if (c.type == TemplateComponent::Type::kButton && c.sub_type == "url") ++url_buttons;
       for (std::size_t j = 0; j < c.parameters.size(); ++j) {
         if (j > 0) body.push_back(',');
         const TemplateParameter& p = c.parameters[j];
-        if (compiled != nullptr && j < compiled->size() &&
-            p.type == TemplateParameter::Type::kText) {
+        const personalize::Template* personal = compiled != nullptr && offset + j < compiled->size()
+                                                    ? &(*compiled)[offset + j]
+                                                    : nullptr;
+        if (personal != nullptr && p.type == TemplateParameter::Type::kText) {
           body.append(R"({"type":"text","text":)");
-          AppendContentString(body, &(*compiled)[j], recipient.contact, p.value);
+          AppendContentString(body, personal, recipient.contact, p.value);
           body.push_back('}');
+        } else if (personal != nullptr && IsMedia(p.type)) {
+          const std::string_view kind = MediaName(p.type);
+          body.append(R"({"type":")").append(kind).append(R"(",")").append(kind);
+          body.append(R"(":{"link":)");
+          AppendContentString(body, personal, recipient.contact, p.value);
+          body.append("}}");
         } else {
           AppendParameter(body, p);
         }

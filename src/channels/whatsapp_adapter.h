@@ -1,6 +1,6 @@
 // The WhatsApp Cloud API adapter: POST {base}/{version}/{phone_number_id}/messages with a
-// bearer token (platforms.md 4.2). Text messages today; template bodies are built from a
-// template description, ready for when messages can carry one.
+// bearer token (platforms.md 4.2): text messages and templates (header, body and button
+// parameters).
 #pragma once
 
 #include <cstdint>
@@ -48,7 +48,10 @@ struct WhatsAppTemplate {
 Status ValidateTemplate(const WhatsAppTemplate& t);
 
 // A broadcast's template message as WhatsApp takes it: a header component with the header's
-// text parameters and a body component with the body's, each only when it has parameters.
+// parameters (text, or the media link of an image / video / document header), a body component
+// with the body's, each only when it has parameters, then one button component per button the
+// registry filled in: a quick reply with its payload, a URL button with the next of
+// button_parameters as its suffix.
 WhatsAppTemplate WhatsAppTemplateOf(const TemplateMessage& t);
 
 // The class of a WhatsApp Cloud API error code (platforms.md 4.6, 4.7), or nullopt.
@@ -75,8 +78,9 @@ class WhatsAppAdapter final : public ChannelAdapter {
   OutboundRequest BuildSend(const ChannelAccount& account, const RecipientRef& recipient,
                             const SendContext& context, const Message& message) const override;
   // A template message; `t` must have passed ValidateTemplate. With `content` (and
-  // recipient.contact), the header and body text parameters are personalised from
-  // content->header_parameters / body_parameters, in order.
+  // recipient.contact), the header (text or media link), body and URL-button parameters are
+  // personalised from content->header_parameters / body_parameters / button_parameters, in
+  // order (the n-th URL button takes the n-th button parameter).
   OutboundRequest BuildTemplateSend(const ChannelAccount& account, const RecipientRef& recipient,
                                     const WhatsAppTemplate& t,
                                     const CompiledMessage* content = nullptr) const;

@@ -1,5 +1,7 @@
 #include "channels/whatsapp_adapter.h"
 
+#include "channels/content.h"
+
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -225,6 +227,67 @@ TEST(WhatsAppAdapterTest, OnlyTheComponentsWithParametersAreNamed) {
             R"({"messaging_product":"whatsapp","recipient_type":"individual","to":"1",)"
             R"("type":"template","template":{"name":"order_update",)"
             R"("language":{"policy":"deterministic","code":"zh_TW"}}})");
+}
+
+// A template message as the registry leaves it: an image header, a quick reply that
+// unsubscribes, a fixed URL button (nothing sent), a URL button with a suffix, a bot flow.
+Message RegistryTemplateMessage() {
+  Message m = TemplateMessageOf({"https://cdn.example/{{contact.attr.sku}}.png"}, {"A-1"});
+  TemplateMessage& t = m.template_message;
+  t.header_kind = TemplateHeaderKind::kImage;
+  t.button_parameters = {"order/{{contact.attr.order}}"};
+  t.buttons = {{0, TemplateButtonType::kQuickReply, "crier:unsubscribe"},
+               {2, TemplateButtonType::kUrl, ""},
+               {3, TemplateButtonType::kQuickReply, "MENU"}};
+  return m;
+}
+
+TEST(WhatsAppAdapterTest, SendsTheRegistrysButtonsAndAMediaHeader) {
+  const WhatsAppAdapter adapter;
+  const SendContext route{{RouteKind::kWhatsAppTemplate, {}, {}}, {}};
+  const Message m = RegistryTemplateMessage();
+  ASSERT_TRUE(adapter.ValidateMessage(m).ok());
+  EXPECT_EQ(adapter.BuildSend(Account(), To("1"), route, m).body,
+            R"({"messaging_product":"whatsapp","recipient_type":"individual","to":"1",)"
+            R"("type":"template","template":{"name":"order_update",)"
+            R"("language":{"policy":"deterministic","code":"zh_TW"},"components":[)"
+            R"({"type":"header","parameters":[{"type":"image","image":)"
+            R"({"link":"https://cdn.example/{{contact.attr.sku}}.png"}}]},)"
+            R"({"type":"body","parameters":[{"type":"text","text":"A-1"}]},)"
+            R"({"type":"button","sub_type":"quick_reply","index":"0","parameters":)"
+            R"([{"type":"payload","payload":"crier:unsubscribe"}]},)"
+            R"({"type":"button","sub_type":"url","index":"2","parameters":)"
+            R"([{"type":"text","text":"order/{{contact.attr.order}}"}]},)"
+            R"({"type":"button","sub_type":"quick_reply","index":"3","parameters":)"
+            R"([{"type":"payload","payload":"MENU"}]}]}})");
+}
+
+TEST(WhatsAppAdapterTest, PersonalisesTheUrlSuffixAndTheMediaLink) {
+  const WhatsAppAdapter adapter;
+  const Message m = RegistryTemplateMessage();
+  auto compiled = CompileMessage(Platform::kWhatsApp, m, 0);
+  ASSERT_TRUE(compiled.ok()) << compiled.error().ToString();
+  Contact ann;
+  ann.attributes = {{"order", std::string("A\"42")}, {"sku", std::string("sku-9")}};
+  RecipientRef to = To("1");
+  to.contact = &ann;
+  const SendContext route{{RouteKind::kWhatsAppTemplate, {}, {}}, {}, &*compiled};
+  const std::string body = adapter.BuildSend(Account(), to, route, m).body;
+  EXPECT_NE(body.find(R"({"link":"https://cdn.example/sku-9.png"})"), std::string::npos) << body;
+  EXPECT_NE(body.find(R"("index":"2","parameters":[{"type":"text","text":"order/A\"42"}])"),
+            std::string::npos)
+      << body;
+  // The payloads are the registry's, never personalised.
+  EXPECT_NE(body.find(R"("payload":"MENU")"), std::string::npos);
+}
+
+TEST(WhatsAppAdapterTest, AUrlButtonWithoutItsSuffixIsRefusedBeforeAnyRequest) {
+  const WhatsAppAdapter adapter;
+  Message m = RegistryTemplateMessage();
+  m.template_message.button_parameters.clear();
+  const Status s = adapter.ValidateMessage(m);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().field, "template.components[3].parameters[0]");
 }
 
 TEST(WhatsAppAdapterTest, ATemplateMessageIsValidatedAsTheTemplateItBecomes) {

@@ -26,7 +26,9 @@ std::optional<ApiClient> Connect(CommandEnv& env) {
 int ListPage(CommandEnv& env, const PageListing& listing, int limit, std::optional<Id> after) {
   auto client = Connect(env);
   if (!client) return 1;
-  std::string path = fmt::format("{}?limit={}", listing.path, limit);
+  // The listing's path may carry filters of its own.
+  std::string path = fmt::format("{}{}limit={}", listing.path,
+                                 listing.path.find('?') == std::string::npos ? '?' : '&', limit);
   if (after) path += fmt::format("&after={}", *after);
   auto page = client->Get(path);
   if (!page.ok()) return PrintError(env.ctx, page.error());
@@ -87,6 +89,7 @@ int RunCommandLine(const std::vector<std::string>& args, CliContext& ctx,
   AddContactsCommands(app, env);
   AddBroadcastCommands(app, env);
   AddSegmentsCommands(app, env);
+  AddTemplatesCommands(app, env);
   AddDemoCommands(app, env);
   AddGuardCommands(app, env);
 

@@ -61,6 +61,7 @@ void AddAccountsCommands(CLI::App& app, CommandEnv& env);
 void AddContactsCommands(CLI::App& app, CommandEnv& env);
 void AddBroadcastCommands(CLI::App& app, CommandEnv& env);
 void AddSegmentsCommands(CLI::App& app, CommandEnv& env);
+void AddTemplatesCommands(CLI::App& app, CommandEnv& env);
 void AddDemoCommands(CLI::App& app, CommandEnv& env);
 void AddGuardCommands(CLI::App& app, CommandEnv& env);
 

@@ -635,5 +635,123 @@ TEST(ExportRowCounter, CountsRecordsAcrossPiecesWhateverTheQuotes) {
   EXPECT_EQ(jsonl.rows(), 2);
 }
 
+constexpr char kTemplateJson[] =
+    R"({"id":7,"platform":"whatsapp","waba_id":"111","name":"order_update","language":"en_US",)"
+    R"("category":"marketing","status":"approved","header":{"kind":"image","parameters":1},)"
+    R"("body_parameters":2,"buttons":[{"type":"quick_reply","text":"Stop",)"
+    R"("behaviour":"unsubscribe","payload":"crier:unsubscribe"},)"
+    R"({"type":"url","text":"Track","url_suffix":true}],)"
+    R"("created_at":"2026-11-21T09:00:00.000Z","updated_at":"2026-11-21T09:00:00.000Z"})";
+
+TEST_F(CommandsTest, TemplatesAddSendsTheDefinitionWithItsButtonsInOrder) {
+  responder_ = [](const net::Request&) { return net::Response::Json(201, kTemplateJson); };
+  ASSERT_EQ(Run({"templates",
+                 "add",
+                 "order_update",
+                 "--language",
+                 "en_US",
+                 "--waba",
+                 "111",
+                 "--category",
+                 "marketing",
+                 "--header",
+                 "image",
+                 "--body-parameters",
+                 "2",
+                 "--button",
+                 "quick_reply:Stop:unsubscribe",
+                 "--button",
+                 "url:Track:suffix",
+                 "--button",
+                 "quick_reply:Menu:bot_flow:MENU:MAIN",
+                 "--button",
+                 "url:Shop",
+                 "--button",
+                 "quick_reply:Ok"}),
+            0)
+      << err_.str();
+  const auto reqs = Requests();
+  ASSERT_EQ(reqs.size(), 1u);
+  EXPECT_EQ(reqs[0].method, "POST");
+  EXPECT_EQ(reqs[0].path, "/v1/templates");
+  EXPECT_EQ(boost::json::parse(reqs[0].body), boost::json::parse(R"({
+      "name": "order_update", "language": "en_US", "body_parameters": 2, "waba_id": "111",
+      "category": "marketing", "header": {"kind": "image"},
+      "buttons": [{"type": "quick_reply", "text": "Stop", "behaviour": "unsubscribe"},
+                  {"type": "url", "text": "Track", "url_suffix": true},
+                  {"type": "quick_reply", "text": "Menu", "behaviour": "bot_flow",
+                   "payload": "MENU:MAIN"},
+                  {"type": "url", "text": "Shop"},
+                  {"type": "quick_reply", "text": "Ok"}]})"));
+  EXPECT_THAT(out_.str(), HasSubstr("template   order_update\n"));
+  EXPECT_THAT(out_.str(), HasSubstr("scope:     whatsapp, WABA 111\n"));
+  EXPECT_THAT(out_.str(), HasSubstr("0: quick_reply \"Stop\" -> unsubscribe (crier:unsubscribe), "
+                                    "1: url \"Track\" + suffix"));
+}
+
+TEST_F(CommandsTest, TemplatesAddRefusesABadButtonOrScopeBeforeAnyRequest) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--waba", "1", "--button", "Stop"}, "error: --button[0]: must be quick_reply:TEXT"},
+      {{"--waba", "1", "--button", "url:Ok", "--button", "call:Ok"},
+       "error: --button[1]: the type is quick_reply or url"},
+      {{"--waba", "1", "--button", "quick_reply:"}, "error: --button[0]: the button's text is"},
+      {{"--waba", "1", "--button", "quick_reply:Menu:bot_flow"},
+       "error: --button[0]: a bot_flow button needs its payload"},
+      {{"--waba", "1", "--button", "quick_reply:Stop:unsubscribe:X"},
+       "error: --button[0]: only a bot_flow button takes a payload"},
+      {{"--waba", "1", "--button", "url:Go:always"}, "error: --button[0]: a url button ends"},
+      {{"--button", "url:Go"}, "error: --waba: give exactly one of --waba"},
+      {{"--waba", "1", "--account", "2"}, "error: --waba: give exactly one of --waba"},
+      {{"--waba", "1", "--header-parameters", "1"}, "error: --header-parameters: give --header"},
+  };
+  for (const auto& [flags, error] : cases) {
+    std::vector<std::string> args = {"templates", "add", "order_update", "--language", "en"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    EXPECT_EQ(Run(args), 1) << flags.back();
+    EXPECT_THAT(err_.str(), HasSubstr(error)) << flags.back();
+  }
+  EXPECT_TRUE(Requests().empty());
+}
+
+TEST_F(CommandsTest, TemplatesListFiltersAndSaysHowToGoOn) {
+  responder_ = [](const net::Request& r) {
+    EXPECT_EQ(r.target, "/v1/templates?channel_account_id=3&name=order_update&limit=1");
+    return net::Response::Json(
+        200, std::string(R"({"items":[)") + kTemplateJson + R"(],"next_after":7})");
+  };
+  ASSERT_EQ(Run({"templates", "list", "--account", "3", "--name", "order_update", "--limit", "1"}),
+            0)
+      << err_.str();
+  EXPECT_THAT(out_.str(), HasSubstr("ID  NAME          LANGUAGE  SCOPE     CATEGORY   STATUS"));
+  EXPECT_THAT(out_.str(), HasSubstr("7   order_update  en_US     WABA 111  marketing  approved"));
+  EXPECT_THAT(out_.str(), HasSubstr("more: crier templates list --account 3 --name order_update "
+                                    "--after 7\n"));
+}
+
+TEST_F(CommandsTest, TemplatesUpdateShowAndRemoveGoByIdWithThePatchGiven) {
+  responder_ = [](const net::Request& r) {
+    if (r.method == "DELETE") {
+      return net::Response::Json(
+          200, R"({"id":7,"name":"order_update","language":"en_US","deleted":true})");
+    }
+    return net::Response::Json(200, kTemplateJson);
+  };
+  ASSERT_EQ(Run({"templates", "update", "7", "--status", "paused"}), 0) << err_.str();
+  ASSERT_EQ(Run({"templates", "show", "7"}), 0) << err_.str();
+  ASSERT_EQ(Run({"templates", "remove", "7"}), 0) << err_.str();
+  EXPECT_EQ(out_.str(), "removed template 7 (\"order_update\", en_US)\n");
+  const auto reqs = Requests();
+  ASSERT_EQ(reqs.size(), 3u);
+  EXPECT_EQ(reqs[0].method, "PATCH");
+  EXPECT_EQ(reqs[0].path, "/v1/templates/7");
+  EXPECT_EQ(boost::json::parse(reqs[0].body), boost::json::parse(R"({"status":"paused"})"));
+  EXPECT_EQ(reqs[1].method, "GET");
+  EXPECT_EQ(reqs[1].path, "/v1/templates/7");
+  EXPECT_EQ(reqs[2].method, "DELETE");
+  EXPECT_EQ(Run({"templates", "update", "7"}), 1);
+  EXPECT_THAT(err_.str(), HasSubstr("error: --status: give --status, --category or both"));
+  EXPECT_EQ(Requests().size(), 3u);
+}
+
 }  // namespace
 }  // namespace crier::cli

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "codec/json_reader.h"
+#include "core/templates.h"
 
 namespace crier {
 namespace {
@@ -28,6 +29,18 @@ boost::json::object TemplateJson(const TemplateMessage& t) {
   tpl["category"] = ToString(t.category);
   tpl["header_parameters"] = StringsJson(t.header_parameters);
   tpl["body_parameters"] = StringsJson(t.body_parameters);
+  tpl["button_parameters"] = StringsJson(t.button_parameters);
+  // What the template registry filled in when the broadcast was created.
+  tpl["header_kind"] = ToString(t.header_kind);
+  boost::json::array buttons;
+  for (const TemplateButtonParameter& b : t.buttons) {
+    boost::json::object button;
+    button["index"] = b.index;
+    button["type"] = ToString(b.type);
+    if (b.type == TemplateButtonType::kQuickReply) button["payload"] = b.payload;
+    buttons.emplace_back(std::move(button));
+  }
+  tpl["buttons"] = std::move(buttons);
   return tpl;
 }
 
@@ -188,23 +201,6 @@ Result<std::vector<T>> ReadList(const ObjectReader& r, std::string_view key, boo
   return out;
 }
 
-// A template's name as Meta keeps it: lowercase letters, digits and underscores.
-bool IsTemplateName(std::string_view name) {
-  return !name.empty() && name.size() <= kMaxTemplateNameBytes &&
-         std::all_of(name.begin(), name.end(), [](char c) {
-           return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-         });
-}
-
-// "en", "en_US", "zh_Hant_TW": letters in groups joined by '_'.
-bool IsTemplateLanguage(std::string_view language) {
-  if (language.empty() || language.size() > kMaxTemplateLanguageBytes) return false;
-  if (language.front() == '_' || language.back() == '_') return false;
-  return std::all_of(language.begin(), language.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-  });
-}
-
 Result<std::vector<std::string>> ReadTemplateParameters(const ObjectReader& r,
                                                         std::string_view key) {
   std::vector<std::string> out;
@@ -233,7 +229,8 @@ Result<std::vector<std::string>> ReadTemplateParameters(const ObjectReader& r,
 Result<TemplateMessage> ReadTemplate(const boost::json::object& object, const std::string& path) {
   ObjectReader r(object, path);
   CRIER_RETURN_IF_ERROR(
-      r.RejectUnknown({"name", "language", "category", "header_parameters", "body_parameters"}));
+      r.RejectUnknown({"name", "language", "category", "header_parameters", "body_parameters",
+                       "button_parameters", "header_kind", "buttons"}));
   TemplateMessage t;
   auto name = r.String("name");
   if (!name.ok()) return name.error();
@@ -250,21 +247,67 @@ Result<TemplateMessage> ReadTemplate(const boost::json::object& object, const st
                            "must be the template's language code, such as en_US or zh_TW");
   }
   t.language = std::move(*language);
-  auto category = r.String("category");
+  // Optional: a broadcast takes the category from the template registry when it is left out.
+  auto category = r.OptString("category");
   if (!category.ok()) return category.error();
-  const std::optional<TemplateCategory> parsed = ParseTemplateCategory(*category);
-  if (!parsed) {
-    return InvalidArgument(r.Path("category"),
-                           "must be \"marketing\", \"utility\" or \"authentication\": the "
-                           "category the template was approved in");
+  if (category->has_value()) {
+    const std::optional<TemplateCategory> parsed = ParseTemplateCategory(**category);
+    if (!parsed) {
+      return InvalidArgument(r.Path("category"),
+                             "must be \"marketing\", \"utility\" or \"authentication\": the "
+                             "category the template was approved in");
+    }
+    t.category = *parsed;
   }
-  t.category = *parsed;
   auto header = ReadTemplateParameters(r, "header_parameters");
   if (!header.ok()) return header.error();
   t.header_parameters = std::move(*header);
   auto body = ReadTemplateParameters(r, "body_parameters");
   if (!body.ok()) return body.error();
   t.body_parameters = std::move(*body);
+  auto suffixes = ReadTemplateParameters(r, "button_parameters");
+  if (!suffixes.ok()) return suffixes.error();
+  t.button_parameters = std::move(*suffixes);
+  // The registry's part, as a stored broadcast (or one read back from the API) carries it; a
+  // new broadcast has it filled in from the registry whatever it says.
+  auto header_kind = r.OptString("header_kind");
+  if (!header_kind.ok()) return header_kind.error();
+  if (header_kind->has_value()) {
+    const auto kind = ParseTemplateHeaderKind(**header_kind);
+    if (!kind) {
+      return InvalidArgument(r.Path("header_kind"),
+                             "must be \"none\", \"text\", \"image\", \"video\" or "
+                             "\"document\"");
+    }
+    t.header_kind = *kind;
+  }
+  auto buttons = ReadList<TemplateButtonParameter>(
+      r, "buttons", false,
+      [](const boost::json::object& object,
+         const std::string& path) -> Result<TemplateButtonParameter> {
+        ObjectReader b(object, path);
+        CRIER_RETURN_IF_ERROR(b.RejectUnknown({"index", "type", "payload"}));
+        TemplateButtonParameter p;
+        auto index = b.OptInt("index");
+        if (!index.ok()) return index.error();
+        if (!index->has_value() || **index < 0 || **index > 9) {
+          return InvalidArgument(b.Path("index"), "must be the button's position, 0 to 9");
+        }
+        p.index = static_cast<int>(**index);
+        auto type = b.String("type");
+        if (!type.ok()) return type.error();
+        const auto parsed_type = ParseTemplateButtonType(*type);
+        if (!parsed_type) {
+          return InvalidArgument(b.Path("type"), "must be \"quick_reply\" or \"url\"");
+        }
+        p.type = *parsed_type;
+        auto payload = b.OptString("payload");
+        if (!payload.ok()) return payload.error();
+        p.payload = payload->value_or("");
+        return p;
+      });
+  if (!buttons.ok()) return buttons.error();
+  t.buttons = std::move(*buttons);
   return t;
 }
 
@@ -294,6 +337,11 @@ Result<Button> ReadButton(const boost::json::object& object, const std::string& 
   if (b.action == ButtonAction::kPostback) {
     auto payload = Required(r, "payload");
     if (!payload.ok()) return payload.error();
+    if (payload->starts_with(kReservedPayloadPrefix)) {
+      return InvalidArgument(r.Path("payload"),
+                             "must not start with \"crier:\": crier reserves it for its own "
+                             "buttons (use the subscribe and unsubscribe actions)");
+    }
     b.payload = std::move(*payload);
   } else if (r.Has("payload")) {
     return InvalidArgument(r.Path("payload"),

@@ -22,6 +22,14 @@ constexpr Names<TemplateCategory, 3> kTemplateCategories{
     {{TemplateCategory::kMarketing, "marketing"},
      {TemplateCategory::kUtility, "utility"},
      {TemplateCategory::kAuthentication, "authentication"}}};
+constexpr Names<TemplateHeaderKind, 5> kTemplateHeaderKinds{
+    {{TemplateHeaderKind::kNone, "none"},
+     {TemplateHeaderKind::kText, "text"},
+     {TemplateHeaderKind::kImage, "image"},
+     {TemplateHeaderKind::kVideo, "video"},
+     {TemplateHeaderKind::kDocument, "document"}}};
+constexpr Names<TemplateButtonType, 2> kTemplateButtonTypes{
+    {{TemplateButtonType::kQuickReply, "quick_reply"}, {TemplateButtonType::kUrl, "url"}}};
 constexpr Names<Purpose, 2> kPurposes{
     {{Purpose::kPromotional, "promotional"}, {Purpose::kNonPromotional, "non_promotional"}}};
 constexpr Names<MessageKind, 7> kMessageKinds{{{MessageKind::kText, "text"},
@@ -72,6 +80,14 @@ std::optional<WindowOpener> ParseWindowOpener(std::string_view s) { return Value
 std::string_view ToString(TemplateCategory c) { return NameOf(kTemplateCategories, c); }
 std::optional<TemplateCategory> ParseTemplateCategory(std::string_view s) {
   return ValueOf(kTemplateCategories, s);
+}
+std::string_view ToString(TemplateHeaderKind k) { return NameOf(kTemplateHeaderKinds, k); }
+std::optional<TemplateHeaderKind> ParseTemplateHeaderKind(std::string_view s) {
+  return ValueOf(kTemplateHeaderKinds, s);
+}
+std::string_view ToString(TemplateButtonType t) { return NameOf(kTemplateButtonTypes, t); }
+std::optional<TemplateButtonType> ParseTemplateButtonType(std::string_view s) {
+  return ValueOf(kTemplateButtonTypes, s);
 }
 std::string_view ToString(Purpose p) { return NameOf(kPurposes, p); }
 std::optional<Purpose> ParsePurpose(std::string_view s) { return ValueOf(kPurposes, s); }

@@ -175,6 +175,28 @@ enum class MessageKind { kText, kTemplate, kImage, kVideo, kAudio, kFile, kCard 
 std::string_view ToString(MessageKind k);
 std::optional<MessageKind> ParseMessageKind(std::string_view s);
 
+// What a template's header holds (D4): nothing, text with at most one {{1}}, or a media
+// file whose link each send gives as the header's one parameter.
+enum class TemplateHeaderKind { kNone, kText, kImage, kVideo, kDocument };
+std::string_view ToString(TemplateHeaderKind k);
+std::optional<TemplateHeaderKind> ParseTemplateHeaderKind(std::string_view s);
+
+// The buttons a template may carry whose sends take a parameter: a quick reply (its payload
+// comes back when pressed) and a URL button (a dynamic one appends a suffix to its URL).
+enum class TemplateButtonType { kQuickReply, kUrl };
+std::string_view ToString(TemplateButtonType t);
+std::optional<TemplateButtonType> ParseTemplateButtonType(std::string_view s);
+
+// One button of a template message as it is sent: the registry's button at `index` (0-9).
+// A quick reply carries `payload`; a URL button with a suffix takes the next of the message's
+// button_parameters.
+struct TemplateButtonParameter {
+  int index = 0;
+  TemplateButtonType type = TemplateButtonType::kQuickReply;
+  std::string payload;  // kQuickReply
+  friend bool operator==(const TemplateButtonParameter&, const TemplateButtonParameter&) = default;
+};
+
 // An approved template sent by name (A1 Messenger utility templates, A3 WhatsApp templates),
 // with fixed values for its numbered parameters.
 struct TemplateMessage {
@@ -185,6 +207,14 @@ struct TemplateMessage {
   TemplateCategory category = TemplateCategory::kUtility;
   std::vector<std::string> header_parameters;  // {{1}}.. of a text header, in order
   std::vector<std::string> body_parameters;    // {{1}}.. of the body, in order
+  // The suffixes of the template's URL buttons that take one, in button order; personalised
+  // like the other parameters.
+  std::vector<std::string> button_parameters;
+  // Filled from the template registry when the broadcast is created (D4): the header's kind
+  // (a media header's one parameter is the file's link) and the buttons that go with every
+  // send, in index order.
+  TemplateHeaderKind header_kind = TemplateHeaderKind::kText;
+  std::vector<TemplateButtonParameter> buttons;
   friend bool operator==(const TemplateMessage&, const TemplateMessage&) = default;
 };
 

@@ -480,6 +480,40 @@ TEST_F(WhatsAppWireTest, ATemplateGoesToOptedInPeopleAtAnyTime) {
   }
 }
 
+TEST_F(WhatsAppWireTest, ATemplateWithAMediaHeaderAndButtonsIsAcceptedAsTheRegistryFilledIt) {
+  const Id account = AddNumber();
+  Control(
+      "POST", "/__sandbox/whatsapp/templates",
+      {{"waba_id", kWaba},
+       {"templates", json::array{json::object{
+                         {"name", "order_buttons"},
+                         {"language", "en_US"},
+                         {"category", "MARKETING"},
+                         {"header", {{"format", "IMAGE"}}},
+                         {"body_params", 1},
+                         {"buttons", json::array{json::object{{"type", "QUICK_REPLY"}},
+                                                 json::object{{"type", "URL"}},
+                                                 json::object{{"type", "URL"}, {"dynamic", true}},
+                                                 json::object{{"type", "QUICK_REPLY"}}}}}}}});
+  Register("886912345678", 1h);
+  AddContact(account, "886912345678", 1h, OptedIn);
+  // As POST /v1/broadcasts leaves it: the registry's header kind and buttons (a fixed URL
+  // button sends nothing), the URL suffix personalised.
+  Message m = Template("order_buttons", {"https://cdn.example/a.png"}, {"A-1"},
+                       TemplateCategory::kMarketing);
+  m.template_message.header_kind = TemplateHeaderKind::kImage;
+  m.template_message.button_parameters = {"order/{{contact.first_name}}"};
+  m.template_message.buttons = {{0, TemplateButtonType::kQuickReply, "crier:unsubscribe"},
+                                {2, TemplateButtonType::kUrl, ""},
+                                {3, TemplateButtonType::kQuickReply, "MENU"}};
+  const auto sent = Send(AddBroadcast(account, Purpose::kPromotional, {m}));
+  ASSERT_EQ(sent.planned, 1);
+  EXPECT_EQ(Refused(), 0);
+  for (const auto& d : Deliveries(sent.run.id)) {
+    EXPECT_EQ(d.state, DeliveryState::kSent) << d.error_code << " " << d.error_message;
+  }
+}
+
 TEST_F(WhatsAppWireTest, FreeFormTextGoesInsideTheWindowOnly) {
   const Id account = AddNumber();
   Register("886912345678", 1h);

@@ -23,6 +23,7 @@
 #include "core/model.h"
 #include "core/result.h"
 #include "core/route.h"
+#include "core/templates.h"
 
 namespace crier {
 
@@ -138,6 +139,13 @@ struct SegmentUpdate {
   std::optional<std::string> description;
 };
 
+// What to change of a registered template (D4): Meta pauses, disables and re-categorises
+// templates after approval. Unset members stay as they are.
+struct TemplateUpdate {
+  std::optional<TemplateStatus> status;
+  std::optional<TemplateCategory> category;
+};
+
 // Keyset paging: pass the last id of the previous page as `after_id`.
 struct PageRequest {
   Id after_id = 0;
@@ -153,6 +161,15 @@ struct Page {
 struct ContactQuery {
   PageRequest page;
   std::optional<Id> channel_account_id;  // only contacts with an identity there
+};
+
+// Registered templates, in id order, narrowed by each member given.
+struct TemplateQuery {
+  PageRequest page;
+  std::optional<std::string> waba_id;    // WhatsApp templates of this WABA
+  std::optional<Id> channel_account_id;  // Messenger templates of this Page account
+  std::optional<std::string> name;
+  std::optional<std::string> language;
 };
 
 // ---- planning and dispatch ----------------------------------------------------------------
@@ -373,6 +390,21 @@ class Store {
   // The segments named in `names` and every segment they reference in turn, from one
   // snapshot: all that expanding a filter needs. Names no segment has are left out.
   virtual Result<std::vector<Segment>> ResolveSegments(std::span<const std::string> names) = 0;
+
+  // Template registry (D4). A definition is checked whole (ValidateTemplateDefinition,
+  // kInvalidArgument naming the member); a Messenger template's channel_account_id must name
+  // a Messenger account (kInvalidArgument, field "channel_account_id"). (scope, name,
+  // language) is unique: kAlreadyExists (field "name") when taken, the scope being the WABA
+  // of a WhatsApp template and the Page account of a Messenger one. Update and delete are
+  // kNotFound for an unknown id; an update that would make the definition invalid (a Messenger
+  // template recategorised) is kInvalidArgument. Deleting a template does not touch the
+  // broadcasts that name it: they carry what they send.
+  virtual Result<RegisteredTemplate> CreateTemplate(const TemplateDefinition& in, Time now) = 0;
+  virtual Result<RegisteredTemplate> GetTemplate(Id id) = 0;
+  virtual Result<Page<RegisteredTemplate>> ListTemplates(const TemplateQuery& query) = 0;
+  virtual Result<RegisteredTemplate> UpdateTemplate(Id id, const TemplateUpdate& update,
+                                                    Time now) = 0;
+  virtual Status DeleteTemplate(Id id) = 0;
 
   // Broadcasts. The audience filter's segment references are checked and kept as for
   // segments (field "audience.filter").

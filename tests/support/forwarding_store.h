@@ -94,6 +94,23 @@ class ForwardingStore : public Store {
     return inner_.ResolveSegments(names);
   }
 
+  Result<RegisteredTemplate> CreateTemplate(const TemplateDefinition& in, Time now) override {
+    return inner_.CreateTemplate(in, now);
+  }
+
+  Result<RegisteredTemplate> GetTemplate(Id id) override { return inner_.GetTemplate(id); }
+
+  Result<Page<RegisteredTemplate>> ListTemplates(const TemplateQuery& query) override {
+    return inner_.ListTemplates(query);
+  }
+
+  Result<RegisteredTemplate> UpdateTemplate(Id id, const TemplateUpdate& update,
+                                            Time now) override {
+    return inner_.UpdateTemplate(id, update, now);
+  }
+
+  Status DeleteTemplate(Id id) override { return inner_.DeleteTemplate(id); }
+
   Result<Broadcast> CreateBroadcast(const NewBroadcast& in, Time now) override {
     return inner_.CreateBroadcast(in, now);
   }

@@ -239,7 +239,33 @@ CREATE INDEX deliveries_line_batch ON deliveries(line_batch_id, id)
   WHERE state = 1 AND line_batch_id IS NOT NULL;
 )sql";
 
-constexpr std::array<std::string_view, 8> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8};
+// The template registry (D4). A WhatsApp template's scope is its WABA (channel_account_id
+// 0), a Messenger template's its Page account (waba_id ''), so that the unique key needs no
+// NULLs, which SQLite would hold distinct. Buttons are a JSON array read by the store alone.
+constexpr std::string_view kV9 = R"sql(
+CREATE TABLE templates (
+  id INTEGER PRIMARY KEY,
+  platform TEXT NOT NULL,
+  waba_id TEXT NOT NULL DEFAULT '',
+  channel_account_id INTEGER NOT NULL DEFAULT 0,
+  name TEXT NOT NULL,
+  language TEXT NOT NULL,
+  category TEXT NOT NULL,
+  status TEXT NOT NULL,
+  header_kind TEXT NOT NULL,
+  header_parameters INTEGER NOT NULL,
+  body_parameters INTEGER NOT NULL,
+  buttons TEXT NOT NULL DEFAULT '[]',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (platform, waba_id, channel_account_id, name, language)
+);
+-- A broadcast's check reads every scope's template of one name.
+CREATE INDEX templates_by_name ON templates(name, language);
+)sql";
+
+constexpr std::array<std::string_view, 9> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8,
+                                                        kV9};
 
 constexpr std::string_view kCreateMigrationsTable =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("

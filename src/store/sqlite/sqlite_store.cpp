@@ -19,6 +19,7 @@
 #include "store/sqlite/messages.h"
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/segments.h"
+#include "store/sqlite/templates.h"
 
 namespace crier {
 namespace {
@@ -1633,6 +1634,29 @@ class SqliteStore final : public Store {
   }
 
   // Broadcasts.
+
+  // Template registry (the SQL lives in sqlite/templates.cpp).
+
+  Result<RegisteredTemplate> CreateTemplate(const TemplateDefinition& in, Time now) override {
+    return Write([&](Connection& db) { return sqlite::InsertTemplate(db, in, now); });
+  }
+
+  Result<RegisteredTemplate> GetTemplate(Id id) override {
+    return Read([&](Connection& db) { return sqlite::SelectTemplate(db, id); });
+  }
+
+  Result<Page<RegisteredTemplate>> ListTemplates(const TemplateQuery& query) override {
+    return Read([&](Connection& db) { return sqlite::SelectTemplatesPage(db, query); });
+  }
+
+  Result<RegisteredTemplate> UpdateTemplate(Id id, const TemplateUpdate& update,
+                                            Time now) override {
+    return Write([&](Connection& db) { return sqlite::ApplyTemplateUpdate(db, id, update, now); });
+  }
+
+  Status DeleteTemplate(Id id) override {
+    return Write([&](Connection& db) { return sqlite::RemoveTemplate(db, id); });
+  }
 
   Result<Broadcast> CreateBroadcast(const NewBroadcast& in, Time now) override {
     CRIER_RETURN_IF_ERROR(ValidateBroadcast(in));
