@@ -170,7 +170,8 @@ class LineContentWireTest : public ::testing::Test {
     list.method = "GET";
     list.SetTarget("/__sandbox/messages?platform=line");
     std::map<std::string, json::object> out;
-    for (const auto& item : json::parse(sandbox_.Handle(list).body).at("items").as_array()) {
+    const json::value page_json = json::parse(sandbox_.Handle(list).body);
+    for (const auto& item : page_json.at("items").as_array()) {
       const json::object& o = item.as_object();
       // A push or, once recipients are batched, a multicast: the content is the same.
       const std::string route(o.at("route").as_string());
