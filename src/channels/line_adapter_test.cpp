@@ -240,7 +240,7 @@ TEST(LineAdapterTest, WithTheRetryKeyATimeoutIsRetried) {
 // ---- Media and cards (platforms.md 5.3) ----
 
 Message MediaOf(MessageKind kind, std::string url, std::string preview = "",
-              std::int64_t duration_ms = 0) {
+                std::int64_t duration_ms = 0) {
   Message m;
   m.kind = kind;
   m.media.url = std::move(url);
@@ -288,14 +288,14 @@ TEST(LineAdapterTest, ImageIsItsOwnPreviewUnlessOneIsGiven) {
             R"({"type":"image","originalContentUrl":"https://cdn.example/a.jpg",)"
             R"("previewImageUrl":"https://cdn.example/a.jpg"})");
   EXPECT_EQ(MessageObject(MediaOf(MessageKind::kImage, "https://cdn.example/a.jpg",
-                                "https://cdn.example/a_s.jpg")),
+                                  "https://cdn.example/a_s.jpg")),
             R"({"type":"image","originalContentUrl":"https://cdn.example/a.jpg",)"
             R"("previewImageUrl":"https://cdn.example/a_s.jpg"})");
 }
 
 TEST(LineAdapterTest, VideoAndAudio) {
   EXPECT_EQ(MessageObject(MediaOf(MessageKind::kVideo, "https://cdn.example/v.mp4",
-                                "https://cdn.example/v.jpg")),
+                                  "https://cdn.example/v.jpg")),
             R"({"type":"video","originalContentUrl":"https://cdn.example/v.mp4",)"
             R"("previewImageUrl":"https://cdn.example/v.jpg"})");
   EXPECT_EQ(
