@@ -297,6 +297,9 @@ Status CheckLineCard(const Checker& c, const Card& card) {
         if (e.image_url.empty() != first.image_url.empty()) {
           return c.Refuse(base + ".image_url", "LINE needs an image on every column or on none");
         }
+        if (e.title.empty() != first.title.empty()) {
+          return c.Refuse(base + ".title", "LINE needs a title on every column or on none");
+        }
         if (e.subtitle.empty()) {
           return c.Refuse(base + ".subtitle", "is required on LINE: it is the column's text");
         }

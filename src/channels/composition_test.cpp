@@ -264,6 +264,12 @@ TEST(Composition, LineTemplateLimits) {
   carousel = CardOf(CardLayout::kCarousel);
   carousel.card.elements[1].subtitle.clear();
   EXPECT_EQ(Refused(Platform::kLine, carousel), "messages[0].card.elements[1].subtitle");
+  // A title on every column or on none (LINE's carousel template), like the image.
+  carousel = CardOf(CardLayout::kCarousel);
+  carousel.card.elements[1].title.clear();
+  EXPECT_EQ(Refused(Platform::kLine, carousel), "messages[0].card.elements[1].title");
+  for (auto& e : carousel.card.elements) e.title.clear();
+  EXPECT_EQ(Refused(Platform::kLine, carousel), "");
 
   Message flex = CardOf(CardLayout::kFlex);
   std::string bubbles;

@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "channels/composition.h"
 #include "channels/line_adapter.h"
 #include "channels/whatsapp_adapter.h"
 #include "support/openapi_schema.h"
@@ -247,6 +249,103 @@ TEST(WhatsAppContractTest, ABusinessScopedBodyDiffersFromV23OnlyByItsRecipientFi
   std::sort(errors.begin(), errors.end());
   // v23.0 predates business-scoped ids (SOURCES.md): it requires "to" and lacks "recipient".
   EXPECT_EQ(Joined(errors), "$.recipient: not in the schema\n$: missing \"to\"\n");
+}
+
+// --- LINE: media and cards (platforms.md 5.3)
+
+std::vector<Message> LineContentKinds() {
+  std::vector<Message> out;
+  Message m;
+  m.kind = MessageKind::kImage;
+  m.media.url = "https://cdn.example/a.jpg";
+  out.push_back(m);
+  m.media.preview_url = "https://cdn.example/a_s.jpg";
+  out.push_back(m);
+  m.kind = MessageKind::kVideo;
+  m.media = {"https://cdn.example/v.mp4", "https://cdn.example/v.jpg", "", "", 0};
+  out.push_back(m);
+  m.kind = MessageKind::kAudio;
+  m.media = {"https://cdn.example/a.m4a", "", "", "", 61000};
+  out.push_back(m);
+  m = Message{};
+  m.kind = MessageKind::kCard;
+  m.card.layout = CardLayout::kButtons;
+  m.card.title = "Menu \"new\"";
+  m.card.text = "Pick one";
+  m.card.image_url = "https://cdn.example/t.jpg";
+  m.card.buttons = {{ButtonAction::kUrl, "Shop", "https://shop.example/x?a=1", ""},
+                    {ButtonAction::kPostback, "Track", "", "TRACK_1"},
+                    {ButtonAction::kSubscribe, "Yes", "", ""},
+                    {ButtonAction::kUnsubscribe, "Stop", "", ""}};
+  out.push_back(m);
+  m.card.title.clear();
+  m.card.image_url.clear();
+  m.card.alt_text = "Menu";
+  out.push_back(m);
+  m.card = Card{};
+  m.card.layout = CardLayout::kCarousel;
+  m.card.elements = {{"Red",
+                      "A red one",
+                      "https://cdn.example/r.jpg",
+                      {{ButtonAction::kPostback, "Buy", "", "BUY_R"},
+                       {ButtonAction::kUrl, "See", "https://s.example/r", ""}}},
+                     {"Blue",
+                      "A blue one",
+                      "https://cdn.example/b.jpg",
+                      {{ButtonAction::kSubscribe, "Yes", "", ""},
+                       {ButtonAction::kUrl, "See", "https://s.example/b", ""}}}};
+  out.push_back(m);
+  m.card = Card{};
+  m.card.layout = CardLayout::kQuickReplies;
+  m.card.text = "Still interested?";
+  m.card.buttons = {{ButtonAction::kSubscribe, "Yes", "", ""},
+                    {ButtonAction::kUnsubscribe, "No", "", ""},
+                    {ButtonAction::kUrl, "Site", "https://shop.example", ""}};
+  out.push_back(m);
+  m.card = Card{};
+  m.card.layout = CardLayout::kFlex;
+  m.card.alt_text = "Your order";
+  m.card.flex =
+      R"({"type":"bubble","hero":{"type":"image","url":"https://cdn.example/h.jpg","size":"full"},)"
+      R"("body":{"type":"box","layout":"vertical","contents":[{"type":"text","text":"Shipped",)"
+      R"("weight":"bold"}]},"footer":{"type":"box","layout":"vertical","contents":[{"type":)"
+      R"("button","action":{"type":"uri","label":"Track","uri":"https://shop.example/t"}}]}})";
+  out.push_back(m);
+  m.card.flex = R"({"type":"carousel","contents":[{"type":"bubble","body":{"type":"box",)"
+                R"("layout":"vertical","contents":[{"type":"text","text":"One"}]}},)"
+                R"({"type":"bubble","body":{"type":"box","layout":"vertical","contents":[)"
+                R"({"type":"text","text":"Two"}]}}]})";
+  out.push_back(m);
+  return out;
+}
+
+TEST(LineContractTest, MediaAndCardBodiesConform) {
+  const LineAdapter adapter;
+  const auto& spec = LineSpec();
+  for (const Message& m : LineContentKinds()) {
+    ASSERT_TRUE(CheckMessageFor(Platform::kLine, m, 0).ok()) << m.card.text;
+    const auto req = adapter.BuildSend(Account(Platform::kLine), RecipientRef{kUser, "", "", kKey},
+                                       SendContext{{RouteKind::kLinePush, {}, {}}, {}}, m);
+    EXPECT_EQ(Joined(spec.Check("PushMessageRequest", Body(req))), "") << req.body;
+    const std::vector<std::string> to(2, kUser);
+    const auto multicast =
+        adapter.BuildMulticast(Account(Platform::kLine), to, std::span(&m, 1), kKey);
+    ASSERT_TRUE(multicast.ok());
+    EXPECT_EQ(Joined(spec.Check("MulticastRequest", Body(*multicast))), "") << multicast->body;
+  }
+}
+
+TEST(LineContractTest, TheCheckerRefusesABrokenCard) {
+  // A template without its text and an action of no known type: the checker must see both,
+  // or the conformance above proves nothing.
+  const auto missing = boost::json::parse(
+      R"({"to":"U1","messages":[{"type":"template","altText":"a","template":{"type":"buttons",)"
+      R"("actions":[{"type":"postback","label":"x","data":"y"}]}}]})");
+  EXPECT_FALSE(LineSpec().Check("PushMessageRequest", missing).empty());
+  const auto unknown = boost::json::parse(
+      R"({"to":"U1","messages":[{"type":"text","text":"a","quickReply":{"items":[)"
+      R"({"type":"action","action":{"type":"link","label":"x"}}]}}]})");
+  EXPECT_FALSE(LineSpec().Check("PushMessageRequest", unknown).empty());
 }
 
 }  // namespace

@@ -1,9 +1,12 @@
 #include "channels/line_adapter.h"
 
 #include <string>
+#include <vector>
 
 #include <boost/json.hpp>
 
+#include "channels/composition.h"
+#include "channels/content.h"
 #include "channels/json_escape.h"
 
 namespace crier::channels {
@@ -24,31 +27,197 @@ OutboundRequest BaseRequest(const ChannelAccount& account, std::string_view endp
   return req;
 }
 
-void AppendMessages(std::string& body, std::span<const Message> messages) {
-  body.append(R"("messages":[)");
-  for (std::size_t i = 0; i < messages.size(); ++i) {
+// One LINE action for a button (platforms.md 5.3): a link opens its URI; postback,
+// subscribe and unsubscribe come back as a postback event carrying PayloadOf(button).
+void AppendAction(std::string& body, const Button& button) {
+  if (button.action == ButtonAction::kUrl) {
+    body.append(R"({"type":"uri","label":)");
+    AppendJsonString(body, button.title);
+    body.append(R"(,"uri":)");
+    AppendJsonString(body, button.url);
+  } else {
+    body.append(R"({"type":"postback","label":)");
+    AppendJsonString(body, button.title);
+    body.append(R"(,"data":)");
+    AppendJsonString(body, PayloadOf(button));
+  }
+  body.push_back('}');
+}
+
+void AppendActions(std::string& body, const std::vector<Button>& buttons) {
+  body.append(R"("actions":[)");
+  for (std::size_t i = 0; i < buttons.size(); ++i) {
     if (i > 0) body.push_back(',');
-    body.append(R"({"type":"text","text":)");
-    AppendJsonString(body, messages[i].text);
-    body.push_back('}');
+    AppendAction(body, buttons[i]);
   }
   body.push_back(']');
 }
 
-// One message, personalised when the context carries its compiled text.
+// What the notification and chat list show for a template: the card's alt text, else its
+// own words (a carousel has none of its own: the first column's title, else its text, which
+// LINE requires).
+std::string_view AltTextOf(const Card& card) {
+  if (!card.alt_text.empty()) return card.alt_text;
+  if (card.layout == CardLayout::kCarousel && !card.elements.empty()) {
+    const CardElement& first = card.elements.front();
+    return first.title.empty() ? std::string_view(first.subtitle) : std::string_view(first.title);
+  }
+  return card.text;
+}
+
+void AppendOptional(std::string& body, std::string_view key, std::string_view value) {
+  if (value.empty()) return;
+  body.push_back('"');
+  body.append(key);
+  body.append("\":");
+  AppendJsonString(body, value);
+  body.push_back(',');
+}
+
+void AppendCard(std::string& body, const Card& card) {
+  switch (card.layout) {
+    case CardLayout::kButtons:
+      body.append(R"({"type":"template","altText":)");
+      AppendJsonString(body, AltTextOf(card));
+      body.append(R"(,"template":{"type":"buttons",)");
+      AppendOptional(body, "thumbnailImageUrl", card.image_url);
+      AppendOptional(body, "title", card.title);
+      body.append(R"("text":)");
+      AppendJsonString(body, card.text);
+      body.push_back(',');
+      AppendActions(body, card.buttons);
+      body.append("}}");
+      return;
+    case CardLayout::kCarousel:
+      body.append(R"({"type":"template","altText":)");
+      AppendJsonString(body, AltTextOf(card));
+      body.append(R"(,"template":{"type":"carousel","columns":[)");
+      for (std::size_t i = 0; i < card.elements.size(); ++i) {
+        const CardElement& e = card.elements[i];
+        if (i > 0) body.push_back(',');
+        body.push_back('{');
+        AppendOptional(body, "thumbnailImageUrl", e.image_url);
+        AppendOptional(body, "title", e.title);
+        body.append(R"("text":)");
+        AppendJsonString(body, e.subtitle);
+        body.push_back(',');
+        AppendActions(body, e.buttons);
+        body.push_back('}');
+      }
+      body.append("]}}");
+      return;
+    case CardLayout::kQuickReplies:
+      body.append(R"({"type":"text","text":)");
+      AppendJsonString(body, card.text);
+      body.append(R"(,"quickReply":{"items":[)");
+      for (std::size_t i = 0; i < card.buttons.size(); ++i) {
+        if (i > 0) body.push_back(',');
+        body.append(R"({"type":"action","action":)");
+        AppendAction(body, card.buttons[i]);
+        body.push_back('}');
+      }
+      body.append("]}}");
+      return;
+    case CardLayout::kFlex:
+      body.append(R"({"type":"flex","altText":)");
+      AppendJsonString(body, AltTextOf(card));
+      // The container was parsed and re-serialised when it was read (codec/message_json),
+      // so it is one well-formed JSON object.
+      body.append(R"(,"contents":)");
+      body.append(card.flex);
+      body.push_back('}');
+      return;
+    case CardLayout::kList:
+      break;
+  }
+  // Unreachable: ValidateMessage refuses a list card before anything is built. An empty text
+  // makes LINE refuse the request rather than crier send something else.
+  body.append(R"({"type":"text","text":""})");
+}
+
+// One message object of LINE's `messages` array, from the message as the recipient gets it
+// (already personalised by the caller).
+void AppendLineMessage(std::string& body, const Message& m) {
+  switch (m.kind) {
+    case MessageKind::kImage:
+    case MessageKind::kVideo:
+      body.append(m.kind == MessageKind::kImage ? R"({"type":"image","originalContentUrl":)"
+                                                : R"({"type":"video","originalContentUrl":)");
+      AppendJsonString(body, m.media.url);
+      body.append(R"(,"previewImageUrl":)");
+      // An image is its own preview unless a smaller one is given; a video always has one
+      // (channels/composition).
+      AppendJsonString(body, m.media.preview_url.empty() ? m.media.url : m.media.preview_url);
+      body.push_back('}');
+      return;
+    case MessageKind::kAudio:
+      body.append(R"({"type":"audio","originalContentUrl":)");
+      AppendJsonString(body, m.media.url);
+      body.append(R"(,"duration":)");
+      body.append(std::to_string(m.media.duration_ms));
+      body.push_back('}');
+      return;
+    case MessageKind::kCard:
+      AppendCard(body, m.card);
+      return;
+    case MessageKind::kText:
+    case MessageKind::kTemplate:  // refused by ValidateMessage
+    case MessageKind::kFile:      // refused by ValidateMessage
+      break;
+  }
+  body.append(R"({"type":"text","text":)");
+  AppendJsonString(body, m.text);
+  body.push_back('}');
+}
+
+// Roughly what a message adds to a body, so the body is allocated once.
+std::size_t SizeHint(const Message& m) {
+  std::size_t n = 48 + m.text.size() + m.text.size() / 8 + m.media.url.size() +
+                  m.media.preview_url.size() + m.card.text.size() + m.card.title.size() +
+                  m.card.alt_text.size() + m.card.image_url.size() + m.card.flex.size();
+  for (const Button& b : m.card.buttons) n += 64 + b.title.size() + b.url.size() + b.payload.size();
+  for (const CardElement& e : m.card.elements) {
+    n += 64 + e.title.size() + e.subtitle.size() + e.image_url.size();
+    for (const Button& b : e.buttons) n += 64 + b.title.size() + b.url.size() + b.payload.size();
+  }
+  return n;
+}
+
+void AppendMessages(std::string& body, std::span<const Message> messages) {
+  body.append(R"("messages":[)");
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    if (i > 0) body.push_back(',');
+    AppendLineMessage(body, messages[i]);
+  }
+  body.push_back(']');
+}
+
+// One message, personalised for the recipient when the context carries its compiled texts.
 void AppendMessage(std::string& body, const Message& message, const RecipientRef& recipient,
                    const SendContext& context) {
   const CompiledMessage* content = context.content;
-  body.append(R"("messages":[{"type":"text","text":)");
-  AppendContentString(body, content != nullptr && content->text ? &*content->text : nullptr,
-                      recipient.contact, message.text);
-  body.append("}]");
+  body.append(R"("messages":[)");
+  if (message.kind == MessageKind::kText) {
+    body.append(R"({"type":"text","text":)");
+    AppendContentString(body, content != nullptr && content->text ? &*content->text : nullptr,
+                        recipient.contact, message.text);
+    body.push_back('}');
+  } else {
+    Message scratch;
+    AppendLineMessage(body, Personalise(message, content, recipient.contact, scratch));
+  }
+  body.push_back(']');
 }
 
 Status CheckCommon(std::span<const Message> messages, std::string_view retry_key) {
   if (messages.empty() || messages.size() > kLineMaxMessages) {
     return InvalidArgument("messages", "LINE takes 1 to 5 messages per request, not " +
                                            std::to_string(messages.size()));
+  }
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    if (auto why = Unsupported(Platform::kLine, messages[i])) {
+      return InvalidArgument("messages[" + std::to_string(i) + "].kind", *why);
+    }
   }
   if (!retry_key.empty() && !IsLineRetryKey(retry_key)) {
     return InvalidArgument("X-Line-Retry-Key", "the retry key must be a hexadecimal UUID");
@@ -120,6 +289,9 @@ Status LineAdapter::ValidateMessage(const Message& message) const {
   if (message.kind == MessageKind::kTemplate) {
     return InvalidArgument("template", "LINE takes no templates");
   }
+  if (auto why = Unsupported(Platform::kLine, message)) {
+    return InvalidArgument(message.kind == MessageKind::kCard ? "card.layout" : "kind", *why);
+  }
   return Status::Ok();
 }
 
@@ -127,8 +299,7 @@ OutboundRequest LineAdapter::BuildSend(const ChannelAccount& account, const Reci
                                        const SendContext& context, const Message& message) const {
   OutboundRequest req = BaseRequest(account, "push", recipient.retry_key);
   std::string& body = req.body;
-  body.reserve(64 + recipient.platform_user_id.size() + message.text.size() +
-               message.text.size() / 8);
+  body.reserve(16 + recipient.platform_user_id.size() + SizeHint(message));
   body.append(R"({"to":)");
   AppendJsonString(body, recipient.platform_user_id);
   body.push_back(',');
@@ -170,7 +341,7 @@ Result<OutboundRequest> LineAdapter::BuildMulticast(const ChannelAccount& accoun
   OutboundRequest req = BaseRequest(account, "multicast", retry_key);
   std::string& body = req.body;
   std::size_t size = 32 + to.size() * 36;
-  for (const auto& m : messages) size += m.text.size() + 24;
+  for (const auto& m : messages) size += SizeHint(m);
   body.reserve(size);
   body.append(R"({"to":[)");
   for (std::size_t i = 0; i < to.size(); ++i) {

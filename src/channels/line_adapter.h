@@ -44,20 +44,26 @@ std::string RetryKeyFromBytes(std::span<const unsigned char, 16> random);
 class LineAdapter final : public ChannelAdapter {
  public:
   Platform platform() const override { return Platform::kLine; }
-  // Templates are refused (LINE has none); text passes.
+  // What LINE cannot show is refused (templates, files, list cards; channels/composition);
+  // text, image, video, audio and buttons, carousel, quick-reply and flex cards pass.
   Status ValidateMessage(const Message& message) const override;
-  // A push of one text message to recipient.platform_user_id, with recipient.retry_key as
-  // X-Line-Retry-Key when it is set. The route does not change the request.
+  // A push of one message to recipient.platform_user_id, with recipient.retry_key as
+  // X-Line-Retry-Key when it is set: a text, an image/video/audio object, a buttons or
+  // carousel template, a text with quick replies, or a flex message (platforms.md 5.3), with
+  // the recipient's texts filled in. The route does not change the request.
   OutboundRequest BuildSend(const ChannelAccount& account, const RecipientRef& recipient,
                             const SendContext& context, const Message& message) const override;
   // A push of 1-5 messages in one request (LINE counts one message per recipient per request,
-  // however many bubbles). Refused when the count is outside 1-5 or the key is not a UUID.
+  // however many bubbles), written as BuildSend writes them but not personalised. Refused
+  // when the count is outside 1-5, a message is of a kind LINE cannot show, or the key is
+  // not a UUID.
   Result<OutboundRequest> BuildPush(const ChannelAccount& account, std::string_view to,
                                     std::span<const Message> messages,
                                     std::string_view retry_key) const;
   // A multicast of 1-5 messages to 1-500 user ids (user ids only: "U" and 32 hex digits).
-  // Refused, naming the field, when a count is out of range, an id is not a user id, or the
-  // key is not a UUID.
+  // The messages are written as BuildPush writes them. Refused, naming the field, when a
+  // count is out of range, a message is of a kind LINE cannot show, an id is not a user id,
+  // or the key is not a UUID.
   Result<OutboundRequest> BuildMulticast(const ChannelAccount& account,
                                          std::span<const std::string> to,
                                          std::span<const Message> messages,

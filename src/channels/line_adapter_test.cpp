@@ -7,6 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "channels/composition.h"
+#include "channels/content.h"
+
 namespace crier::channels {
 namespace {
 
@@ -233,4 +236,206 @@ TEST(LineAdapterTest, WithTheRetryKeyATimeoutIsRetried) {
 }
 
 }  // namespace
+
+// ---- Media and cards (platforms.md 5.3) ----
+
+Message MediaOf(MessageKind kind, std::string url, std::string preview = "",
+                std::int64_t duration_ms = 0) {
+  Message m;
+  m.kind = kind;
+  m.media.url = std::move(url);
+  m.media.preview_url = std::move(preview);
+  m.media.duration_ms = duration_ms;
+  return m;
+}
+
+Button Link(std::string title, std::string url) {
+  return Button{ButtonAction::kUrl, std::move(title), std::move(url), ""};
+}
+Button Postback(std::string title, std::string payload) {
+  return Button{ButtonAction::kPostback, std::move(title), "", std::move(payload)};
+}
+Button Of(ButtonAction action, std::string title) {
+  return Button{action, std::move(title), "", ""};
+}
+
+Message CardOf(Card card) {
+  Message m;
+  m.kind = MessageKind::kCard;
+  m.card = std::move(card);
+  return m;
+}
+
+// The body's one message object, after checking the push's envelope.
+std::string MessageObject(const Message& message, const Contact* contact = nullptr,
+                          const CompiledMessage* content = nullptr) {
+  const LineAdapter adapter;
+  EXPECT_TRUE(adapter.ValidateMessage(message).ok());
+  EXPECT_TRUE(CheckMessageFor(Platform::kLine, message, 0).ok());
+  RecipientRef r{kUser, "", "", kKey};
+  r.contact = contact;
+  const auto req = adapter.BuildSend(
+      Account(), r, SendContext{{RouteKind::kLinePush, {}, {}}, {}, content}, message);
+  const std::string head = R"({"to":")" + kUser + R"(","messages":[)";
+  EXPECT_EQ(req.body.substr(0, head.size()), head);
+  EXPECT_EQ(req.body.substr(req.body.size() - 2), "]}");
+  EXPECT_NO_THROW((void)boost::json::parse(req.body));
+  return req.body.substr(head.size(), req.body.size() - head.size() - 2);
+}
+
+TEST(LineAdapterTest, ImageIsItsOwnPreviewUnlessOneIsGiven) {
+  EXPECT_EQ(MessageObject(MediaOf(MessageKind::kImage, "https://cdn.example/a.jpg")),
+            R"({"type":"image","originalContentUrl":"https://cdn.example/a.jpg",)"
+            R"("previewImageUrl":"https://cdn.example/a.jpg"})");
+  EXPECT_EQ(MessageObject(MediaOf(MessageKind::kImage, "https://cdn.example/a.jpg",
+                                  "https://cdn.example/a_s.jpg")),
+            R"({"type":"image","originalContentUrl":"https://cdn.example/a.jpg",)"
+            R"("previewImageUrl":"https://cdn.example/a_s.jpg"})");
+}
+
+TEST(LineAdapterTest, VideoAndAudio) {
+  EXPECT_EQ(MessageObject(MediaOf(MessageKind::kVideo, "https://cdn.example/v.mp4",
+                                  "https://cdn.example/v.jpg")),
+            R"({"type":"video","originalContentUrl":"https://cdn.example/v.mp4",)"
+            R"("previewImageUrl":"https://cdn.example/v.jpg"})");
+  EXPECT_EQ(
+      MessageObject(MediaOf(MessageKind::kAudio, "https://cdn.example/a.m4a", "", 61000)),
+      R"({"type":"audio","originalContentUrl":"https://cdn.example/a.m4a","duration":61000})");
+}
+
+TEST(LineAdapterTest, ButtonsTemplateMapsEachActionKind) {
+  Card card;
+  card.layout = CardLayout::kButtons;
+  card.title = "Menu";
+  card.text = "Pick one";
+  card.image_url = "https://cdn.example/t.jpg";
+  card.buttons = {Link("Shop", "https://shop.example/x?a=1&b=2"), Postback("Track", "TRACK_1"),
+                  Of(ButtonAction::kSubscribe, "Yes"), Of(ButtonAction::kUnsubscribe, "Stop")};
+  EXPECT_EQ(MessageObject(CardOf(card)),
+            R"({"type":"template","altText":"Pick one","template":{"type":"buttons",)"
+            R"("thumbnailImageUrl":"https://cdn.example/t.jpg","title":"Menu","text":"Pick one",)"
+            R"("actions":[{"type":"uri","label":"Shop","uri":"https://shop.example/x?a=1&b=2"},)"
+            R"({"type":"postback","label":"Track","data":"TRACK_1"},)"
+            R"({"type":"postback","label":"Yes","data":"CRIER_SUBSCRIBE"},)"
+            R"({"type":"postback","label":"Stop","data":"CRIER_UNSUBSCRIBE"}]}})");
+  // Without a title or an image neither key is written; the alt text wins over the text.
+  card.title.clear();
+  card.image_url.clear();
+  card.alt_text = "New menu";
+  card.buttons.resize(1);
+  EXPECT_EQ(MessageObject(CardOf(card)),
+            R"({"type":"template","altText":"New menu","template":{"type":"buttons",)"
+            R"("text":"Pick one","actions":[{"type":"uri","label":"Shop",)"
+            R"("uri":"https://shop.example/x?a=1&b=2"}]}})");
+}
+
+TEST(LineAdapterTest, CarouselColumnsCarrySubtitleAsText) {
+  Card card;
+  card.layout = CardLayout::kCarousel;
+  card.elements = {
+      {"Red", "A red one", "https://cdn.example/r.jpg", {Postback("Buy", "BUY_R")}},
+      {"Blue", "A blue one", "https://cdn.example/b.jpg", {Link("See", "https://shop.example/b")}}};
+  EXPECT_EQ(
+      MessageObject(CardOf(card)),
+      R"({"type":"template","altText":"Red","template":{"type":"carousel","columns":[)"
+      R"({"thumbnailImageUrl":"https://cdn.example/r.jpg","title":"Red","text":"A red one",)"
+      R"("actions":[{"type":"postback","label":"Buy","data":"BUY_R"}]},)"
+      R"({"thumbnailImageUrl":"https://cdn.example/b.jpg","title":"Blue","text":"A blue one",)"
+      R"("actions":[{"type":"uri","label":"See","uri":"https://shop.example/b"}]}]}})");
+  // No titles or images: the alt text falls back to the first column's text (LINE needs one).
+  for (auto& e : card.elements) {
+    e.title.clear();
+    e.image_url.clear();
+  }
+  EXPECT_EQ(MessageObject(CardOf(card)),
+            R"({"type":"template","altText":"A red one","template":{"type":"carousel","columns":[)"
+            R"({"text":"A red one","actions":[{"type":"postback","label":"Buy","data":"BUY_R"}]},)"
+            R"({"text":"A blue one","actions":[{"type":"uri","label":"See",)"
+            R"("uri":"https://shop.example/b"}]}]}})");
+  card.alt_text = "Colours";
+  EXPECT_NE(MessageObject(CardOf(card)).find(R"("altText":"Colours")"), std::string::npos);
+}
+
+TEST(LineAdapterTest, QuickRepliesAreATextWithActionItems) {
+  Card card;
+  card.layout = CardLayout::kQuickReplies;
+  card.text = "Still interested?";
+  card.buttons = {Of(ButtonAction::kSubscribe, "Yes"), Postback("Later", "LATER"),
+                  Link("Site", "https://shop.example")};
+  EXPECT_EQ(
+      MessageObject(CardOf(card)),
+      R"({"type":"text","text":"Still interested?","quickReply":{"items":[)"
+      R"({"type":"action","action":{"type":"postback","label":"Yes","data":"CRIER_SUBSCRIBE"}},)"
+      R"({"type":"action","action":{"type":"postback","label":"Later","data":"LATER"}},)"
+      R"({"type":"action","action":{"type":"uri","label":"Site","uri":"https://shop.example"}}]}})");
+}
+
+TEST(LineAdapterTest, FlexContainerGoesAsWritten) {
+  Card card;
+  card.layout = CardLayout::kFlex;
+  card.alt_text = "Your order";
+  card.flex = R"({"type":"bubble","body":{"type":"box","layout":"vertical","contents":[)"
+              R"({"type":"text","text":"Shipped"}]}})";
+  EXPECT_EQ(MessageObject(CardOf(card)),
+            R"({"type":"flex","altText":"Your order","contents":)" + card.flex + "}");
+}
+
+TEST(LineAdapterTest, AHostileNameStaysInsideItsStrings) {
+  Card card;
+  card.layout = CardLayout::kButtons;
+  card.text = "Hi {{contact.first_name}}!";
+  card.buttons = {Postback("Go", "GO")};
+  const Message message = CardOf(card);
+  auto compiled = CompileMessage(Platform::kLine, message, 0);
+  ASSERT_TRUE(compiled.ok());
+  Contact contact;
+  contact.first_name = R"(A"},"x":{"y":"\)";
+  const std::string object = MessageObject(message, &contact, &*compiled);
+  const auto parsed = boost::json::parse(object).as_object();
+  EXPECT_EQ(parsed.size(), 3u);
+  const auto& tmpl = parsed.at("template").as_object();
+  EXPECT_EQ(tmpl.size(), 3u);
+  EXPECT_EQ(tmpl.at("text").as_string(), "Hi " + contact.first_name + "!");
+  EXPECT_EQ(parsed.at("altText").as_string(), "Hi " + contact.first_name + "!");
+  // Without the contact the placeholder goes as written (the render endpoint's view).
+  EXPECT_NE(MessageObject(message).find("{{contact.first_name}}"), std::string::npos);
+}
+
+TEST(LineAdapterTest, WhatLineCannotShowIsRefusedBeforeBuilding) {
+  const LineAdapter adapter;
+  Message file = MediaOf(MessageKind::kFile, "https://cdn.example/a.pdf");
+  const Status f = adapter.ValidateMessage(file);
+  ASSERT_FALSE(f.ok());
+  EXPECT_EQ(f.error().field, "kind");
+  Card list;
+  list.layout = CardLayout::kList;
+  const Status l = adapter.ValidateMessage(CardOf(list));
+  ASSERT_FALSE(l.ok());
+  EXPECT_EQ(l.error().field, "card.layout");
+  const std::vector<Message> two{Text("a"), file};
+  const auto push = adapter.BuildPush(Account(), kUser, two, kKey);
+  ASSERT_FALSE(push.ok());
+  EXPECT_EQ(push.error().field, "messages[1].kind");
+}
+
+TEST(LineAdapterTest, MulticastCarriesMediaAndCards) {
+  const LineAdapter adapter;
+  const auto to = Users(1);
+  Card card;
+  card.layout = CardLayout::kQuickReplies;
+  card.text = "Q";
+  card.buttons = {Postback("A", "P")};
+  const std::vector<Message> two{MediaOf(MessageKind::kImage, "https://cdn.example/a.jpg"),
+                                 CardOf(card)};
+  const auto req = adapter.BuildMulticast(Account(), to, two, kKey);
+  ASSERT_TRUE(req.ok());
+  EXPECT_EQ(
+      req->body,
+      R"({"to":[")" + to[0] +
+          R"("],"messages":[{"type":"image","originalContentUrl":"https://cdn.example/a.jpg",)"
+          R"("previewImageUrl":"https://cdn.example/a.jpg"},)"
+          R"({"type":"text","text":"Q","quickReply":{"items":[{"type":"action",)"
+          R"("action":{"type":"postback","label":"A","data":"P"}}]}}]})");
+}
+
 }  // namespace crier::channels

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -125,26 +126,66 @@ class Problems {
     }
   }
 
-  // Every element of `list` is an action object with a type.
-  void Actions(const json::array* list, const std::string& path) {
+  // Every member of `o` is one of `known`: LINE refuses a property it does not define.
+  void Known(const json::object& o, std::span<const std::string_view> known,
+             const std::string& path) {
+    for (const auto& [key, value] : o) {
+      if (std::find(known.begin(), known.end(), std::string_view(key)) == known.end()) {
+        Add(std::string(ln::kDetailUnknownProperty), Join(path, key));
+      }
+    }
+  }
+
+  // Every element of `list` is an action object with a type. `labelled`: a button's action
+  // (template buttons, quick replies), checked in full: a known type, its label, its
+  // fields and their limits. An imagemap area's or image column's action is checked for its
+  // type only (its fields differ: linkUri, area).
+  void Actions(const json::array* list, const std::string& path, bool labelled = false) {
     if (list == nullptr) return;
-    for (std::size_t i = 0; i < list->size(); ++i) Action((*list)[i], Index(path, i));
+    for (std::size_t i = 0; i < list->size(); ++i) Action((*list)[i], Index(path, i), labelled);
   }
   // The required `action` member of `owner` at `at`.
-  void RequiredAction(const json::object& owner, const std::string& at) {
+  void RequiredAction(const json::object& owner, const std::string& at, bool labelled = false) {
     if (const json::value* action = Field(owner, "action")) {
-      Action(*action, Join(at, "action"));
+      Action(*action, Join(at, "action"), labelled);
     } else {
       Add(std::string(ln::kDetailRequired), Join(at, "action"));
     }
   }
-  void Action(const json::value& v, const std::string& at) {
+  void Action(const json::value& v, const std::string& at, bool labelled) {
     const json::object* a = v.if_object();
     if (a == nullptr) {
       Add(std::string(ln::kDetailNotObject), at);
       return;
     }
-    String(*a, "type", at, true, SIZE_MAX);
+    const json::string* type = String(*a, "type", at, true, SIZE_MAX);
+    if (type == nullptr || !labelled) return;
+    if (!In(ln::kActionTypes, std::string_view(*type))) {
+      Add(std::string(ln::kDetailActionType), Join(at, "type"));
+      return;
+    }
+    String(*a, "label", at, labelled, ln::kMaxActionLabel);
+    if (*type == "postback") {
+      static constexpr std::array<std::string_view, 7> kPostback = {
+          "type", "label", "data", "displayText", "text", "inputOption", "fillInText"};
+      Known(*a, kPostback, at);
+      String(*a, "data", at, true, ln::kMaxPostbackData);
+    } else if (*type == "uri") {
+      static constexpr std::array<std::string_view, 4> kUri = {"type", "label", "uri", "altUri"};
+      Known(*a, kUri, at);
+      const json::string* uri = String(*a, "uri", at, true, ln::kMaxActionUri);
+      if (uri != nullptr && !uri->empty() &&
+          std::none_of(ln::kActionUriSchemes.begin(), ln::kActionUriSchemes.end(),
+                       [&](std::string_view scheme) {
+                         return std::string_view(*uri).starts_with(scheme);
+                       })) {
+        Add(std::string(ln::kDetailActionUri), Join(at, "uri"));
+      }
+    } else if (*type == "message") {
+      static constexpr std::array<std::string_view, 3> kMessage = {"type", "label", "text"};
+      Known(*a, kMessage, at);
+      String(*a, "text", at, true, 300);
+    }
   }
 
  private:
@@ -222,18 +263,30 @@ void CheckTemplateObject(const json::object& t, const std::string& path, Problem
   const json::string* type = p.String(t, "type", path, true, SIZE_MAX);
   if (type == nullptr) return;
   if (*type == "buttons") {
+    static constexpr std::array<std::string_view, 9> kButtons = {
+        "type",      "thumbnailImageUrl",    "imageAspectRatio",
+        "imageSize", "imageBackgroundColor", "title",
+        "text",      "defaultAction",        "actions"};
+    p.Known(t, kButtons, path);
     const bool compact = Field(t, "thumbnailImageUrl") != nullptr || Field(t, "title") != nullptr;
     p.String(t, "thumbnailImageUrl", path, false, ln::kMaxUrl, true);
     p.String(t, "title", path, false, ln::kMaxButtonsTitle);
     p.String(t, "text", path, true,
              compact ? ln::kMaxButtonsTextWithImageOrTitle : ln::kMaxButtonsText);
-    p.Actions(p.Array(t, "actions", path, true, 1, ln::kMaxButtonsActions), Join(path, "actions"));
+    p.Actions(p.Array(t, "actions", path, true, 1, ln::kMaxButtonsActions), Join(path, "actions"),
+              true);
   } else if (*type == "confirm") {
     p.String(t, "text", path, true, ln::kMaxConfirmText);
-    p.Actions(p.Array(t, "actions", path, true, 2, 2), Join(path, "actions"));
+    p.Actions(p.Array(t, "actions", path, true, 2, 2), Join(path, "actions"), true);
   } else if (*type == "carousel") {
+    static constexpr std::array<std::string_view, 4> kCarousel = {"type", "columns",
+                                                                  "imageAspectRatio", "imageSize"};
+    p.Known(t, kCarousel, path);
     const json::array* columns = p.Array(t, "columns", path, true, 1, ln::kMaxCarouselColumns);
     if (columns == nullptr) return;
+    std::size_t first_actions = 0;
+    bool first_thumbnail = false;
+    bool first_title = false;
     for (std::size_t i = 0; i < columns->size(); ++i) {
       const std::string at = Index(Join(path, "columns"), i);
       const json::object* c = (*columns)[i].if_object();
@@ -241,13 +294,34 @@ void CheckTemplateObject(const json::object& t, const std::string& path, Problem
         p.Add(std::string(ln::kDetailNotObject), at);
         continue;
       }
+      static constexpr std::array<std::string_view, 6> kColumn = {
+          "thumbnailImageUrl", "imageBackgroundColor", "title", "text", "defaultAction", "actions"};
+      p.Known(*c, kColumn, at);
       const bool compact =
           Field(*c, "thumbnailImageUrl") != nullptr || Field(*c, "title") != nullptr;
       p.String(*c, "thumbnailImageUrl", at, false, ln::kMaxUrl, true);
       p.String(*c, "title", at, false, ln::kMaxButtonsTitle);
       p.String(*c, "text", at, true,
                compact ? ln::kMaxCarouselTextWithImageOrTitle : ln::kMaxCarouselText);
-      p.Actions(p.Array(*c, "actions", at, true, 1, ln::kMaxCarouselActions), Join(at, "actions"));
+      const json::array* actions = p.Array(*c, "actions", at, true, 1, ln::kMaxCarouselActions);
+      p.Actions(actions, Join(at, "actions"), true);
+      // LINE draws the columns alike: one count of actions, and a thumbnail or a title on
+      // every column or on none.
+      if (i == 0) {
+        first_actions = actions != nullptr ? actions->size() : 0;
+        first_thumbnail = Field(*c, "thumbnailImageUrl") != nullptr;
+        first_title = Field(*c, "title") != nullptr;
+        continue;
+      }
+      if (actions != nullptr && actions->size() != first_actions) {
+        p.Add(std::string(ln::kDetailSameActionCount), Join(at, "actions"));
+      }
+      if ((Field(*c, "thumbnailImageUrl") != nullptr) != first_thumbnail) {
+        p.Add(std::string(ln::kDetailAllOrNoneThumbnail), Join(at, "thumbnailImageUrl"));
+      }
+      if ((Field(*c, "title") != nullptr) != first_title) {
+        p.Add(std::string(ln::kDetailAllOrNoneTitle), Join(at, "title"));
+      }
     }
   } else if (*type == "image_carousel") {
     const json::array* columns = p.Array(t, "columns", path, true, 1, ln::kMaxCarouselColumns);
@@ -288,10 +362,16 @@ void CheckMessage(const json::value& v, const std::string& path, Problems& p) {
     p.String(*m, "packageId", path, true, SIZE_MAX);
     p.String(*m, "stickerId", path, true, SIZE_MAX);
   } else if (t == "image" || t == "video") {
+    static constexpr std::array<std::string_view, 6> kImage = {
+        "type", "originalContentUrl", "previewImageUrl", "quickReply", "sender", "trackingId"};
+    p.Known(*m, std::span(kImage).first(t == "video" ? 6 : 5), path);
     p.String(*m, "originalContentUrl", path, true, ln::kMaxUrl, true);
     p.String(*m, "previewImageUrl", path, true, ln::kMaxUrl, true);
     if (t == "video") p.String(*m, "trackingId", path, false, ln::kMaxTrackingId);
   } else if (t == "audio") {
+    static constexpr std::array<std::string_view, 5> kAudio = {"type", "originalContentUrl",
+                                                               "duration", "quickReply", "sender"};
+    p.Known(*m, kAudio, path);
     p.String(*m, "originalContentUrl", path, true, ln::kMaxUrl, true);
     const json::value* duration = Field(*m, "duration");
     if (duration == nullptr) {
@@ -314,17 +394,32 @@ void CheckMessage(const json::value& v, const std::string& path, Problems& p) {
     p.Actions(p.Array(*m, "actions", path, true, 0, ln::kMaxImagemapActions),
               Join(path, "actions"));
   } else if (t == "template") {
+    static constexpr std::array<std::string_view, 5> kTemplate = {"type", "altText", "template",
+                                                                  "quickReply", "sender"};
+    p.Known(*m, kTemplate, path);
     p.String(*m, "altText", path, true, ln::kMaxAltText);
     if (const json::object* tmpl = p.Object(*m, "template", path, true)) {
       CheckTemplateObject(*tmpl, Join(path, "template"), p);
     }
   } else if (t == "flex") {
+    static constexpr std::array<std::string_view, 5> kFlex = {"type", "altText", "contents",
+                                                              "quickReply", "sender"};
+    p.Known(*m, kFlex, path);
     p.String(*m, "altText", path, true, ln::kMaxAltText);
     if (const json::object* contents = p.Object(*m, "contents", path, true)) {
       const std::string at = Join(path, "contents");
       const json::string* ctype = p.String(*contents, "type", at, true, SIZE_MAX);
       if (ctype != nullptr && *ctype == "carousel") {
-        p.Array(*contents, "contents", at, true, 1, ln::kMaxFlexBubbles);
+        if (const json::array* bubbles =
+                p.Array(*contents, "contents", at, true, 1, ln::kMaxFlexBubbles)) {
+          for (std::size_t i = 0; i < bubbles->size(); ++i) {
+            const json::object* b = (*bubbles)[i].if_object();
+            const json::value* btype = b != nullptr ? Field(*b, "type") : nullptr;
+            if (btype == nullptr || !btype->is_string() || btype->get_string() != "bubble") {
+              p.Add(std::string(ln::kDetailFlexBubble), Index(Join(at, "contents"), i));
+            }
+          }
+        }
       } else if (ctype != nullptr && *ctype != "bubble") {
         p.Add("must be bubble or carousel", Join(at, "type"));
       }
@@ -343,7 +438,14 @@ void CheckMessage(const json::value& v, const std::string& path, Problems& p) {
           continue;
         }
         p.String(*item, "imageUrl", item_at, false, ln::kMaxUrl, true);
-        p.RequiredAction(*item, item_at);
+        static constexpr std::array<std::string_view, 3> kItem = {"type", "imageUrl", "action"};
+        p.Known(*item, kItem, item_at);
+        // "type" defaults to "action", the only kind of item there is.
+        if (const json::string* type = p.String(*item, "type", item_at, false, SIZE_MAX);
+            type != nullptr && *type != "action") {
+          p.Add(std::string(ln::kDetailQuickReplyItemType), Join(item_at, "type"));
+        }
+        p.RequiredAction(*item, item_at, true);
       }
     }
   }
@@ -351,6 +453,23 @@ void CheckMessage(const json::value& v, const std::string& path, Problems& p) {
     p.String(*sender, "name", Join(path, "sender"), false, ln::kMaxSenderName);
     p.String(*sender, "iconUrl", Join(path, "sender"), false, ln::kMaxUrl, true);
   }
+}
+
+// What each message of an accepted request is, for tests to assert without reading LINE's
+// JSON: its type, a template's own type after ':' ("template:buttons"), and "+quick_reply"
+// when it carries quick replies ("text+quick_reply").
+json::array MessageKinds(const json::array& messages) {
+  json::array kinds;
+  for (const json::value& v : messages) {
+    const json::object& m = v.get_object();  // checked by CheckMessage
+    std::string kind(m.at("type").get_string());
+    if (kind == "template") {
+      kind += ":" + std::string(m.at("template").at("type").get_string());
+    }
+    if (Field(m, "quickReply") != nullptr) kind += "+quick_reply";
+    kinds.emplace_back(std::move(kind));
+  }
+  return kinds;
 }
 
 bool IsAggregationUnit(std::string_view s) {
@@ -635,7 +754,7 @@ net::Response LinePlatform::Handle(const net::Request& request, Time now) {
   lock.unlock();
 
   auto shared_body = std::make_shared<const std::string>(request.body);
-  json::object detail{{"request_id", request_id}};
+  json::object detail{{"request_id", request_id}, {"kinds", MessageKinds(messages)}};
   if (retry_key) detail["retry_key"] = *retry_key;
   if (!multicast) detail["sent_messages"] = sent;
   const std::string detail_json = json::serialize(detail);

@@ -50,6 +50,11 @@ inline constexpr std::size_t kMaxCarouselActions = 3;
 inline constexpr std::size_t kMaxCarouselText = 120;
 inline constexpr std::size_t kMaxCarouselTextWithImageOrTitle = 60;
 inline constexpr std::size_t kMaxFlexBubbles = 12;
+// Actions (template buttons, quick-reply items): label 1-20, postback data <= 300, a URI
+// action's uri <= 1000 (LINE's action objects reference).
+inline constexpr std::size_t kMaxActionLabel = 20;
+inline constexpr std::size_t kMaxPostbackData = 300;
+inline constexpr std::size_t kMaxActionUri = 1000;
 inline constexpr std::size_t kMaxBodyBytes = 2 * 1024 * 1024;  // else 413
 inline constexpr std::size_t kMaxAggregationUnitsMulticast = 1;
 
@@ -61,6 +66,12 @@ inline constexpr int kOtherPerSecond = 2000;
 inline constexpr std::array<std::string_view, 11> kMessageTypes = {
     "text",     "textV2",   "sticker",  "image", "video", "audio",
     "location", "imagemap", "template", "flex",  "coupon"};
+inline constexpr std::array<std::string_view, 9> kActionTypes = {
+    "postback", "message",        "uri",      "datetimepicker", "camera", "cameraRoll",
+    "location", "richmenuswitch", "clipboard"};
+// The schemes a URI action opens.
+inline constexpr std::array<std::string_view, 4> kActionUriSchemes = {"https://", "http://",
+                                                                      "line://", "tel:"};
 // The message types a push answer gives a quote token for.
 inline constexpr std::array<std::string_view, 5> kQuotableTypes = {"text", "textV2", "sticker",
                                                                    "image", "video"};
@@ -104,6 +115,18 @@ inline constexpr std::string_view kDetailHttps = "must be an https URL";
 inline constexpr std::string_view kDetailUserId = "must be a user ID (U followed by 32 hex digits)";
 inline constexpr std::string_view kDetailEmojiIndex = "must be the index of a '$' in the text";
 inline constexpr std::string_view kDetailPlaceholder = "has no matching {placeholder} in the text";
+inline constexpr std::string_view kDetailUnknownProperty = "is not a known property";
+inline constexpr std::string_view kDetailActionType =
+    "must be postback, message, uri, datetimepicker, camera, cameraRoll, location, "
+    "richmenuswitch or clipboard";
+inline constexpr std::string_view kDetailActionUri = "must be an http, https, line or tel URI";
+inline constexpr std::string_view kDetailQuickReplyItemType = "must be action";
+inline constexpr std::string_view kDetailSameActionCount =
+    "must have the same number of actions in every column";
+inline constexpr std::string_view kDetailAllOrNoneThumbnail =
+    "must be set in every column or in none";
+inline constexpr std::string_view kDetailAllOrNoneTitle = "must be set in every column or in none";
+inline constexpr std::string_view kDetailFlexBubble = "must be a bubble";
 inline constexpr std::string_view kDetailAggregationUnit = "must match ^[a-zA-Z0-9_]{1,30}$";
 
 }  // namespace crier::sandbox::line

@@ -278,7 +278,8 @@ TEST_F(LineTest, ReportsEveryProblemWithItsProperty) {
                              std::to_string(a.body.at("details").as_array().size()) + " error(s)");
   json::array quick;
   for (int i = 0; i < 14; ++i) {
-    quick.push_back(json::object{{"action", json::object{{"type", "message"}}}});
+    quick.push_back(
+        json::object{{"action", json::object{{"type", "message"}, {"label", "m"}, {"text", "m"}}}});
   }
   json::array m{json::object{{"type", "text"}, {"text", "hi"}, {"quickReply", {{"items", quick}}}}};
   ExpectDetail(Push(kAlice, m), "Size must be between 0 and 13", "messages[0].quickReply.items");
@@ -408,6 +409,215 @@ TEST_F(LineTest, ControlEndpointsNameTheBadField) {
             "followers[0].status");
   EXPECT_EQ(FieldOf("/__sandbox/line/followers", R"({"channel_id":"9","followers":[]})", 404),
             "channel_id");
+}
+
+// --- Media and cards: what crier sends is accepted and recorded by kind; what breaks
+// LINE's limits or shape is refused with the property named --------------------------------
+
+json::object Uri(std::string label, std::string uri) {
+  return {{"type", "uri"}, {"label", std::move(label)}, {"uri", std::move(uri)}};
+}
+json::object PostbackAction(std::string label, std::string data) {
+  return {{"type", "postback"}, {"label", std::move(label)}, {"data", std::move(data)}};
+}
+json::object Buttons(json::array actions, std::string text = "Pick one") {
+  return {{"type", "template"},
+          {"altText", "Pick"},
+          {"template",
+           {{"type", "buttons"},
+            {"thumbnailImageUrl", "https://cdn.example/t.jpg"},
+            {"title", "Menu"},
+            {"text", std::move(text)},
+            {"actions", std::move(actions)}}}};
+}
+json::object Column(std::string title, json::array actions) {
+  return {{"thumbnailImageUrl", "https://cdn.example/c.jpg"},
+          {"title", std::move(title)},
+          {"text", "A column"},
+          {"actions", std::move(actions)}};
+}
+json::object Carousel(json::array columns) {
+  return {{"type", "template"},
+          {"altText", "Pick"},
+          {"template", {{"type", "carousel"}, {"columns", std::move(columns)}}}};
+}
+json::object QuickReplies(json::array actions) {
+  json::array items;
+  for (auto& a : actions) items.push_back({{"type", "action"}, {"action", std::move(a)}});
+  return {{"type", "text"}, {"text", "Still there?"}, {"quickReply", {{"items", items}}}};
+}
+
+TEST_F(LineTest, AcceptsEveryKindCrierSendsAndRecordsIt) {
+  const json::array one{PostbackAction("Yes", "CRIER_SUBSCRIBE")};
+  const json::array sends{
+      json::object{{"type", "image"},
+                   {"originalContentUrl", "https://cdn.example/a.jpg"},
+                   {"previewImageUrl", "https://cdn.example/a.jpg"}},
+      json::object{{"type", "video"},
+                   {"originalContentUrl", "https://cdn.example/v.mp4"},
+                   {"previewImageUrl", "https://cdn.example/v.jpg"}},
+      json::object{{"type", "audio"},
+                   {"originalContentUrl", "https://cdn.example/a.m4a"},
+                   {"duration", 61000}},
+      Buttons({Uri("Shop", "https://shop.example"), PostbackAction("Track", "T1"),
+               PostbackAction("Yes", "CRIER_SUBSCRIBE"),
+               PostbackAction("No", "CRIER_UNSUBSCRIBE")}),
+      Carousel({Column("Red", one), Column("Blue", one)}),
+      QuickReplies({PostbackAction("Yes", "CRIER_SUBSCRIBE"), Uri("Site", "https://shop.example")}),
+      json::object{{"type", "flex"},
+                   {"altText", "Order"},
+                   {"contents",
+                    {{"type", "carousel"},
+                     {"contents", json::array{json::object{{"type", "bubble"}},
+                                              json::object{{"type", "bubble"}}}}}}}};
+  const std::vector<std::string> kinds{
+      "image", "video", "audio", "template:buttons", "template:carousel", "text+quick_reply",
+      "flex"};
+  for (std::size_t i = 0; i < sends.size(); ++i) {
+    auto a = Push(kAlice, json::array{sends[i]});
+    EXPECT_EQ(a.status, 200) << json::serialize(a.body);
+  }
+  auto items = Messages("?platform=line");
+  ASSERT_EQ(items.size(), kinds.size());
+  for (std::size_t i = 0; i < kinds.size(); ++i) {
+    EXPECT_EQ(items[i].at("kinds").as_array(), json::array{json::string(kinds[i])}) << i;
+  }
+  // A multicast records the kinds of its messages for every recipient.
+  ASSERT_EQ(Multicast({kAlice, kBob}, json::array{sends[0], sends[5]}).status, 200);
+  items = Messages("?platform=line");
+  ASSERT_EQ(items.size(), kinds.size() + 2);
+  EXPECT_EQ(items.back().at("kinds").as_array(), (json::array{"image", "text+quick_reply"}));
+}
+
+TEST_F(LineTest, ButtonsTemplateLimits) {
+  const json::object link = Uri("Shop", "https://shop.example");
+  json::array four(4, link);
+  EXPECT_EQ(Push(kAlice, {Buttons(four)}).status, 200);
+  four.push_back(link);
+  ExpectDetail(Push(kAlice, {Buttons(four)}), "Size must be between 1 and 4",
+               "messages[0].template.actions");
+  ExpectDetail(Push(kAlice, {Buttons({})}), "Size must be between 1 and 4",
+               "messages[0].template.actions");
+  // With a title or thumbnail the text is 60 at most.
+  EXPECT_EQ(Push(kAlice, {Buttons({link}, std::string(60, 'a'))}).status, 200);
+  ExpectDetail(Push(kAlice, {Buttons({link}, std::string(61, 'a'))}),
+               "Length must be between 0 and 60", "messages[0].template.text");
+  json::object titled = Buttons({link});
+  titled["template"].as_object()["title"] = std::string(40, 't');
+  EXPECT_EQ(Push(kAlice, {titled}).status, 200);
+  titled["template"].as_object()["title"] = std::string(41, 't');
+  ExpectDetail(Push(kAlice, {titled}), "Length must be between 0 and 40",
+               "messages[0].template.title");
+  json::object http = Buttons({link});
+  http["template"].as_object()["thumbnailImageUrl"] = "http://cdn.example/t.jpg";
+  ExpectDetail(Push(kAlice, {http}), "https", "messages[0].template.thumbnailImageUrl");
+  json::object unknown = Buttons({link});
+  unknown["template"].as_object()["subtitle"] = "x";
+  ExpectDetail(Push(kAlice, {unknown}), "not a known property", "messages[0].template.subtitle");
+}
+
+TEST_F(LineTest, ActionLimits) {
+  EXPECT_EQ(Push(kAlice, {Buttons({Uri(std::string(20, 'l'), "https://a.example")})}).status, 200);
+  ExpectDetail(Push(kAlice, {Buttons({Uri(std::string(21, 'l'), "https://a.example")})}),
+               "Length must be between 0 and 20", "messages[0].template.actions[0].label");
+  json::object unlabelled = Uri("x", "https://a.example");
+  unlabelled.erase("label");
+  ExpectDetail(Push(kAlice, {Buttons({unlabelled})}), "must be specified",
+               "messages[0].template.actions[0].label");
+  EXPECT_EQ(Push(kAlice, {Buttons({PostbackAction("P", std::string(300, 'd'))})}).status, 200);
+  ExpectDetail(Push(kAlice, {Buttons({PostbackAction("P", std::string(301, 'd'))})}),
+               "Length must be between 0 and 300", "messages[0].template.actions[0].data");
+  json::object no_data = PostbackAction("P", "d");
+  no_data.erase("data");
+  ExpectDetail(Push(kAlice, {Buttons({no_data})}), "must be specified",
+               "messages[0].template.actions[0].data");
+  const std::string base = "https://a.example/";
+  EXPECT_EQ(Push(kAlice, {Buttons({Uri("U", base + std::string(1000 - base.size(), 'p'))})}).status,
+            200);
+  ExpectDetail(Push(kAlice, {Buttons({Uri("U", base + std::string(1001 - base.size(), 'p'))})}),
+               "Length must be between 0 and 1000", "messages[0].template.actions[0].uri");
+  ExpectDetail(Push(kAlice, {Buttons({Uri("U", "javascript:alert(1)")})}),
+               "http, https, line or tel", "messages[0].template.actions[0].uri");
+  ExpectDetail(Push(kAlice, {Buttons({json::object{{"type", "link"}, {"label", "x"}}})}),
+               "must be postback, message, uri", "messages[0].template.actions[0].type");
+  json::object extra = PostbackAction("P", "d");
+  extra["payload"] = "d";
+  ExpectDetail(Push(kAlice, {Buttons({extra})}), "not a known property",
+               "messages[0].template.actions[0].payload");
+}
+
+TEST_F(LineTest, CarouselLimits) {
+  const json::array one{PostbackAction("Go", "GO")};
+  json::array ten(10, Column("C", one));
+  EXPECT_EQ(Push(kAlice, {Carousel(ten)}).status, 200);
+  ten.push_back(Column("C", one));
+  ExpectDetail(Push(kAlice, {Carousel(ten)}), "Size must be between 1 and 10",
+               "messages[0].template.columns");
+  json::array three(3, PostbackAction("Go", "GO"));
+  EXPECT_EQ(Push(kAlice, {Carousel({Column("A", three)})}).status, 200);
+  three.push_back(PostbackAction("Go", "GO"));
+  ExpectDetail(Push(kAlice, {Carousel({Column("A", three)})}), "Size must be between 1 and 3",
+               "messages[0].template.columns[0].actions");
+  ExpectDetail(Push(kAlice, {Carousel({Column("A", one), Column("B", {one[0], one[0]})})}),
+               "same number of actions", "messages[0].template.columns[1].actions");
+  json::object bare = Column("B", one);
+  bare.erase("thumbnailImageUrl");
+  ExpectDetail(Push(kAlice, {Carousel({Column("A", one), bare})}), "every column or in none",
+               "messages[0].template.columns[1].thumbnailImageUrl");
+  bare = Column("B", one);
+  bare.erase("title");
+  ExpectDetail(Push(kAlice, {Carousel({Column("A", one), bare})}), "every column or in none",
+               "messages[0].template.columns[1].title");
+  json::object long_text = Column("A", one);
+  long_text["text"] = std::string(61, 'x');
+  ExpectDetail(Push(kAlice, {Carousel({long_text})}), "Length must be between 0 and 60",
+               "messages[0].template.columns[0].text");
+  json::object plain{{"text", std::string(120, 'x')}, {"actions", one}};
+  EXPECT_EQ(Push(kAlice, {Carousel({plain})}).status, 200);
+  plain["text"] = std::string(121, 'x');
+  ExpectDetail(Push(kAlice, {Carousel({plain})}), "Length must be between 0 and 120",
+               "messages[0].template.columns[0].text");
+}
+
+TEST_F(LineTest, QuickReplyAndMediaShape) {
+  ExpectDetail(Push(kAlice, {QuickReplies({PostbackAction(std::string(21, 'l'), "d")})}),
+               "Length must be between 0 and 20", "messages[0].quickReply.items[0].action.label");
+  json::object item_type = QuickReplies({PostbackAction("a", "d")});
+  item_type["quickReply"].as_object()["items"].as_array()[0].as_object()["type"] = "button";
+  ExpectDetail(Push(kAlice, {item_type}), "must be action", "messages[0].quickReply.items[0].type");
+  json::object image{{"type", "image"},
+                     {"originalContentUrl", "https://cdn.example/a.jpg"},
+                     {"previewImageUrl", "https://cdn.example/a.jpg"},
+                     {"caption", "hi"}};
+  ExpectDetail(Push(kAlice, {image}), "not a known property", "messages[0].caption");
+  json::object audio{{"type", "audio"}, {"originalContentUrl", "https://cdn.example/a.m4a"}};
+  ExpectDetail(Push(kAlice, {audio}), "must be specified", "messages[0].duration");
+  audio["duration"] = 0;
+  ExpectDetail(Push(kAlice, {audio}), "positive", "messages[0].duration");
+  json::object video{{"type", "video"},
+                     {"originalContentUrl", "http://cdn.example/v.mp4"},
+                     {"previewImageUrl", "https://cdn.example/v.jpg"}};
+  ExpectDetail(Push(kAlice, {video}), "https", "messages[0].originalContentUrl");
+}
+
+TEST_F(LineTest, FlexLimits) {
+  json::array twelve(12, json::object{{"type", "bubble"}});
+  json::object flex{{"type", "flex"},
+                    {"altText", std::string(1500, 'a')},
+                    {"contents", {{"type", "carousel"}, {"contents", twelve}}}};
+  EXPECT_EQ(Push(kAlice, {flex}).status, 200);
+  flex["altText"] = std::string(1501, 'a');
+  ExpectDetail(Push(kAlice, {flex}), "Length must be between 0 and 1500", "messages[0].altText");
+  flex["altText"] = "a";
+  twelve.push_back(json::object{{"type", "bubble"}});
+  flex["contents"] = json::object{{"type", "carousel"}, {"contents", twelve}};
+  ExpectDetail(Push(kAlice, {flex}), "Size must be between 1 and 12",
+               "messages[0].contents.contents");
+  flex["contents"] =
+      json::object{{"type", "carousel"}, {"contents", json::array{json::object{{"type", "box"}}}}};
+  ExpectDetail(Push(kAlice, {flex}), "must be a bubble", "messages[0].contents.contents[0]");
+  flex.erase("altText");
+  ExpectDetail(Push(kAlice, {flex}), "must be specified", "messages[0].altText");
 }
 
 }  // namespace
