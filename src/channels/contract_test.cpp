@@ -348,5 +348,253 @@ TEST(LineContractTest, TheCheckerRefusesABrokenCard) {
   EXPECT_FALSE(LineSpec().Check("PushMessageRequest", unknown).empty());
 }
 
+// --- Messenger and Instagram ---------------------------------------------------------------
+// Meta publishes no schema for the Send API, so each body is checked against the fields
+// platforms.md 1.2, 1.5 and 3 document: a field outside these lists, a missing required one,
+// a wrong type or a broken count fails.
+
+struct GraphShape {
+  std::vector<std::string> errors;
+
+  void Fail(const std::string& path, std::string_view why) {
+    errors.push_back(path + ": " + std::string(why));
+  }
+  const boost::json::object* Object(const boost::json::value* v, const std::string& path) {
+    if (v == nullptr || !v->is_object()) {
+      Fail(path, "not an object");
+      return nullptr;
+    }
+    return &v->get_object();
+  }
+  // Every key documented, every required key present.
+  void Keys(const boost::json::object& o, const std::string& path,
+            std::initializer_list<std::string_view> allowed,
+            std::initializer_list<std::string_view> required) {
+    for (const auto& [key, value] : o) {
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        Fail(path + "." + std::string(key), "not a documented field");
+      }
+    }
+    for (const std::string_view key : required) {
+      if (!o.contains(key)) Fail(path, "missing \"" + std::string(key) + "\"");
+    }
+  }
+  void String(const boost::json::object& o, std::string_view key, const std::string& path) {
+    const boost::json::value* v = o.if_contains(key);
+    if (v != nullptr && (!v->is_string() || v->get_string().empty())) {
+      Fail(path + "." + std::string(key), "not a non-empty string");
+    }
+  }
+  void OneOf(const boost::json::object& o, std::string_view key, const std::string& path,
+             std::initializer_list<std::string_view> values) {
+    const boost::json::value* v = o.if_contains(key);
+    if (v == nullptr) return;
+    if (!v->is_string() || std::find(values.begin(), values.end(),
+                                     std::string_view(v->get_string())) == values.end()) {
+      Fail(path + "." + std::string(key), "not one of the documented values");
+    }
+  }
+  const boost::json::array* Array(const boost::json::object& o, std::string_view key,
+                                  const std::string& path, std::size_t min, std::size_t max) {
+    const boost::json::value* v = o.if_contains(key);
+    if (v == nullptr) return nullptr;
+    if (!v->is_array() || v->get_array().size() < min || v->get_array().size() > max) {
+      Fail(path + "." + std::string(key), "not an array of the documented size");
+      return nullptr;
+    }
+    return &v->get_array();
+  }
+
+  void Buttons(const boost::json::object& o, const std::string& path, bool required) {
+    if (required && !o.contains("buttons")) Fail(path, "missing \"buttons\"");
+    const auto* buttons = Array(o, "buttons", path, 1, 3);
+    if (buttons == nullptr) return;
+    for (std::size_t i = 0; i < buttons->size(); ++i) {
+      const std::string at = path + ".buttons[" + std::to_string(i) + "]";
+      const auto* b = Object(&(*buttons)[i], at);
+      if (b == nullptr) continue;
+      OneOf(*b, "type", at, {"web_url", "postback"});
+      if (b->contains("type") && b->at("type") == "web_url") {
+        Keys(*b, at, {"type", "url", "title"}, {"type", "url", "title"});
+      } else {
+        Keys(*b, at, {"type", "title", "payload"}, {"type", "title", "payload"});
+      }
+      for (const std::string_view key : {"url", "title", "payload"}) String(*b, key, at);
+    }
+  }
+
+  // A `message` object (platforms.md 1.5; Instagram's subset, 3).
+  void Message(const boost::json::value& v, bool instagram) {
+    const std::string path = "$.message";
+    const auto* m = Object(&v, path);
+    if (m == nullptr) return;
+    Keys(*m, path, {"text", "attachment", "quick_replies", "template"}, {});
+    if (m->contains("text") == m->contains("attachment") && !m->contains("template")) {
+      Fail(path, "needs exactly one of text and attachment");
+    }
+    String(*m, "text", path);
+    if (const auto* replies = Array(*m, "quick_replies", path, 1, 13)) {
+      for (std::size_t i = 0; i < replies->size(); ++i) {
+        const std::string at = path + ".quick_replies[" + std::to_string(i) + "]";
+        const auto* q = Object(&(*replies)[i], at);
+        if (q == nullptr) continue;
+        Keys(*q, at, {"content_type", "title", "payload"}, {"content_type", "title", "payload"});
+        OneOf(*q, "content_type", at, {"text"});
+        String(*q, "title", at);
+        String(*q, "payload", at);
+      }
+    }
+    if (!m->contains("attachment")) return;
+    const std::string apath = path + ".attachment";
+    const auto* a = Object(m->if_contains("attachment"), apath);
+    if (a == nullptr) return;
+    Keys(*a, apath, {"type", "payload"}, {"type", "payload"});
+    if (instagram) {
+      OneOf(*a, "type", apath, {"image", "template"});
+    } else {
+      OneOf(*a, "type", apath, {"image", "video", "audio", "file", "template"});
+    }
+    const std::string ppath = apath + ".payload";
+    const auto* p = Object(a->if_contains("payload"), ppath);
+    if (p == nullptr) return;
+    if (a->contains("type") && a->at("type") != "template") {
+      Keys(*p, ppath, {"url", "is_reusable"}, {"url"});
+      String(*p, "url", ppath);
+      return;
+    }
+    if (instagram) {
+      OneOf(*p, "template_type", ppath, {"generic"});
+    } else {
+      OneOf(*p, "template_type", ppath, {"button", "generic"});
+    }
+    if (p->contains("template_type") && p->at("template_type") == "button") {
+      Keys(*p, ppath, {"template_type", "text", "buttons"}, {"template_type", "text", "buttons"});
+      String(*p, "text", ppath);
+      Buttons(*p, ppath, true);
+      return;
+    }
+    Keys(*p, ppath, {"template_type", "elements"}, {"template_type", "elements"});
+    if (const auto* elements = Array(*p, "elements", ppath, 1, 10)) {
+      for (std::size_t i = 0; i < elements->size(); ++i) {
+        const std::string at = ppath + ".elements[" + std::to_string(i) + "]";
+        const auto* e = Object(&(*elements)[i], at);
+        if (e == nullptr) continue;
+        Keys(*e, at, {"title", "subtitle", "image_url", "buttons"}, {"title"});
+        for (const std::string_view key : {"title", "subtitle", "image_url"}) String(*e, key, at);
+        Buttons(*e, at, false);
+      }
+    }
+  }
+
+  // A Send API request (platforms.md 1.2) or a Marketing Message API one (2.3).
+  void Request(const boost::json::value& body, bool instagram) {
+    const auto* o = Object(&body, "$");
+    if (o == nullptr) return;
+    if (o->contains("messenger_delivery_data")) {
+      Keys(*o, "$", {"message_id", "messenger_delivery_data", "message"},
+           {"message_id", "messenger_delivery_data", "message"});
+    } else {
+      Keys(*o, "$", {"recipient", "messaging_type", "tag", "message"}, {"recipient", "message"});
+      OneOf(*o, "messaging_type", "$", {"RESPONSE", "UPDATE", "MESSAGE_TAG", "UTILITY"});
+    }
+    if (o->contains("message")) Message(o->at("message"), instagram);
+  }
+};
+
+std::string GraphShapeErrors(const OutboundRequest& req, bool instagram) {
+  GraphShape shape;
+  shape.Request(Body(req), instagram);
+  return Joined(shape.errors);
+}
+
+// The checker itself.
+TEST(GraphContractTest, TheFieldListRefusesWhatMetaDoesNotDocument) {
+  const auto errors = [](std::string_view body, bool instagram = false) {
+    GraphShape shape;
+    shape.Request(boost::json::parse(body), instagram);
+    return shape.errors.size();
+  };
+  EXPECT_EQ(errors(R"({"recipient":{"id":"1"},"messaging_type":"UPDATE","message":{"text":"x"}})"),
+            0u);
+  EXPECT_GT(errors(R"({"recipient":{"id":"1"},"message":{"text":"x","caption":"y"}})"), 0u);
+  EXPECT_GT(errors(R"({"recipient":{"id":"1"},"message":{"text":"x","attachment":{}}})"), 0u);
+  EXPECT_GT(errors(R"({"recipient":{"id":"1"},"message":{"attachment":{"type":"video",)"
+                   R"("payload":{"url":"https://a.example/v"}}}})",
+                   /*instagram=*/true),
+            0u);
+  EXPECT_GT(errors(R"({"recipient":{"id":"1"},"message":{"attachment":{"type":"template",)"
+                   R"("payload":{"template_type":"button","text":"x","buttons":[]}}}})"),
+            0u);
+  EXPECT_GT(errors(R"({"recipient":{"id":"1"},"message":{"attachment":{"type":"template",)"
+                   R"("payload":{"template_type":"generic","elements":[{"title":"t",)"
+                   R"("buttons":[{"type":"web_url","title":"x","payload":"p"}]}]}}}})"),
+            0u);
+  EXPECT_GT(errors(R"({"recipient":{"id":"1"},"message":{"text":"x","quick_replies":[)"
+                   R"({"content_type":"text","title":"a"}]}})"),
+            0u);
+}
+
+TEST(GraphContractTest, EveryKindAndLayoutUsesOnlyDocumentedFieldsOnEveryRoute) {
+  Message image;
+  image.kind = MessageKind::kImage;
+  image.media.url = "https://cdn.example/a.jpg";
+  std::vector<Message> both{image};
+  Message carousel;
+  carousel.kind = MessageKind::kCard;
+  carousel.card.layout = CardLayout::kCarousel;
+  carousel.card.elements = {{"Shoes",
+                             "Red",
+                             "https://img.example/1.jpg",
+                             {{ButtonAction::kUrl, "View", "https://shop.example/1", ""},
+                              {ButtonAction::kPostback, "Ask", "", "ASK"},
+                              {ButtonAction::kSubscribe, "Follow", "", ""}}},
+                            {"Hats", "", "", {}}};
+  both.push_back(carousel);
+  Message replies;
+  replies.kind = MessageKind::kCard;
+  replies.card.layout = CardLayout::kQuickReplies;
+  replies.card.text = "Keen?";
+  replies.card.buttons = {{ButtonAction::kPostback, "Yes", "", "Y"},
+                          {ButtonAction::kUnsubscribe, "Stop", "", ""}};
+  both.push_back(replies);
+  std::vector<Message> messenger_only;
+  for (const MessageKind kind : {MessageKind::kVideo, MessageKind::kAudio, MessageKind::kFile}) {
+    Message m = image;
+    m.kind = kind;
+    messenger_only.push_back(m);
+  }
+  Message buttons;
+  buttons.kind = MessageKind::kCard;
+  buttons.card.layout = CardLayout::kButtons;
+  buttons.card.text = "Pick";
+  buttons.card.buttons = {{ButtonAction::kUrl, "Open", "https://shop.example", ""},
+                          {ButtonAction::kUnsubscribe, "Stop", "", ""}};
+  messenger_only.push_back(buttons);
+
+  RecipientRef to{"24680", "", "", ""};
+  to.marketing_token = "tok";
+  ChannelAccount account = Account(Platform::kMessenger);
+  account.capabilities.ad_account_id = "777";
+  SendContext mmapi{{RouteKind::kMarketingMessageApi, {}, {}}, {}};
+  mmapi.marketing_campaign_id = "555";
+  const SendContext routes[] = {
+      {{RouteKind::kStandardWindow, "UPDATE", {}}, {}},
+      {{RouteKind::kMessageTag, "MESSAGE_TAG", "HUMAN_AGENT"}, {}},
+      {{RouteKind::kMarketingToken, {}, {}}, {}},
+      mmapi,
+  };
+  for (const bool instagram : {false, true}) {
+    const auto adapter = MakeAdapter(instagram ? Platform::kInstagram : Platform::kMessenger);
+    std::vector<Message> messages = both;
+    if (!instagram) messages.insert(messages.end(), messenger_only.begin(), messenger_only.end());
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+      for (const SendContext& route : routes) {
+        const auto req = adapter->BuildSend(account, to, route, messages[i]);
+        EXPECT_EQ(GraphShapeErrors(req, instagram), "") << req.body;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace crier::channels

@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 
+#include "channels/composition.h"
 #include "channels/json_escape.h"
 
 namespace crier::channels {
@@ -165,18 +166,127 @@ Status MessengerAdapter::ValidateMessage(const Message& message) const {
 
 namespace {
 
-// {"text":..} or {"template":{"name","language":{"code"},"components":[{"type":"body",
-// "parameters":[{"type":"text","text"}..]}]}} (platforms.md 1.8: a utility template is named,
-// not written; its placeholders are filled in order).
+// A button by what it does (platforms.md 1.5): a link opens as web_url; postback, subscribe
+// and unsubscribe come back as a postback with their payload (PayloadOf).
+void AppendButton(std::string& body, const Button& b) {
+  if (b.action == ButtonAction::kUrl) {
+    body.append(R"({"type":"web_url","url":)");
+    AppendJsonString(body, b.url);
+  } else {
+    body.append(R"({"type":"postback","payload":)");
+    AppendJsonString(body, PayloadOf(b));
+  }
+  body.append(R"(,"title":)");
+  AppendJsonString(body, b.title);
+  body.push_back('}');
+}
+
+void AppendButtons(std::string& body, const std::vector<Button>& buttons) {
+  body.append(R"("buttons":[)");
+  for (std::size_t i = 0; i < buttons.size(); ++i) {
+    if (i > 0) body.push_back(',');
+    AppendButton(body, buttons[i]);
+  }
+  body.push_back(']');
+}
+
+// Media by URL; is_reusable lets Meta keep the fetched file for the next recipient instead of
+// fetching it again for every copy of the broadcast.
+void AppendMedia(std::string& body, std::string_view type, const Media& media) {
+  body.append(R"({"attachment":{"type":")");
+  body.append(type);
+  body.append(R"(","payload":{"url":)");
+  AppendJsonString(body, media.url);
+  body.append(R"(,"is_reusable":true}}})");
+}
+
+// Cards: the button template, the generic template (a carousel of elements) or a text with
+// quick replies. Composition has refused whatever the layout cannot carry here.
+void AppendCard(std::string& body, const Card& card) {
+  switch (card.layout) {
+    case CardLayout::kButtons:
+      body.append(
+          R"({"attachment":{"type":"template","payload":{"template_type":"button","text":)");
+      AppendJsonString(body, card.text);
+      body.push_back(',');
+      AppendButtons(body, card.buttons);
+      body.append("}}}");
+      return;
+    case CardLayout::kCarousel:
+      body.append(
+          R"({"attachment":{"type":"template","payload":{"template_type":"generic","elements":[)");
+      for (std::size_t i = 0; i < card.elements.size(); ++i) {
+        const CardElement& e = card.elements[i];
+        if (i > 0) body.push_back(',');
+        body.append(R"({"title":)");
+        AppendJsonString(body, e.title);
+        if (!e.subtitle.empty()) {
+          body.append(R"(,"subtitle":)");
+          AppendJsonString(body, e.subtitle);
+        }
+        if (!e.image_url.empty()) {
+          body.append(R"(,"image_url":)");
+          AppendJsonString(body, e.image_url);
+        }
+        if (!e.buttons.empty()) {
+          body.push_back(',');
+          AppendButtons(body, e.buttons);
+        }
+        body.push_back('}');
+      }
+      body.append("]}}}");
+      return;
+    case CardLayout::kQuickReplies:
+      body.append(R"({"text":)");
+      AppendJsonString(body, card.text);
+      body.append(R"(,"quick_replies":[)");
+      for (std::size_t i = 0; i < card.buttons.size(); ++i) {
+        if (i > 0) body.push_back(',');
+        body.append(R"({"content_type":"text","title":)");
+        AppendJsonString(body, card.buttons[i].title);
+        body.append(R"(,"payload":)");
+        AppendJsonString(body, PayloadOf(card.buttons[i]));
+        body.push_back('}');
+      }
+      body.append("]}");
+      return;
+    case CardLayout::kList:
+    case CardLayout::kFlex:
+      break;  // not Meta's Send API layouts: composition never lets one through
+  }
+  body.append("{}");
+}
+
+// M of BuildSend: {"text":..}; a utility template {"template":{"name","language":{"code"},
+// "components":[{"type":"body","parameters":[{"type":"text","text"}..]}]}} (platforms.md 1.8: a
+// utility template is named, not written; its placeholders are filled in order); media and
+// cards as AppendMedia and AppendCard write them, from the recipient's personalised copy.
 void AppendMessageObject(std::string& body, const Message& message, const RecipientRef& recipient,
                          const SendContext& context) {
   const CompiledMessage* content = context.content;
-  if (message.kind != MessageKind::kTemplate) {
-    body.append(R"({"text":)");
-    AppendContentString(body, content != nullptr && content->text ? &*content->text : nullptr,
-                        recipient.contact, message.text);
-    body.push_back('}');
-    return;
+  switch (message.kind) {
+    case MessageKind::kText:
+      body.append(R"({"text":)");
+      AppendContentString(body, content != nullptr && content->text ? &*content->text : nullptr,
+                          recipient.contact, message.text);
+      body.push_back('}');
+      return;
+    case MessageKind::kTemplate:
+      break;
+    case MessageKind::kImage:
+    case MessageKind::kVideo:
+    case MessageKind::kAudio:
+    case MessageKind::kFile:
+    case MessageKind::kCard: {
+      Message scratch;
+      const Message& m = Personalise(message, content, recipient.contact, scratch);
+      if (m.kind == MessageKind::kCard) {
+        AppendCard(body, m.card);
+      } else {
+        AppendMedia(body, ToString(m.kind), m.media);
+      }
+      return;
+    }
   }
   const TemplateMessage& t = message.template_message;
   body.append(R"({"template":{"name":)");
@@ -205,6 +315,15 @@ std::size_t MessageSizeHint(const Message& message) {
   std::size_t n = 32 + message.text.size() + message.text.size() / 8 +
                   message.template_message.name.size() + message.template_message.language.size();
   for (const auto& p : message.template_message.body_parameters) n += 32 + p.size();
+  // Media and cards: a rough size of their texts and the JSON around them.
+  n += message.media.url.size();
+  const Card& card = message.card;
+  n += card.text.size() + 64 * card.buttons.size();
+  for (const Button& b : card.buttons) n += b.title.size() + b.url.size() + b.payload.size();
+  for (const CardElement& e : card.elements) {
+    n += 64 + e.title.size() + e.subtitle.size() + e.image_url.size() + 64 * e.buttons.size();
+    for (const Button& b : e.buttons) n += b.title.size() + b.url.size() + b.payload.size();
+  }
   return n;
 }
 

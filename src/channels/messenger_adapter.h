@@ -39,7 +39,17 @@ class MessengerAdapter final : public ChannelAdapter {
   //    {"message_id":<campaign>,"messenger_delivery_data":{"subscription_token":..},
   //    "message":M}.
   // M is {"text":..} or, for a template message, {"template":{"name","language":{"code"},
-  // "components":[{"type":"body","parameters":[{"type":"text","text"}..]}]}}.
+  // "components":[{"type":"body","parameters":[{"type":"text","text"}..]}]}}; media and cards
+  // (platforms.md 1.5, 3) go from the recipient's personalised copy (Personalise):
+  //  - image/video/audio/file: {"attachment":{"type":..,"payload":{"url","is_reusable":true}}};
+  //  - card buttons: {"attachment":{"type":"template","payload":{"template_type":"button",
+  //    "text","buttons":[B..]}}};
+  //  - card carousel: the generic template, "elements":[{"title","subtitle"?,"image_url"?,
+  //    "buttons"?:[B..]}];
+  //  - card quick_replies: {"text","quick_replies":[{"content_type":"text","title",
+  //    "payload"}]};
+  // B is {"type":"web_url","url","title"} for a link, else {"type":"postback","payload",
+  // "title"} with PayloadOf(button).
   OutboundRequest BuildSend(const ChannelAccount& account, const RecipientRef& recipient,
                             const SendContext& context, const Message& message) const override;
   // sent with the message_id (the Marketing Message API: the marketing_message_tracking_id of

@@ -570,5 +570,169 @@ TEST(MessengerClassifyTest, MarketingMessageApiCodesCountAsTheSubcodeOfCode100) 
   EXPECT_EQ(adapter.Classify(Answer(400, GraphError(2300034, 0))).error_class, ErrorClass::kPolicy);
 }
 
+// --- Media and cards (platforms.md 1.5, 3) ---------------------------------------------------
+
+Button UrlButton(std::string title, std::string url) {
+  return Button{ButtonAction::kUrl, std::move(title), std::move(url), {}};
+}
+Button PostbackButton(std::string title, std::string payload) {
+  return Button{ButtonAction::kPostback, std::move(title), {}, std::move(payload)};
+}
+Button ActionButton(ButtonAction action, std::string title) {
+  return Button{action, std::move(title), {}, {}};
+}
+
+Message Media(MessageKind kind, std::string url) {
+  Message m;
+  m.kind = kind;
+  m.media.url = std::move(url);
+  return m;
+}
+
+Message Card(CardLayout layout) {
+  Message m;
+  m.kind = MessageKind::kCard;
+  m.card.layout = layout;
+  return m;
+}
+
+std::string StandardEnvelope(std::string_view message_json) {
+  return R"({"recipient":{"id":"24680"},"messaging_type":"UPDATE","message":)" +
+         std::string(message_json) + "}";
+}
+
+TEST(MessengerAdapterTest, MediaGoesAsAReusableAttachmentByUrl) {
+  const MessengerAdapter adapter(Platform::kMessenger);
+  const std::pair<MessageKind, std::string_view> kinds[] = {{MessageKind::kImage, "image"},
+                                                            {MessageKind::kVideo, "video"},
+                                                            {MessageKind::kAudio, "audio"},
+                                                            {MessageKind::kFile, "file"}};
+  for (const auto& [kind, type] : kinds) {
+    const OutboundRequest req = adapter.BuildSend(Account(), Recipient(), UpdateRoute(),
+                                                  Media(kind, "https://cdn.example/a?b=1&c=\"2\""));
+    EXPECT_EQ(req.body,
+              StandardEnvelope(R"({"attachment":{"type":")" + std::string(type) +
+                               R"(","payload":{"url":"https://cdn.example/a?b=1&c=\"2\"",)"
+                               R"("is_reusable":true}}})"));
+  }
+}
+
+TEST(MessengerAdapterTest, AButtonsCardIsTheButtonTemplateWithButtonsByAction) {
+  const MessengerAdapter adapter(Platform::kMessenger);
+  Message m = Card(CardLayout::kButtons);
+  m.card.text = "Pick one";
+  m.card.buttons = {UrlButton("Shop", "https://shop.example/x"), PostbackButton("Talk", "TALK_1"),
+                    ActionButton(ButtonAction::kUnsubscribe, "Stop")};
+  const OutboundRequest req = adapter.BuildSend(Account(), Recipient(), UpdateRoute(), m);
+  EXPECT_EQ(
+      req.body,
+      StandardEnvelope(R"({"attachment":{"type":"template","payload":{"template_type":"button",)"
+                       R"("text":"Pick one","buttons":[)"
+                       R"({"type":"web_url","url":"https://shop.example/x","title":"Shop"},)"
+                       R"({"type":"postback","payload":"TALK_1","title":"Talk"},)"
+                       R"({"type":"postback","payload":"CRIER_UNSUBSCRIBE","title":"Stop"}]}}})"));
+}
+
+TEST(MessengerAdapterTest, ACarouselIsTheGenericTemplateWithOptionalFieldsLeftOut) {
+  const MessengerAdapter adapter(Platform::kMessenger);
+  Message m = Card(CardLayout::kCarousel);
+  m.card.elements = {
+      CardElement{"Shoes",
+                  "Red ones",
+                  "https://img.example/1.jpg",
+                  {UrlButton("View", "https://shop.example/1"),
+                   ActionButton(ButtonAction::kSubscribe, "Follow")}},
+      CardElement{"Hats", "", "", {}},
+  };
+  const OutboundRequest req = adapter.BuildSend(Account(), Recipient(), UpdateRoute(), m);
+  EXPECT_EQ(
+      req.body,
+      StandardEnvelope(R"({"attachment":{"type":"template","payload":{"template_type":"generic",)"
+                       R"("elements":[{"title":"Shoes","subtitle":"Red ones",)"
+                       R"("image_url":"https://img.example/1.jpg","buttons":[)"
+                       R"({"type":"web_url","url":"https://shop.example/1","title":"View"},)"
+                       R"({"type":"postback","payload":"CRIER_SUBSCRIBE","title":"Follow"}]},)"
+                       R"({"title":"Hats"}]}}})"));
+}
+
+TEST(MessengerAdapterTest, QuickRepliesAreTextRepliesCarryingTheirPayloads) {
+  const MessengerAdapter adapter(Platform::kInstagram);
+  Message m = Card(CardLayout::kQuickReplies);
+  m.card.text = "Still keen?";
+  m.card.buttons = {PostbackButton("Yes", "YES"), ActionButton(ButtonAction::kUnsubscribe, "No")};
+  const OutboundRequest req = adapter.BuildSend(Account(), Recipient(), UpdateRoute(), m);
+  EXPECT_EQ(req.body, StandardEnvelope(R"({"text":"Still keen?","quick_replies":[)"
+                                       R"({"content_type":"text","title":"Yes","payload":"YES"},)"
+                                       R"({"content_type":"text","title":"No",)"
+                                       R"("payload":"CRIER_UNSUBSCRIBE"}]})"));
+}
+
+TEST(MessengerAdapterTest, EveryRouteCarriesTheSameCardObject) {
+  const MessengerAdapter adapter(Platform::kMessenger);
+  Message m = Card(CardLayout::kButtons);
+  m.card.text = "Deal";
+  m.card.buttons = {UrlButton("Open", "https://shop.example/deal")};
+  const std::string card =
+      R"({"attachment":{"type":"template","payload":{"template_type":"button","text":"Deal",)"
+      R"("buttons":[{"type":"web_url","url":"https://shop.example/deal","title":"Open"}]}}})";
+  RecipientRef r = Recipient();
+  r.marketing_token = "tok-1";
+  ChannelAccount a = Account();
+  a.capabilities.ad_account_id = "777";
+  SendContext token{Route{RouteKind::kMarketingToken, {}, {}}, {}};
+  EXPECT_EQ(adapter.BuildSend(a, r, token, m).body,
+            R"({"recipient":{"notification_messages_token":"tok-1"},"message":)" + card + "}");
+  SendContext api{Route{RouteKind::kMarketingMessageApi, {}, {}}, {}};
+  api.marketing_campaign_id = "555";
+  EXPECT_EQ(adapter.BuildSend(a, r, api, m).body,
+            R"({"message_id":"555","messenger_delivery_data":{"subscription_token":"tok-1"},)"
+            R"("message":)" +
+                card + "}");
+  SendContext tag{Route{RouteKind::kMessageTag, "MESSAGE_TAG", "HUMAN_AGENT"}, {}};
+  EXPECT_EQ(adapter.BuildSend(a, r, tag, m).body,
+            R"({"recipient":{"id":"24680"},"messaging_type":"MESSAGE_TAG","tag":"HUMAN_AGENT",)"
+            R"("message":)" +
+                card + "}");
+}
+
+TEST(MessengerAdapterTest, AHostileNameInAPersonalisedCardStaysInsideItsString) {
+  const MessengerAdapter adapter(Platform::kMessenger);
+  Message m = Card(CardLayout::kCarousel);
+  m.card.elements = {CardElement{"Hi {{contact.name}}",
+                                 "For {{contact.first_name | \"you\"}}",
+                                 "",
+                                 {PostbackButton("Go", "GO")}}};
+  auto compiled = CompileMessage(Platform::kMessenger, m, 0);
+  ASSERT_TRUE(compiled.ok()) << compiled.error().ToString();
+  Contact contact;
+  contact.name = R"(Ann"},"recipient":{"id":"1"},"x":"\)";
+  RecipientRef r = Recipient();
+  r.contact = &contact;
+  SendContext context = UpdateRoute();
+  context.content = &*compiled;
+  const OutboundRequest req = adapter.BuildSend(Account(), r, context, m);
+  const boost::json::object body = ParseBody(req);
+  EXPECT_EQ(body.at("recipient").at("id"), "24680");
+  const auto& element =
+      body.at("message").at("attachment").at("payload").at("elements").at(0).as_object();
+  EXPECT_EQ(element.at("title").as_string(), "Hi " + contact.name);
+  EXPECT_EQ(element.at("subtitle"), "For you");
+  EXPECT_EQ(element.size(), 3u);  // title, subtitle, buttons: nothing injected
+  EXPECT_EQ(body.size(), 3u);
+}
+
+TEST(MessengerAdapterTest, WithoutAContactAPersonalisedCaptionlessCardGoesAsWritten) {
+  const MessengerAdapter adapter(Platform::kMessenger);
+  Message m = Card(CardLayout::kQuickReplies);
+  m.card.text = "Hi {{contact.name}}";
+  m.card.buttons = {PostbackButton("Yes", "Y")};
+  auto compiled = CompileMessage(Platform::kMessenger, m, 0);
+  ASSERT_TRUE(compiled.ok());
+  SendContext context = UpdateRoute();
+  context.content = &*compiled;
+  const boost::json::object body = ParseBody(adapter.BuildSend(Account(), Recipient(), context, m));
+  EXPECT_EQ(body.at("message").at("text"), "Hi {{contact.name}}");
+}
+
 }  // namespace
 }  // namespace crier::channels

@@ -87,6 +87,14 @@ inline constexpr std::size_t kMaxTextChars = 2000;
 // Instagram counts bytes of UTF-8, not characters (platforms.md §3, §8.2.5).
 inline constexpr std::size_t kMaxInstagramTextBytes = 1000;
 inline constexpr std::size_t kMaxQuickReplies = 13;
+// Quick reply titles longer than this are cut by Messenger, not refused (quick-replies page).
+inline constexpr std::size_t kQuickReplyTitleChars = 20;
+inline constexpr std::size_t kMaxButtonTemplateTextChars = 640;  // button template text
+inline constexpr std::size_t kMaxTemplateButtons = 3;            // per template or element
+inline constexpr std::size_t kMaxButtonTitleChars = 20;
+inline constexpr std::size_t kMaxPayloadChars = 1000;  // postback and quick reply payloads
+inline constexpr std::size_t kMaxGenericElements = 10;
+inline constexpr std::size_t kMaxElementTitleChars = 80;  // title and subtitle alike
 
 // --- Send rate per Page / Instagram account (§1.7, §3) ------------------------------------
 inline constexpr int kSendsPerSecond = 300;      // text, links, reactions, stickers
@@ -234,6 +242,28 @@ inline constexpr std::string_view kMsgTextAndAttachment =
     "(#100) Only one of message[text] or message[attachment] may be set";
 inline constexpr std::string_view kMsgTooManyQuickReplies =
     "(#100) Param message[quick_replies] must have at most 13 items";
+// Attachments, templates, buttons and quick replies: "(#100) Param <field path> <rule>", the
+// path written as Graph writes it, message[attachment][payload][buttons][0][title].
+inline constexpr std::string_view kMsgParamPrefix = "(#100) Param ";
+inline constexpr std::string_view kMsgLengthPrefix = "(#100) Length of param ";
+inline constexpr std::string_view kRuleUnknownField = " is not a known field";
+inline constexpr std::string_view kRuleRequired = " is required";
+inline constexpr std::string_view kRuleString = " must be a non-empty UTF-8 encoded string";
+inline constexpr std::string_view kRuleHttps = " must be a valid https URL";
+inline constexpr std::string_view kRuleArray = " must be a non-empty array";
+inline constexpr std::string_view kRuleObject = " must be a JSON object";
+inline constexpr std::string_view kRuleAttachmentType =
+    " must be one of {image, audio, video, file, template}";
+inline constexpr std::string_view kRuleTemplateType =
+    " must be one of {button, generic, customer_feedback}";
+inline constexpr std::string_view kRuleButtonType = " must be one of {web_url, postback}";
+inline constexpr std::string_view kRuleContentType =
+    " must be one of {text, user_phone_number, user_email}";
+// Instagram's own refusal of a message object it cannot show (platforms.md 3: no button
+// template on Instagram).
+inline constexpr int kSubcodeInvalidMessageInstagram = 2534015;
+inline constexpr std::string_view kMsgInstagramInvalidMessage =
+    "(#100) Invalid message data: Instagram does not support template_type ";
 inline constexpr std::string_view kMsgNoMatchingUser = "(#100) No matching user found";
 inline constexpr std::string_view kMsgOutsideWindow =
     "(#10) This message is sent outside of allowed window.";

@@ -95,6 +95,10 @@ struct SendRequest {
   bool sender_action = false;
   bool feedback_template = false;  // message is the customer feedback template
   bool media = false;              // an audio or video attachment (the slower send rate)
+  // What the message is in crier's words (text, template, image, video, audio, file, card)
+  // and a card's layout (buttons, carousel, quick_replies), recorded for tests to read back.
+  std::string kind;
+  std::string layout;
   std::optional<UtilityTemplateRef> utility;
 };
 
@@ -130,6 +134,237 @@ std::optional<GraphError> ParseUtilityTemplate(const json::value& t, UtilityTemp
       } else if (kind != "header") {
         return Param(graph::kMsgUtilityComponents);
       }
+    }
+  }
+  return std::nullopt;
+}
+
+// --- Message objects (platforms.md 1.5) -----------------------------------------------------
+// Attachments, the button and generic templates, their buttons and quick replies, checked in
+// the order Graph reads them; every refusal names the field as Graph does.
+
+std::string Sub(std::string_view path, std::string_view key) {
+  std::string out(path);
+  out += '[';
+  out += key;
+  out += ']';
+  return out;
+}
+std::string Sub(std::string_view path, std::size_t i) { return Sub(path, std::to_string(i)); }
+
+GraphError Rule(std::string_view path, std::string_view rule) {
+  return Param(std::string(graph::kMsgParamPrefix) + std::string(path) + std::string(rule));
+}
+
+GraphError TooLong(std::string_view path, std::size_t max) {
+  return Param(std::string(graph::kMsgLengthPrefix) + std::string(path) + " must be at most " +
+               std::to_string(max) + " characters");
+}
+
+GraphError TooMany(std::string_view path, std::size_t max) {
+  return Param(std::string(graph::kMsgParamPrefix) + std::string(path) + " must have at most " +
+               std::to_string(max) + " items");
+}
+
+std::optional<GraphError> KnownKeys(const json::object& o, std::string_view path,
+                                    std::initializer_list<std::string_view> known) {
+  for (const auto& [key, value] : o) {
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      return Rule(Sub(path, key), graph::kRuleUnknownField);
+    }
+  }
+  return std::nullopt;
+}
+
+// A string field: present when `required`, non-empty, at most `max` code points (0: any).
+std::optional<GraphError> CheckString(const json::object& o, std::string_view key,
+                                      std::string_view path, bool required, std::size_t max) {
+  const json::value* v = Field(o, key);
+  const std::string field = Sub(path, key);
+  if (v == nullptr) {
+    if (required) return Rule(field, graph::kRuleRequired);
+    return std::nullopt;
+  }
+  if (!v->is_string() || v->get_string().empty()) return Rule(field, graph::kRuleString);
+  if (max > 0 && CountCodePoints(v->get_string()) > max) return TooLong(field, max);
+  return std::nullopt;
+}
+
+// Meta fetches media and images itself and needs valid SSL (platforms.md 1.5).
+std::optional<GraphError> CheckUrl(const json::object& o, std::string_view key,
+                                   std::string_view path, bool required) {
+  if (auto e = CheckString(o, key, path, required, 0)) return e;
+  const json::value* v = Field(o, key);
+  if (v == nullptr) return std::nullopt;
+  const std::string_view url = v->get_string();
+  constexpr std::string_view kHttps = "https://";
+  if (url.size() <= kHttps.size() || url.substr(0, kHttps.size()) != kHttps) {
+    return Rule(Sub(path, key), graph::kRuleHttps);
+  }
+  return std::nullopt;
+}
+
+// The array at `key`: present when `required`, 1 to `max` items.
+std::variant<const json::array*, GraphError> ArrayOf(const json::object& o, std::string_view key,
+                                                     std::string_view path, bool required,
+                                                     std::size_t max) {
+  const json::value* v = Field(o, key);
+  const std::string field = Sub(path, key);
+  if (v == nullptr) {
+    if (required) return Rule(field, graph::kRuleRequired);
+    return static_cast<const json::array*>(nullptr);
+  }
+  if (!v->is_array() || v->get_array().empty()) return Rule(field, graph::kRuleArray);
+  if (v->get_array().size() > max) return TooMany(field, max);
+  return &v->get_array();
+}
+
+std::optional<GraphError> CheckTemplateButtons(const json::object& o, std::string_view path,
+                                               bool required) {
+  auto list = ArrayOf(o, "buttons", path, required, graph::kMaxTemplateButtons);
+  if (auto* e = std::get_if<GraphError>(&list)) return std::move(*e);
+  const json::array* buttons = std::get<const json::array*>(list);
+  if (buttons == nullptr) return std::nullopt;
+  const std::string base = Sub(path, "buttons");
+  for (std::size_t i = 0; i < buttons->size(); ++i) {
+    const std::string at = Sub(base, i);
+    const json::object* b = (*buttons)[i].if_object();
+    if (b == nullptr) return Rule(at, graph::kRuleObject);
+    const json::value* type = Field(*b, "type");
+    const std::string_view kind =
+        type != nullptr && type->is_string() ? std::string_view(type->get_string()) : "";
+    if (kind == "web_url") {
+      if (auto e = KnownKeys(*b, at,
+                             {"type", "url", "title", "webview_height_ratio",
+                              "messenger_extensions", "fallback_url", "webview_share_button"})) {
+        return e;
+      }
+      if (auto e = CheckUrl(*b, "url", at, true)) return e;
+    } else if (kind == "postback") {
+      if (auto e = KnownKeys(*b, at, {"type", "title", "payload"})) return e;
+      if (auto e = CheckString(*b, "payload", at, true, graph::kMaxPayloadChars)) return e;
+    } else {
+      return Rule(Sub(at, "type"), graph::kRuleButtonType);
+    }
+    if (auto e = CheckString(*b, "title", at, true, graph::kMaxButtonTitleChars)) return e;
+  }
+  return std::nullopt;
+}
+
+// The attachment of a message; `kind` and `layout` say what it is in crier's words.
+std::optional<GraphError> CheckAttachment(const json::object& a, std::string* kind,
+                                          std::string* layout) {
+  constexpr std::string_view path = "message[attachment]";
+  if (auto e = KnownKeys(a, path, {"type", "payload"})) return e;
+  const json::value* type = Field(a, "type");
+  const std::string_view t =
+      type != nullptr && type->is_string() ? std::string_view(type->get_string()) : "";
+  const bool media = t == "image" || t == "audio" || t == "video" || t == "file";
+  if (!media && t != "template") return Rule(Sub(path, "type"), graph::kRuleAttachmentType);
+  const json::value* payload_value = Field(a, "payload");
+  const std::string payload_path = Sub(path, "payload");
+  if (payload_value == nullptr) return Rule(payload_path, graph::kRuleRequired);
+  if (!payload_value->is_object()) return Rule(payload_path, graph::kRuleObject);
+  const json::object& p = payload_value->get_object();
+  if (media) {
+    *kind = t;
+    if (auto e = KnownKeys(p, payload_path, {"url", "is_reusable", "attachment_id"})) return e;
+    if (Field(p, "attachment_id") != nullptr) {
+      return CheckString(p, "attachment_id", payload_path, true, 0);
+    }
+    return CheckUrl(p, "url", payload_path, true);
+  }
+  *kind = "card";
+  const json::value* template_type = Field(p, "template_type");
+  const std::string_view tt = template_type != nullptr && template_type->is_string()
+                                  ? std::string_view(template_type->get_string())
+                                  : "";
+  if (tt == "button") {
+    *layout = "buttons";
+    if (auto e = KnownKeys(p, payload_path, {"template_type", "text", "buttons", "sharable"})) {
+      return e;
+    }
+    if (auto e = CheckString(p, "text", payload_path, true, graph::kMaxButtonTemplateTextChars)) {
+      return e;
+    }
+    return CheckTemplateButtons(p, payload_path, true);
+  }
+  if (tt == "generic") {
+    *layout = "carousel";
+    if (auto e = KnownKeys(p, payload_path,
+                           {"template_type", "elements", "image_aspect_ratio", "sharable"})) {
+      return e;
+    }
+    auto list = ArrayOf(p, "elements", payload_path, true, graph::kMaxGenericElements);
+    if (auto* e = std::get_if<GraphError>(&list)) return std::move(*e);
+    const json::array& elements = *std::get<const json::array*>(list);
+    const std::string base = Sub(payload_path, "elements");
+    for (std::size_t i = 0; i < elements.size(); ++i) {
+      const std::string at = Sub(base, i);
+      const json::object* el = elements[i].if_object();
+      if (el == nullptr) return Rule(at, graph::kRuleObject);
+      if (auto e =
+              KnownKeys(*el, at, {"title", "subtitle", "image_url", "default_action", "buttons"})) {
+        return e;
+      }
+      if (auto e = CheckString(*el, "title", at, true, graph::kMaxElementTitleChars)) return e;
+      if (auto e = CheckString(*el, "subtitle", at, false, graph::kMaxElementTitleChars)) {
+        return e;
+      }
+      if (auto e = CheckUrl(*el, "image_url", at, false)) return e;
+      if (auto e = CheckTemplateButtons(*el, at, false)) return e;
+    }
+    return std::nullopt;
+  }
+  if (tt == graph::kFeedbackTemplateType) {
+    *layout = tt;
+    return std::nullopt;
+  }
+  return Rule(Sub(payload_path, "template_type"), graph::kRuleTemplateType);
+}
+
+std::optional<GraphError> CheckQuickReplies(const json::value& v) {
+  constexpr std::string_view path = "message[quick_replies]";
+  if (!v.is_array() || v.get_array().empty()) return Rule(path, graph::kRuleArray);
+  const json::array& replies = v.get_array();
+  if (replies.size() > graph::kMaxQuickReplies) return Param(graph::kMsgTooManyQuickReplies);
+  for (std::size_t i = 0; i < replies.size(); ++i) {
+    const std::string at = Sub(path, i);
+    const json::object* q = replies[i].if_object();
+    if (q == nullptr) return Rule(at, graph::kRuleObject);
+    if (auto e = KnownKeys(*q, at, {"content_type", "title", "payload", "image_url"})) return e;
+    const json::value* type = Field(*q, "content_type");
+    const std::string_view t =
+        type != nullptr && type->is_string() ? std::string_view(type->get_string()) : "";
+    if (t == "text") {
+      // A longer title is cut on the phone, not refused.
+      if (auto e = CheckString(*q, "title", at, true, 0)) return e;
+      if (auto e = CheckString(*q, "payload", at, true, graph::kMaxPayloadChars)) return e;
+    } else if (t != "user_phone_number" && t != "user_email") {
+      return Rule(Sub(at, "content_type"), graph::kRuleContentType);
+    }
+    if (auto e = CheckUrl(*q, "image_url", at, false)) return e;
+  }
+  return std::nullopt;
+}
+
+// A message object beyond its text: known fields, its attachment and its quick replies.
+std::optional<GraphError> CheckMessageObject(const json::object& m, std::string* kind,
+                                             std::string* layout) {
+  if (auto e = KnownKeys(m, "message", {"text", "attachment", "quick_replies", "metadata"})) {
+    return e;
+  }
+  *kind = "text";
+  const json::value* attachment = Field(m, "attachment");
+  if (attachment != nullptr) {
+    if (!attachment->is_object()) return Rule("message[attachment]", graph::kRuleObject);
+    if (auto e = CheckAttachment(attachment->get_object(), kind, layout)) return e;
+  }
+  if (const json::value* quick_replies = Field(m, "quick_replies")) {
+    if (auto e = CheckQuickReplies(*quick_replies)) return e;
+    if (*kind == "text") {
+      *kind = "card";
+      *layout = "quick_replies";
     }
   }
   return std::nullopt;
@@ -196,6 +431,7 @@ std::variant<SendRequest, GraphError> ParseSend(const json::object& body) {
     UtilityTemplateRef ref;
     if (auto e = ParseUtilityTemplate(*utility, &ref)) return std::move(*e);
     out.utility = std::move(ref);
+    out.kind = "template";
     out.message_json = json::serialize(m);
     return out;
   }
@@ -211,26 +447,10 @@ std::variant<SendRequest, GraphError> ParseSend(const json::object& body) {
   if (has_text && CountCodePoints(text->get_string()) >= graph::kMaxTextChars) {
     return Param(graph::kMsgTextTooLong);
   }
+  if (auto e = CheckMessageObject(m, &out.kind, &out.layout)) return std::move(*e);
   if (has_text) out.text_bytes = text->get_string().size();
-  if (has_attachment) {
-    const json::object& a = attachment->get_object();
-    const json::value* a_type = Field(a, "type");
-    const json::value* payload = Field(a, "payload");
-    const json::value* template_type = payload != nullptr && payload->is_object()
-                                           ? Field(payload->get_object(), "template_type")
-                                           : nullptr;
-    out.media = a_type != nullptr && a_type->is_string() &&
-                (a_type->get_string() == "audio" || a_type->get_string() == "video");
-    out.feedback_template = a_type != nullptr && a_type->is_string() &&
-                            a_type->get_string() == "template" && template_type != nullptr &&
-                            template_type->is_string() &&
-                            template_type->get_string() == graph::kFeedbackTemplateType;
-  }
-  const json::value* quick_replies = Field(m, "quick_replies");
-  if (quick_replies != nullptr && quick_replies->is_array() &&
-      quick_replies->get_array().size() > graph::kMaxQuickReplies) {
-    return Param(graph::kMsgTooManyQuickReplies);
-  }
+  out.media = out.kind == "audio" || out.kind == "video";
+  out.feedback_template = out.layout == graph::kFeedbackTemplateType;
   out.message_json = json::serialize(m);
   return out;
 }
@@ -558,6 +778,10 @@ net::Response GraphPlatform::HandleSend(const net::Request& request, std::string
   if (platform == Platform::kInstagram && send.text_bytes > graph::kMaxInstagramTextBytes) {
     return refuse(Param(graph::kMsgInstagramTextTooLong));
   }
+  if (platform == Platform::kInstagram && send.layout == "buttons") {
+    return refuse({graph::kCodeInvalidParameter, graph::kSubcodeInvalidMessageInstagram,
+                   std::string(graph::kMsgInstagramInvalidMessage) + "button"});
+  }
   if (!send.tag.empty()) {
     if (IsRetiredTag(send.tag) && now >= graph::kRetiredTagsCutoff) {
       return refuse(Param("(#100) Tag " + send.tag + std::string(graph::kMsgTagRetiredSuffix)));
@@ -571,7 +795,7 @@ net::Response GraphPlatform::HandleSend(const net::Request& request, std::string
   }
 
   std::string recipient = send.recipient_id;
-  std::string detail;
+  json::object detail;
   if (!send.token.empty()) {
     if (now >= graph::kMarketingTokensRetired) return refuse(Param(graph::kMsgTokensRetired));
     // Checked and spent under one exclusive lock, so two sends cannot share a cool-down.
@@ -596,7 +820,7 @@ net::Response GraphPlatform::HandleSend(const net::Request& request, std::string
     }
     mt.last_sent_at = now;
     recipient = mt.user_id;
-    detail = json::serialize(json::object{{"notification_messages_token", send.token}});
+    detail["notification_messages_token"] = send.token;
   } else if (send.utility) {
     if (!utility_permission)
       return refuse({graph::kCodePermission, 0, std::string(graph::kMsgUtilityPermission)});
@@ -619,9 +843,8 @@ net::Response GraphPlatform::HandleSend(const net::Request& request, std::string
       return refuse({graph::kCodeInvalidParameter, graph::kSubcodeNoMatchingUser,
                      std::string(graph::kMsgNoMatchingUser)});
     }
-    detail = json::serialize(
-        json::object{{"template", json::object{{"name", send.utility->name},
-                                               {"language", send.utility->language}}}});
+    detail["template"] =
+        json::object{{"name", send.utility->name}, {"language", send.utility->language}};
   } else {
     if (!user) {
       return refuse({graph::kCodeInvalidParameter, graph::kSubcodeNoMatchingUser,
@@ -649,7 +872,9 @@ net::Response GraphPlatform::HandleSend(const net::Request& request, std::string
   record.messaging_type = std::move(send.messaging_type);
   record.tag = std::move(send.tag);
   record.message_json = std::move(send.message_json);
-  record.detail_json = std::move(detail);
+  detail["kind"] = send.kind;
+  if (!send.layout.empty()) detail["layout"] = send.layout;
+  record.detail_json = json::serialize(detail);
   record.body = std::make_shared<const std::string>(request.body);
   record.received_at = now;
   answer += R"(,"message_id":")";
@@ -732,6 +957,13 @@ net::Response GraphPlatform::HandleMarketingApi(const net::Request& request,
     lock.unlock();
     return refuse(std::move(*e));
   }
+  // Beyond its own rules the API takes the Send API's message objects, with their limits.
+  std::string kind = "text";
+  std::string layout;
+  if (auto e = CheckMessageObject(message->get_object(), &kind, &layout)) {
+    lock.unlock();
+    return refuse(std::move(*e));
+  }
 
   const auto campaign = state_->campaigns.find(*message_id);
   if (campaign == state_->campaigns.end()) {
@@ -800,8 +1032,12 @@ net::Response GraphPlatform::HandleMarketingApi(const net::Request& request,
   record.recipient = mt.user_id;
   record.route = "marketing_message_api";
   record.message_id = RandomUuid();
-  record.detail_json = json::serialize(json::object{
-      {"page_id", c.page_id}, {"campaign_id", *message_id}, {"subscription_token", *subscription}});
+  json::object detail{{"page_id", c.page_id},
+                      {"campaign_id", *message_id},
+                      {"subscription_token", *subscription},
+                      {"kind", kind}};
+  if (!layout.empty()) detail["layout"] = layout;
+  record.detail_json = json::serialize(detail);
   lock.unlock();
   record.body = std::make_shared<const std::string>(request.body);
   record.received_at = now;

@@ -498,5 +498,247 @@ TEST_F(MessengerRoutesTest, ControlEndpointsNameTheBadField) {
   EXPECT_EQ(Call("POST", "/__sandbox/messenger/nothing", "{}").status, 404);
 }
 
+// --- Message objects: attachments, templates, buttons, quick replies (platforms.md 1.5, 3) --
+
+class MessengerContentTest : public MarketingApiTest {
+ protected:
+  MessengerContentTest() {
+    Interact(kPage, kUser, clock_.Now());
+    Interact(kIgPage, kUser, clock_.Now());
+  }
+
+  static json::object Media(std::string_view type, std::string_view url) {
+    return {{"attachment", {{"type", type}, {"payload", {{"url", url}, {"is_reusable", true}}}}}};
+  }
+  static json::object Template(json::object payload) {
+    return {{"attachment", {{"type", "template"}, {"payload", std::move(payload)}}}};
+  }
+  static json::object WebUrl(std::string_view title = "Shop",
+                             std::string_view url = "https://shop.example/1") {
+    return {{"type", "web_url"}, {"url", url}, {"title", title}};
+  }
+  static json::object Postback(std::string_view title = "Talk", std::string_view payload = "P") {
+    return {{"type", "postback"}, {"title", title}, {"payload", payload}};
+  }
+  static json::object ButtonTemplate(json::array buttons, std::string_view text = "Pick one") {
+    return Template({{"template_type", "button"}, {"text", text}, {"buttons", std::move(buttons)}});
+  }
+  static json::object Element(std::string_view title = "Shoes") {
+    return {{"title", title},
+            {"subtitle", "Red"},
+            {"image_url", "https://img.example/1.jpg"},
+            {"buttons", json::array{WebUrl(), Postback()}}};
+  }
+  static json::object Generic(json::array elements) {
+    return Template({{"template_type", "generic"}, {"elements", std::move(elements)}});
+  }
+  static json::object QuickReplies(json::array replies, std::string_view text = "Keen?") {
+    return {{"text", text}, {"quick_replies", std::move(replies)}};
+  }
+  static json::object Reply(std::string_view title = "Yes", std::string_view payload = "Y") {
+    return {{"content_type", "text"}, {"title", title}, {"payload", payload}};
+  }
+  static std::string Body(json::object message) {
+    return json::serialize(json::object{{"recipient", {{"id", kUser}}},
+                                        {"messaging_type", "UPDATE"},
+                                        {"message", std::move(message)}});
+  }
+  GraphAnswer Messenger(json::object message) { return Send(Body(std::move(message))); }
+  GraphAnswer Instagram(json::object message) {
+    return Send(Body(std::move(message)), kIgPage, kIgToken);
+  }
+  // The refusal's message, checking that it is Graph's code 100.
+  std::string Refusal(json::object message) {
+    const GraphAnswer a = Messenger(std::move(message));
+    EXPECT_EQ(a.status, 400) << json::serialize(a.body);
+    if (a.status == 200) return {};
+    EXPECT_EQ(a.code(), graph::kCodeInvalidParameter);
+    return a.message();
+  }
+  static std::string Repeat(std::string_view s, std::size_t n) {
+    std::string out;
+    for (std::size_t i = 0; i < n; ++i) out += s;
+    return out;
+  }
+};
+
+TEST_F(MessengerContentTest, EveryKindIsAcceptedAndRecordedWithItsKindAndLayout) {
+  const std::pair<json::object, std::pair<std::string_view, std::string_view>> cases[] = {
+      {{{"text", "hi"}}, {"text", ""}},
+      {Media("image", "https://cdn.example/a.jpg"), {"image", ""}},
+      {Media("video", "https://cdn.example/a.mp4"), {"video", ""}},
+      {Media("audio", "https://cdn.example/a.m4a"), {"audio", ""}},
+      {Media("file", "https://cdn.example/a.pdf"), {"file", ""}},
+      {ButtonTemplate({WebUrl(), Postback(), Postback("Stop", "CRIER_UNSUBSCRIBE")}),
+       {"card", "buttons"}},
+      {Generic({Element(), json::object{{"title", "Hats"}}}), {"card", "carousel"}},
+      {QuickReplies({Reply(), Reply("No", "N")}), {"card", "quick_replies"}},
+  };
+  for (const auto& [message, expected] : cases) {
+    const GraphAnswer a = Messenger(message);
+    ASSERT_EQ(a.status, 200) << json::serialize(message) << json::serialize(a.body);
+  }
+  const json::array items = Messages();
+  ASSERT_EQ(items.size(), std::size(cases));
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const json::object& item = items[i].as_object();
+    EXPECT_EQ(item.at("kind").as_string(), cases[i].second.first) << i;
+    if (cases[i].second.second.empty()) {
+      EXPECT_FALSE(item.contains("layout")) << i;
+    } else {
+      EXPECT_EQ(item.at("layout").as_string(), cases[i].second.second) << i;
+    }
+    EXPECT_EQ(item.at("message"), cases[i].first) << i;
+  }
+}
+
+TEST_F(MessengerContentTest, AttachmentTypesAndTemplateTypesAreGraphs) {
+  EXPECT_EQ(Refusal(Media("sticker", "https://cdn.example/a.png")),
+            "(#100) Param message[attachment][type] must be one of {image, audio, video, file, "
+            "template}");
+  EXPECT_EQ(Refusal(Template({{"template_type", "list"}})),
+            "(#100) Param message[attachment][payload][template_type] must be one of {button, "
+            "generic, customer_feedback}");
+  json::object no_payload{{"attachment", {{"type", "image"}}}};
+  EXPECT_EQ(Refusal(no_payload), "(#100) Param message[attachment][payload] is required");
+}
+
+TEST_F(MessengerContentTest, MediaNeedsAnHttpsUrl) {
+  EXPECT_EQ(Refusal(Media("image", "http://cdn.example/a.jpg")),
+            "(#100) Param message[attachment][payload][url] must be a valid https URL");
+  EXPECT_EQ(Refusal(Media("image", "")),
+            "(#100) Param message[attachment][payload][url] must be a non-empty UTF-8 encoded "
+            "string");
+  EXPECT_EQ(Messenger(Media("image", "https://cdn.example/a.jpg")).status, 200);
+}
+
+TEST_F(MessengerContentTest, UnknownFieldsAreRefusedByName) {
+  json::object media = Media("image", "https://cdn.example/a.jpg");
+  media["attachment"].as_object()["payload"].as_object()["caption"] = "nice";
+  EXPECT_EQ(Refusal(media),
+            "(#100) Param message[attachment][payload][caption] is not a known field");
+  json::object button = WebUrl();
+  button["payload"] = "x";
+  EXPECT_EQ(Refusal(ButtonTemplate({button})),
+            "(#100) Param message[attachment][payload][buttons][0][payload] is not a known field");
+  json::object reply = Reply();
+  reply["url"] = "https://x.example";
+  EXPECT_EQ(Refusal(QuickReplies({reply})),
+            "(#100) Param message[quick_replies][0][url] is not a known field");
+  EXPECT_EQ(Refusal({{"text", "hi"}, {"caption", "x"}}),
+            "(#100) Param message[caption] is not a known field");
+}
+
+TEST_F(MessengerContentTest, TheButtonTemplateTakes640CharactersAndOneToThreeButtons) {
+  EXPECT_EQ(Messenger(ButtonTemplate({WebUrl()}, Repeat("é", 640))).status, 200);
+  EXPECT_EQ(Refusal(ButtonTemplate({WebUrl()}, Repeat("é", 641))),
+            "(#100) Length of param message[attachment][payload][text] must be at most 640 "
+            "characters");
+  EXPECT_EQ(Messenger(ButtonTemplate({WebUrl(), Postback(), Postback()})).status, 200);
+  EXPECT_EQ(Refusal(ButtonTemplate({WebUrl(), Postback(), Postback(), Postback()})),
+            "(#100) Param message[attachment][payload][buttons] must have at most 3 items");
+  EXPECT_EQ(Refusal(ButtonTemplate({})),
+            "(#100) Param message[attachment][payload][buttons] must be a non-empty array");
+}
+
+TEST_F(MessengerContentTest, ButtonsHaveTwentyCharacterTitlesAndKnownTypes) {
+  EXPECT_EQ(Messenger(ButtonTemplate({WebUrl(Repeat("b", 20))})).status, 200);
+  EXPECT_EQ(Refusal(ButtonTemplate({WebUrl(Repeat("b", 21))})),
+            "(#100) Length of param message[attachment][payload][buttons][0][title] must be at "
+            "most 20 characters");
+  EXPECT_EQ(Refusal(ButtonTemplate({WebUrl("Shop", "http://shop.example")})),
+            "(#100) Param message[attachment][payload][buttons][0][url] must be a valid https URL");
+  json::object call{{"type", "phone_call"}, {"title", "Call"}, {"payload", "+1"}};
+  EXPECT_EQ(Refusal(ButtonTemplate({WebUrl(), call})),
+            "(#100) Param message[attachment][payload][buttons][1][type] must be one of "
+            "{web_url, postback}");
+  EXPECT_EQ(Messenger(ButtonTemplate({Postback("Go", Repeat("p", 1000))})).status, 200);
+  EXPECT_EQ(Refusal(ButtonTemplate({Postback("Go", Repeat("p", 1001))})),
+            "(#100) Length of param message[attachment][payload][buttons][0][payload] must be at "
+            "most 1000 characters");
+  EXPECT_EQ(Refusal(ButtonTemplate({json::object{{"type", "postback"}, {"title", "Go"}}})),
+            "(#100) Param message[attachment][payload][buttons][0][payload] is required");
+}
+
+TEST_F(MessengerContentTest, TheGenericTemplateTakesTenElementsOf80Characters) {
+  json::array ten;
+  for (int i = 0; i < 10; ++i) ten.push_back(Element());
+  EXPECT_EQ(Messenger(Generic(ten)).status, 200);
+  json::array eleven = ten;
+  eleven.push_back(Element());
+  EXPECT_EQ(Refusal(Generic(eleven)),
+            "(#100) Param message[attachment][payload][elements] must have at most 10 items");
+  EXPECT_EQ(Messenger(Generic({Element(Repeat("t", 80))})).status, 200);
+  EXPECT_EQ(Refusal(Generic({Element(), Element(Repeat("t", 81))})),
+            "(#100) Length of param message[attachment][payload][elements][1][title] must be at "
+            "most 80 characters");
+  json::object subtitle = Element();
+  subtitle["subtitle"] = Repeat("s", 81);
+  EXPECT_EQ(Refusal(Generic({subtitle})),
+            "(#100) Length of param message[attachment][payload][elements][0][subtitle] must be "
+            "at most 80 characters");
+  json::object four = Element();
+  four["buttons"] = json::array{WebUrl(), Postback(), Postback(), Postback()};
+  EXPECT_EQ(Refusal(Generic({four})),
+            "(#100) Param message[attachment][payload][elements][0][buttons] must have at most 3 "
+            "items");
+  json::object http = Element();
+  http["image_url"] = "http://img.example/1.jpg";
+  EXPECT_EQ(Refusal(Generic({http})),
+            "(#100) Param message[attachment][payload][elements][0][image_url] must be a valid "
+            "https URL");
+  EXPECT_EQ(Refusal(Generic({json::object{{"subtitle", "x"}}})),
+            "(#100) Param message[attachment][payload][elements][0][title] is required");
+}
+
+TEST_F(MessengerContentTest, QuickRepliesTakeThirteenTextRepliesWithPayloads) {
+  json::array thirteen;
+  for (int i = 0; i < 13; ++i) thirteen.push_back(Reply());
+  EXPECT_EQ(Messenger(QuickReplies(thirteen)).status, 200);
+  json::array fourteen = thirteen;
+  fourteen.push_back(Reply());
+  EXPECT_EQ(Refusal(QuickReplies(fourteen)), graph::kMsgTooManyQuickReplies);
+  // A long title is cut on the phone, not refused.
+  EXPECT_EQ(Messenger(QuickReplies({Reply(Repeat("t", 21))})).status, 200);
+  EXPECT_EQ(Refusal(QuickReplies({Reply("Yes", Repeat("p", 1001))})),
+            "(#100) Length of param message[quick_replies][0][payload] must be at most 1000 "
+            "characters");
+  EXPECT_EQ(Refusal(QuickReplies({json::object{{"content_type", "location"}}})),
+            "(#100) Param message[quick_replies][0][content_type] must be one of {text, "
+            "user_phone_number, user_email}");
+  EXPECT_EQ(Refusal(QuickReplies({})),
+            "(#100) Param message[quick_replies] must be a non-empty array");
+}
+
+TEST_F(MessengerContentTest, InstagramTakesMediaCarouselsAndQuickRepliesButNoButtonTemplate) {
+  EXPECT_EQ(Instagram(Media("image", "https://cdn.example/a.jpg")).status, 200);
+  EXPECT_EQ(Instagram(Generic({Element()})).status, 200);
+  EXPECT_EQ(Instagram(QuickReplies({Reply()})).status, 200);
+  const GraphAnswer buttons = Instagram(ButtonTemplate({WebUrl()}));
+  EXPECT_EQ(buttons.code(), graph::kCodeInvalidParameter);
+  EXPECT_EQ(buttons.subcode(), graph::kSubcodeInvalidMessageInstagram);
+  EXPECT_EQ(buttons.message(), std::string(graph::kMsgInstagramInvalidMessage) + "button");
+  const json::array items = Messages("?platform=instagram");
+  ASSERT_EQ(items.size(), 3u);
+  EXPECT_EQ(items[0].at("kind"), "image");
+  EXPECT_EQ(items[1].at("layout"), "carousel");
+  EXPECT_EQ(items[2].at("layout"), "quick_replies");
+  EXPECT_EQ(PlatformStats("instagram").at("refused_by_code").at("100/2534015"), 1);
+}
+
+TEST_F(MessengerContentTest, TheMarketingMessageApiAppliesTheSendApiLimitsAndRecordsTheKind) {
+  json::object web = WebUrl();
+  web["title"] = Repeat("b", 21);
+  EXPECT_EQ(SendMm(MmBody("sub-tw", "9001", ButtonTemplate({web}))).message(),
+            "(#100) Length of param message[attachment][payload][buttons][0][title] must be at "
+            "most 20 characters");
+  EXPECT_EQ(SendMm(MmBody("sub-tw", "9001", Media("image", "https://cdn.example/a.jpg"))).status,
+            200);
+  const json::array items = Messages();
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].at("route"), "marketing_message_api");
+  EXPECT_EQ(items[0].at("kind"), "image");
+}
+
 }  // namespace
 }  // namespace crier::sandbox
