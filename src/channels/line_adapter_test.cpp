@@ -316,8 +316,8 @@ TEST(LineAdapterTest, ButtonsTemplateMapsEachActionKind) {
             R"("thumbnailImageUrl":"https://cdn.example/t.jpg","title":"Menu","text":"Pick one",)"
             R"("actions":[{"type":"uri","label":"Shop","uri":"https://shop.example/x?a=1&b=2"},)"
             R"({"type":"postback","label":"Track","data":"TRACK_1"},)"
-            R"({"type":"postback","label":"Yes","data":"CRIER_SUBSCRIBE"},)"
-            R"({"type":"postback","label":"Stop","data":"CRIER_UNSUBSCRIBE"}]}})");
+            R"({"type":"postback","label":"Yes","data":"crier:subscribe"},)"
+            R"({"type":"postback","label":"Stop","data":"crier:unsubscribe"}]}})");
   // Without a title or an image neither key is written; the alt text wins over the text.
   card.title.clear();
   card.image_url.clear();
@@ -365,7 +365,7 @@ TEST(LineAdapterTest, QuickRepliesAreATextWithActionItems) {
   EXPECT_EQ(
       MessageObject(CardOf(card)),
       R"({"type":"text","text":"Still interested?","quickReply":{"items":[)"
-      R"({"type":"action","action":{"type":"postback","label":"Yes","data":"CRIER_SUBSCRIBE"}},)"
+      R"({"type":"action","action":{"type":"postback","label":"Yes","data":"crier:subscribe"}},)"
       R"({"type":"action","action":{"type":"postback","label":"Later","data":"LATER"}},)"
       R"({"type":"action","action":{"type":"uri","label":"Site","uri":"https://shop.example"}}]}})");
 }

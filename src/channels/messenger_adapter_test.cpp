@@ -630,7 +630,7 @@ TEST(MessengerAdapterTest, AButtonsCardIsTheButtonTemplateWithButtonsByAction) {
                        R"("text":"Pick one","buttons":[)"
                        R"({"type":"web_url","url":"https://shop.example/x","title":"Shop"},)"
                        R"({"type":"postback","payload":"TALK_1","title":"Talk"},)"
-                       R"({"type":"postback","payload":"CRIER_UNSUBSCRIBE","title":"Stop"}]}}})"));
+                       R"({"type":"postback","payload":"crier:unsubscribe","title":"Stop"}]}}})"));
 }
 
 TEST(MessengerAdapterTest, ACarouselIsTheGenericTemplateWithOptionalFieldsLeftOut) {
@@ -651,7 +651,7 @@ TEST(MessengerAdapterTest, ACarouselIsTheGenericTemplateWithOptionalFieldsLeftOu
                        R"("elements":[{"title":"Shoes","subtitle":"Red ones",)"
                        R"("image_url":"https://img.example/1.jpg","buttons":[)"
                        R"({"type":"web_url","url":"https://shop.example/1","title":"View"},)"
-                       R"({"type":"postback","payload":"CRIER_SUBSCRIBE","title":"Follow"}]},)"
+                       R"({"type":"postback","payload":"crier:subscribe","title":"Follow"}]},)"
                        R"({"title":"Hats"}]}}})"));
 }
 
@@ -664,7 +664,7 @@ TEST(MessengerAdapterTest, QuickRepliesAreTextRepliesCarryingTheirPayloads) {
   EXPECT_EQ(req.body, StandardEnvelope(R"({"text":"Still keen?","quick_replies":[)"
                                        R"({"content_type":"text","title":"Yes","payload":"YES"},)"
                                        R"({"content_type":"text","title":"No",)"
-                                       R"("payload":"CRIER_UNSUBSCRIBE"}]})"));
+                                       R"("payload":"crier:unsubscribe"}]})"));
 }
 
 TEST(MessengerAdapterTest, EveryRouteCarriesTheSameCardObject) {

@@ -269,7 +269,7 @@ Case CarouselCase() {
                                         WireButton("postback", "Ask us", "ASK_SHOES")}}},
             json::object{{"title", "Hats"},
                          {"buttons", json::array{WireButton("postback", "Keep me posted",
-                                                            "CRIER_SUBSCRIBE")}}}};
+                                                            "crier:subscribe")}}}};
         return WireTemplate({{"template_type", "generic"}, {"elements", elements}});
       }};
 }
@@ -286,7 +286,7 @@ Case QuickRepliesCase() {
                                                            {"payload", "KEEN_YES"}},
                                               json::object{{"content_type", "text"},
                                                            {"title", "Stop"},
-                                                           {"payload", "CRIER_UNSUBSCRIBE"}}}}};
+                                                           {"payload", "crier:unsubscribe"}}}}};
           }};
 }
 
@@ -310,7 +310,7 @@ TEST_F(GraphContentWireTest, MessengerReceivesEveryKindAndLayoutAsWritten) {
               {"buttons",
                json::array{WireButton("web_url", "Track", "https://shop.example/track?id=1&x=2"),
                            WireButton("postback", "Talk to us", "TALK"),
-                           WireButton("postback", "Stop updates", "CRIER_UNSUBSCRIBE")}}});
+                           WireButton("postback", "Stop updates", "crier:unsubscribe")}}});
        }},
       CarouselCase(),
       QuickRepliesCase(),

@@ -264,8 +264,8 @@ TEST_F(LineContentWireTest, AButtonsCardIsPersonalisedPerRecipient) {
     EXPECT_EQ(t.at("thumbnailImageUrl").as_string(), "https://cdn.example/t.jpg");
     EXPECT_EQ(Actions(t.at("actions").as_array()),
               (std::vector<std::string>{"uri Shop https://shop.example/x?a=1&b=2",
-                                        "postback Track TRACK_1", "postback Yes CRIER_SUBSCRIBE",
-                                        "postback Stop CRIER_UNSUBSCRIBE"}));
+                                        "postback Track TRACK_1", "postback Yes crier:subscribe",
+                                        "postback Stop crier:unsubscribe"}));
   }
   EXPECT_EQ(Refused(), 0);
 }
@@ -295,7 +295,7 @@ TEST_F(LineContentWireTest, ACarouselArrivesColumnByColumn) {
               (std::vector<std::string>{"postback Buy BUY_R", "uri See https://shop.example/r"}));
     EXPECT_EQ(columns[1].at("text").as_string(), "A blue one");
     EXPECT_EQ(Actions(columns[1].at("actions").as_array()),
-              (std::vector<std::string>{"postback Follow CRIER_SUBSCRIBE",
+              (std::vector<std::string>{"postback Follow crier:subscribe",
                                         "uri See https://shop.example/b"}));
   }
   EXPECT_EQ(Refused(), 0);
@@ -317,7 +317,7 @@ TEST_F(LineContentWireTest, QuickRepliesArriveOnAText) {
       actions.push_back(item.at("action"));
     }
     EXPECT_EQ(Actions(actions), (std::vector<std::string>{
-                                    "postback Yes CRIER_SUBSCRIBE", "postback No CRIER_UNSUBSCRIBE",
+                                    "postback Yes crier:subscribe", "postback No crier:unsubscribe",
                                     "postback Later LATER", "uri Site https://shop.example"}));
   }
   EXPECT_EQ(Refused(), 0);

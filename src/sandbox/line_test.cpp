@@ -448,7 +448,7 @@ json::object QuickReplies(json::array actions) {
 }
 
 TEST_F(LineTest, AcceptsEveryKindCrierSendsAndRecordsIt) {
-  const json::array one{PostbackAction("Yes", "CRIER_SUBSCRIBE")};
+  const json::array one{PostbackAction("Yes", "crier:subscribe")};
   const json::array sends{
       json::object{{"type", "image"},
                    {"originalContentUrl", "https://cdn.example/a.jpg"},
@@ -460,10 +460,10 @@ TEST_F(LineTest, AcceptsEveryKindCrierSendsAndRecordsIt) {
                    {"originalContentUrl", "https://cdn.example/a.m4a"},
                    {"duration", 61000}},
       Buttons({Uri("Shop", "https://shop.example"), PostbackAction("Track", "T1"),
-               PostbackAction("Yes", "CRIER_SUBSCRIBE"),
-               PostbackAction("No", "CRIER_UNSUBSCRIBE")}),
+               PostbackAction("Yes", "crier:subscribe"),
+               PostbackAction("No", "crier:unsubscribe")}),
       Carousel({Column("Red", one), Column("Blue", one)}),
-      QuickReplies({PostbackAction("Yes", "CRIER_SUBSCRIBE"), Uri("Site", "https://shop.example")}),
+      QuickReplies({PostbackAction("Yes", "crier:subscribe"), Uri("Site", "https://shop.example")}),
       json::object{{"type", "flex"},
                    {"altText", "Order"},
                    {"contents",

@@ -569,7 +569,7 @@ TEST_F(MessengerContentTest, EveryKindIsAcceptedAndRecordedWithItsKindAndLayout)
       {Media("video", "https://cdn.example/a.mp4"), {"video", ""}},
       {Media("audio", "https://cdn.example/a.m4a"), {"audio", ""}},
       {Media("file", "https://cdn.example/a.pdf"), {"file", ""}},
-      {ButtonTemplate({WebUrl(), Postback(), Postback("Stop", "CRIER_UNSUBSCRIBE")}),
+      {ButtonTemplate({WebUrl(), Postback(), Postback("Stop", "crier:unsubscribe")}),
        {"card", "buttons"}},
       {Generic({Element(), json::object{{"title", "Hats"}}}), {"card", "carousel"}},
       {QuickReplies({Reply(), Reply("No", "N")}), {"card", "quick_replies"}},
