@@ -139,7 +139,14 @@ Status CheckMediaFields(const Checker& c, const Message& m) {
       CRIER_RETURN_IF_ERROR(c.NotShown("media.caption", media.caption));
       return c.NotShown("media.filename", media.filename);
     case Platform::kWhatsApp:
-      // Captions go on images, videos and documents (platforms.md 4.4); 1024 as a body.
+      // Captions go on images, videos and documents (platforms.md 4.4); 1024 as a body. An
+      // audio message has no caption and only a document has a file name.
+      if (m.kind == MessageKind::kAudio) {
+        CRIER_RETURN_IF_ERROR(c.NotShown("media.caption", media.caption));
+      }
+      if (m.kind != MessageKind::kFile) {
+        CRIER_RETURN_IF_ERROR(c.NotShown("media.filename", media.filename));
+      }
       CRIER_RETURN_IF_ERROR(c.Max("media.caption", media.caption, 1024));
       return c.Max("media.filename", media.filename, 240);
     case Platform::kLine:
@@ -225,10 +232,15 @@ Status CheckWhatsAppCard(const Checker& c, const Card& card) {
     }
     CRIER_RETURN_IF_ERROR(c.Count("card.buttons", card.buttons.size(), 1, 3, "reply buttons"));
     std::set<std::string_view> ids;
+    std::set<std::string_view> titles;
     for (std::size_t i = 0; i < card.buttons.size(); ++i) {
       if (!ids.insert(PayloadOf(card.buttons[i])).second) {
         return c.Refuse(ButtonField("card.buttons", i, "payload"),
                         "repeats another button's: WhatsApp needs each reply id unique");
+      }
+      if (!titles.insert(card.buttons[i].title).second) {
+        return c.Refuse(ButtonField("card.buttons", i, "title"),
+                        "repeats another button's: WhatsApp needs each reply title unique");
       }
     }
     return CheckButtons(c, card.buttons, "card.buttons", {20, Unit::kChars, 256, 2000, false});

@@ -233,6 +233,36 @@ TEST(Composition, WhatsAppInteractiveLimits) {
   EXPECT_EQ(Refused(Platform::kWhatsApp, Text(std::string(4097, 'a'))), "messages[0].text");
 }
 
+TEST(Composition, WhatsAppReplyTitlesAreUnique) {
+  Message m = CardOf(CardLayout::kButtons);
+  m.card.buttons = {Postback("Yes", "a"), Postback("No", "b")};
+  EXPECT_EQ(Refused(Platform::kWhatsApp, m), "");
+  m.card.buttons[1].title = "Yes";
+  EXPECT_EQ(Refused(Platform::kWhatsApp, m), "messages[0].card.buttons[1].title");
+}
+
+TEST(Composition, WhatsAppCaptionsAndFileNamesOnlyWhereShown) {
+  // The Cloud API media object: captions on image, video and document; a file name on a
+  // document only.
+  for (const MessageKind kind : {MessageKind::kImage, MessageKind::kVideo, MessageKind::kFile}) {
+    Message m = Media(kind);
+    m.media.caption = "c";
+    EXPECT_EQ(Refused(Platform::kWhatsApp, m), "") << ToString(kind);
+  }
+  Message audio = Media(MessageKind::kAudio);
+  EXPECT_EQ(Refused(Platform::kWhatsApp, audio), "");
+  audio.media.caption = "c";
+  EXPECT_EQ(Refused(Platform::kWhatsApp, audio), "messages[0].media.caption");
+  Message file = Media(MessageKind::kFile);
+  file.media.filename = "a.pdf";
+  EXPECT_EQ(Refused(Platform::kWhatsApp, file), "");
+  for (const MessageKind kind : {MessageKind::kImage, MessageKind::kVideo, MessageKind::kAudio}) {
+    Message m = Media(kind);
+    m.media.filename = "a.pdf";
+    EXPECT_EQ(Refused(Platform::kWhatsApp, m), "messages[0].media.filename") << ToString(kind);
+  }
+}
+
 TEST(Composition, LineTemplateLimits) {
   Message m = CardOf(CardLayout::kButtons);
   m.card.text = std::string(160, 'a');

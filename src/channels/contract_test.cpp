@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <span>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -594,6 +595,154 @@ TEST(GraphContractTest, EveryKindAndLayoutUsesOnlyDocumentedFieldsOnEveryRoute) 
       }
     }
   }
+}
+
+}  // namespace
+}  // namespace crier::channels
+
+// --- WhatsApp media and cards (platforms.md 4.4)
+//
+// v23.0's request schemas omit three things Meta documents for these messages: the caption
+// of an image, video or document and a document's filename (its MediaObject has only id and
+// link; MediaObject_1, the same object with caption, is what the captions are checked
+// against), and the call-to-action URL message (interactive type "cta_url" with action
+// name "cta_url" and parameters display_text and url). Exactly those errors are allowed, each
+// shape's own fields are checked by an explicit list, and everything else must conform.
+
+namespace crier::channels {
+namespace {
+
+const RecipientRef kWaTo{"16505551234", "", "", "", ""};
+const SendContext kWaWindow{{RouteKind::kStandardWindow, {}, {}}, {}};
+
+Message WaMedia(MessageKind kind, std::string caption, std::string filename = "") {
+  Message m;
+  m.kind = kind;
+  m.media.url = "https://cdn.example/m?x=1";
+  m.media.caption = std::move(caption);
+  m.media.filename = std::move(filename);
+  return m;
+}
+
+Message WaCard(CardLayout layout) {
+  Message m;
+  m.kind = MessageKind::kCard;
+  m.card.layout = layout;
+  m.card.text = "Pick \"one\" 中文";
+  m.card.footer = std::string(60, 'f');
+  if (layout == CardLayout::kList) {
+    m.card.title = std::string(60, 'h');
+    m.card.list_button = std::string(20, 'b');
+    m.card.sections = {{std::string(24, 's'),
+                        {{std::string(200, 'i'), std::string(24, 't'), std::string(72, 'd')}}},
+                       {"Two", {{"r2", "Row", ""}}}};
+  } else {
+    m.card.buttons = {{ButtonAction::kPostback, std::string(20, 'a'), "", std::string(256, 'p')},
+                      {ButtonAction::kSubscribe, "Join", "", ""},
+                      {ButtonAction::kUnsubscribe, "Stop", "", ""}};
+  }
+  return m;
+}
+
+// The body's errors against the spec other than `allowed`.
+std::string WaErrorsBut(const OutboundRequest& req, const std::set<std::string>& allowed) {
+  std::string out;
+  for (const auto& e : WhatsAppSpec().Check("Message", Body(req), WhatsAppOptions())) {
+    if (!allowed.contains(e)) out += e + "\n";
+  }
+  return out;
+}
+
+std::set<std::string> KeysOf(const boost::json::value& v) {
+  std::set<std::string> keys;
+  for (const auto& [k, value] : v.as_object()) keys.insert(std::string(k));
+  return keys;
+}
+
+TEST(WhatsAppContentContractTest, MediaBodiesConform) {
+  const WhatsAppAdapter adapter;
+  const ChannelAccount wa = Account(Platform::kWhatsApp);
+  struct Case {
+    Message message;
+    std::string type;
+    std::set<std::string> fields;
+  };
+  for (const Case& c : std::vector<Case>{
+           {WaMedia(MessageKind::kImage, "New \"in\"\n中文"), "image", {"link", "caption"}},
+           {WaMedia(MessageKind::kImage, ""), "image", {"link"}},
+           {WaMedia(MessageKind::kVideo, std::string(1024, 'c')), "video", {"link", "caption"}},
+           {WaMedia(MessageKind::kAudio, ""), "audio", {"link"}},
+           {WaMedia(MessageKind::kFile, "Invoice", "May.pdf"),
+            "document",
+            {"link", "caption", "filename"}},
+       }) {
+    const auto req = adapter.BuildSend(wa, kWaTo, kWaWindow, c.message);
+    const std::string at = "$." + c.type;
+    EXPECT_EQ(
+        WaErrorsBut(req, {at + ".caption: not in the schema", at + ".filename: not in the schema"}),
+        "")
+        << req.body;
+    const boost::json::value body = Body(req);
+    EXPECT_EQ(body.at("type").as_string(), c.type);
+    EXPECT_EQ(KeysOf(body.at(c.type)), c.fields) << req.body;
+    // The captioned media object, as the spec writes it where it has captions.
+    boost::json::object media = body.at(c.type).as_object();
+    media.erase("filename");
+    EXPECT_EQ(Joined(WhatsAppSpec().Check("MediaObject_1", media, WhatsAppOptions())), "")
+        << req.body;
+  }
+}
+
+TEST(WhatsAppContentContractTest, ReplyButtonAndListBodiesConform) {
+  const WhatsAppAdapter adapter;
+  const ChannelAccount wa = Account(Platform::kWhatsApp);
+  Message buttons = WaCard(CardLayout::kButtons);
+  ASSERT_TRUE(CheckMessageFor(Platform::kWhatsApp, buttons, 0).ok());
+  for (const std::string header : {"", "title", "image"}) {
+    buttons.card.title = header == "title" ? std::string(60, 't') : "";
+    buttons.card.image_url = header == "image" ? "https://cdn.example/h.jpg" : "";
+    const auto req = adapter.BuildSend(wa, kWaTo, kWaWindow, buttons);
+    EXPECT_EQ(WaErrorsBut(req, {}), "") << req.body;
+  }
+  const Message list = WaCard(CardLayout::kList);
+  ASSERT_TRUE(CheckMessageFor(Platform::kWhatsApp, list, 0).ok());
+  const auto req = adapter.BuildSend(wa, kWaTo, kWaWindow, list);
+  EXPECT_EQ(WaErrorsBut(req, {}), "") << req.body;
+
+  // The checker refuses what WhatsApp would: a fourth reply button, a 21-character title.
+  boost::json::value over =
+      Body(adapter.BuildSend(wa, kWaTo, kWaWindow, WaCard(CardLayout::kButtons)));
+  auto& list4 = over.at("interactive").at("action").at("buttons").as_array();
+  list4.push_back(list4.front());
+  EXPECT_NE(Joined(WhatsAppSpec().Check("Message", over, WhatsAppOptions())), "");
+  list4.resize(1);
+  list4[0].at("reply").as_object()["title"] = std::string(21, 'a');
+  EXPECT_NE(Joined(WhatsAppSpec().Check("Message", over, WhatsAppOptions())), "");
+}
+
+TEST(WhatsAppContentContractTest, CallToActionUrlBodiesHaveTheDocumentedFields) {
+  const WhatsAppAdapter adapter;
+  Message card = WaCard(CardLayout::kButtons);
+  card.card.title = "Spring";
+  card.card.buttons = {{ButtonAction::kUrl, std::string(20, 'b'), "https://shop.example/?a=1", ""}};
+  ASSERT_TRUE(CheckMessageFor(Platform::kWhatsApp, card, 0).ok());
+  const auto req = adapter.BuildSend(Account(Platform::kWhatsApp), kWaTo, kWaWindow, card);
+  // Only what v23.0 lacks: the type's name and the action's shape.
+  EXPECT_EQ(WaErrorsBut(req, {"$.interactive.type: \"cta_url\" is not in the enum",
+                              "$.interactive.action: matches none of oneOf"}),
+            "")
+      << req.body;
+  const boost::json::value body = Body(req);
+  const boost::json::value& in = body.at("interactive");
+  EXPECT_EQ(KeysOf(in), (std::set<std::string>{"type", "header", "body", "footer", "action"}));
+  EXPECT_EQ(KeysOf(in.at("action")), (std::set<std::string>{"name", "parameters"}));
+  EXPECT_EQ(in.at("action").at("name").as_string(), "cta_url");
+  EXPECT_EQ(KeysOf(in.at("action").at("parameters")),
+            (std::set<std::string>{"display_text", "url"}));
+  // Header, body and footer are the spec's shared objects.
+  EXPECT_EQ(Joined(WhatsAppSpec().Check("HeaderObject", in.at("header"), WhatsAppOptions())), "");
+  EXPECT_EQ(Joined(WhatsAppSpec().Check("BodyObject", in.at("body"), WhatsAppOptions())), "");
+  EXPECT_EQ(Joined(WhatsAppSpec().Check("FooterObject", in.at("footer"), WhatsAppOptions())), "");
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 
 #include <boost/json.hpp>
 
+#include "channels/composition.h"
+#include "channels/content.h"
 #include "channels/json_escape.h"
 #include "channels/messenger_adapter.h"
 
@@ -174,6 +176,137 @@ bool AllowedIn(TemplateComponent::Type c, const std::string& sub_type, TemplateP
   return false;
 }
 
+// A media message: {"type":"image","image":{"link":..,"caption":..}}. WhatsApp shows a
+// caption on images, videos and documents and a file name on documents only; composition
+// refuses the others, so an empty field is simply left out.
+void AppendMedia(std::string& body, std::string_view type, const Media& media) {
+  body.append(R"(,"type":")").append(type).append(R"(",")").append(type);
+  body.append(R"(":{"link":)");
+  AppendJsonString(body, media.url);
+  if (!media.caption.empty()) {
+    body.append(R"(,"caption":)");
+    AppendJsonString(body, media.caption);
+  }
+  if (!media.filename.empty()) {
+    body.append(R"(,"filename":)");
+    AppendJsonString(body, media.filename);
+  }
+  body.push_back('}');
+}
+
+// An interactive message's header, body and footer; the caller writes the action.
+void AppendInteractiveHead(std::string& body, std::string_view type, const Card& card) {
+  body.append(R"(,"type":"interactive","interactive":{"type":")").append(type).push_back('"');
+  if (!card.title.empty()) {
+    body.append(R"(,"header":{"type":"text","text":)");
+    AppendJsonString(body, card.title);
+    body.push_back('}');
+  } else if (!card.image_url.empty()) {
+    body.append(R"(,"header":{"type":"image","image":{"link":)");
+    AppendJsonString(body, card.image_url);
+    body.append("}}");
+  }
+  body.append(R"(,"body":{"text":)");
+  AppendJsonString(body, card.text);
+  body.push_back('}');
+  if (!card.footer.empty()) {
+    body.append(R"(,"footer":{"text":)");
+    AppendJsonString(body, card.footer);
+    body.push_back('}');
+  }
+}
+
+// A buttons card: one URL button goes as the call-to-action URL message (a reply-button
+// message cannot open a link); otherwise reply buttons whose id is the button's payload, so a
+// press comes back as a postback, a subscribe or an unsubscribe (PayloadOf).
+void AppendButtonsCard(std::string& body, const Card& card) {
+  if (card.buttons.size() == 1 && card.buttons.front().action == ButtonAction::kUrl) {
+    const Button& link = card.buttons.front();
+    AppendInteractiveHead(body, "cta_url", card);
+    body.append(R"(,"action":{"name":"cta_url","parameters":{"display_text":)");
+    AppendJsonString(body, link.title);
+    body.append(R"(,"url":)");
+    AppendJsonString(body, link.url);
+    body.append("}}}");
+    return;
+  }
+  AppendInteractiveHead(body, "button", card);
+  body.append(R"(,"action":{"buttons":[)");
+  for (std::size_t i = 0; i < card.buttons.size(); ++i) {
+    if (i > 0) body.push_back(',');
+    body.append(R"({"type":"reply","reply":{"id":)");
+    AppendJsonString(body, PayloadOf(card.buttons[i]));
+    body.append(R"(,"title":)");
+    AppendJsonString(body, card.buttons[i].title);
+    body.append("}}");
+  }
+  body.append("]}}");
+}
+
+// A list card: the list button opens sections of rows; a picked row comes back with its id.
+void AppendListCard(std::string& body, const Card& card) {
+  AppendInteractiveHead(body, "list", card);
+  body.append(R"(,"action":{"button":)");
+  AppendJsonString(body, card.list_button);
+  body.append(R"(,"sections":[)");
+  for (std::size_t i = 0; i < card.sections.size(); ++i) {
+    const ListSection& section = card.sections[i];
+    if (i > 0) body.push_back(',');
+    body.push_back('{');
+    if (!section.title.empty()) {
+      body.append(R"("title":)");
+      AppendJsonString(body, section.title);
+      body.push_back(',');
+    }
+    body.append(R"("rows":[)");
+    for (std::size_t j = 0; j < section.rows.size(); ++j) {
+      const ListRow& row = section.rows[j];
+      if (j > 0) body.push_back(',');
+      body.append(R"({"id":)");
+      AppendJsonString(body, row.id);
+      body.append(R"(,"title":)");
+      AppendJsonString(body, row.title);
+      if (!row.description.empty()) {
+        body.append(R"(,"description":)");
+        AppendJsonString(body, row.description);
+      }
+      body.push_back('}');
+    }
+    body.append("]}");
+  }
+  body.append("]}}");
+}
+
+// The content of a media or card message after the envelope, from the recipient's
+// personalised copy; the caller closes the body.
+void AppendContent(std::string& body, const Message& m) {
+  switch (m.kind) {
+    case MessageKind::kImage:
+      AppendMedia(body, "image", m.media);
+      return;
+    case MessageKind::kVideo:
+      AppendMedia(body, "video", m.media);
+      return;
+    case MessageKind::kAudio:
+      AppendMedia(body, "audio", m.media);
+      return;
+    case MessageKind::kFile:
+      AppendMedia(body, "document", m.media);
+      return;
+    case MessageKind::kCard:
+      // Composition lets only buttons and list cards through to WhatsApp.
+      if (m.card.layout == CardLayout::kList) {
+        AppendListCard(body, m.card);
+      } else {
+        AppendButtonsCard(body, m.card);
+      }
+      return;
+    case MessageKind::kText:
+    case MessageKind::kTemplate:
+      return;  // built by their own paths
+  }
+}
+
 std::string HttpCode(int status) { return "http_" + std::to_string(status); }
 
 ErrorClass ClassFromStatus(int status) {
@@ -313,6 +446,15 @@ OutboundRequest WhatsAppAdapter::BuildSend(const ChannelAccount& account,
   const CompiledMessage* content = context.content;
   OutboundRequest req = BaseRequest(account);
   std::string& body = req.body;
+  if (message.kind != MessageKind::kText) {
+    Message scratch;
+    const Message& personal = Personalise(message, content, recipient.contact, scratch);
+    body.reserve(256);
+    AppendEnvelope(body, recipient);
+    AppendContent(body, personal);
+    body.push_back('}');
+    return req;
+  }
   body.reserve(128 + recipient.platform_user_id.size() + message.text.size() +
                message.text.size() / 8);
   AppendEnvelope(body, recipient);

@@ -1,6 +1,6 @@
 // The WhatsApp Cloud API adapter: POST {base}/{version}/{phone_number_id}/messages with a
-// bearer token (platforms.md 4.2): text messages and templates (header, body and button
-// parameters).
+// bearer token (platforms.md 4.2, 4.4). Text, media, buttons and list cards, and templates
+// (header, body and button parameters, built from a template description).
 #pragma once
 
 #include <cstdint>
@@ -72,7 +72,11 @@ class WhatsAppAdapter final : public ChannelAdapter {
   Status ValidateMessage(const Message& message) const override;
   // A text message: {"messaging_product":"whatsapp","recipient_type":"individual",
   // "to":<phone> | "recipient":<BSUID>,"type":"text","text":{["preview_url":true,]"body":..}}.
-  // preview_url is set when the text has an http(s) link. A template message (kind kTemplate)
+  // preview_url is set when the text has an http(s) link. Media go as "image", "video",
+  // "audio" and "document" (a file) with link, caption and filename when set; a buttons card
+  // as interactive "button" (reply ids are PayloadOf) or, for its one URL button,
+  // "cta_url"; a list card as interactive "list". Media and card texts are the recipient's
+  // (Personalise). A template message (kind kTemplate)
   // is sent as BuildTemplateSend sends WhatsAppTemplateOf(message.template_message). The
   // content decides the body; the route (standard window or whatsapp_template) does not.
   OutboundRequest BuildSend(const ChannelAccount& account, const RecipientRef& recipient,

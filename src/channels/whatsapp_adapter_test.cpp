@@ -7,6 +7,8 @@
 #include <boost/json.hpp>
 #include <string>
 
+#include "channels/content.h"
+
 namespace crier::channels {
 namespace {
 
@@ -450,6 +452,168 @@ TEST(WhatsAppAdapterTest, ATimeoutAfterTheRequestLeftIsNeverRetried) {
   EXPECT_EQ(adapter.Classify(r).error_class, ErrorClass::kUnknownOutcome);
   r.request_sent = false;
   EXPECT_EQ(adapter.Classify(r).error_class, ErrorClass::kRetryLater);
+}
+
+// --- Media and cards (platforms.md 4.4)
+
+constexpr char kEnvelope[] =
+    R"({"messaging_product":"whatsapp","recipient_type":"individual","to":"16505551234",)";
+
+Message MediaOf(MessageKind kind, std::string url) {
+  Message m;
+  m.kind = kind;
+  m.media.url = std::move(url);
+  return m;
+}
+
+Button Reply(ButtonAction action, std::string title, std::string payload = "") {
+  return {action, std::move(title), "", std::move(payload)};
+}
+
+Message ButtonsCard() {
+  Message m;
+  m.kind = MessageKind::kCard;
+  m.card.layout = CardLayout::kButtons;
+  m.card.text = "Pick one";
+  m.card.buttons = {Reply(ButtonAction::kPostback, "Menu", "MENU"),
+                    Reply(ButtonAction::kSubscribe, "Join"),
+                    Reply(ButtonAction::kUnsubscribe, "Stop")};
+  return m;
+}
+
+TEST(WhatsAppAdapterTest, MediaGoAsTheirTypesWithLinkCaptionAndFileName) {
+  const WhatsAppAdapter adapter;
+  Message image = MediaOf(MessageKind::kImage, "https://cdn.example/a.jpg");
+  image.media.caption = "New in";
+  EXPECT_EQ(
+      adapter.BuildSend(Account(), To("16505551234"), kWindow, image).body,
+      std::string(kEnvelope) +
+          R"("type":"image","image":{"link":"https://cdn.example/a.jpg","caption":"New in"}})");
+  const Message video = MediaOf(MessageKind::kVideo, "https://cdn.example/v.mp4");
+  EXPECT_EQ(
+      adapter.BuildSend(Account(), To("16505551234"), kWindow, video).body,
+      std::string(kEnvelope) + R"("type":"video","video":{"link":"https://cdn.example/v.mp4"}})");
+  const Message audio = MediaOf(MessageKind::kAudio, "https://cdn.example/a.ogg");
+  EXPECT_EQ(
+      adapter.BuildSend(Account(), To("16505551234"), kWindow, audio).body,
+      std::string(kEnvelope) + R"("type":"audio","audio":{"link":"https://cdn.example/a.ogg"}})");
+  Message file = MediaOf(MessageKind::kFile, "https://cdn.example/f.pdf");
+  file.media.caption = "Your invoice";
+  file.media.filename = "invoice \"May\".pdf";
+  EXPECT_EQ(adapter.BuildSend(Account(), To("16505551234"), kWindow, file).body,
+            std::string(kEnvelope) +
+                R"("type":"document","document":{"link":"https://cdn.example/f.pdf",)"
+                R"("caption":"Your invoice","filename":"invoice \"May\".pdf"}})");
+}
+
+TEST(WhatsAppAdapterTest, AButtonsCardGoesAsReplyButtonsWithPayloadIds) {
+  const WhatsAppAdapter adapter;
+  Message m = ButtonsCard();
+  EXPECT_EQ(adapter.BuildSend(Account(), To("16505551234"), kWindow, m).body,
+            std::string(kEnvelope) +
+                R"("type":"interactive","interactive":{"type":"button","body":{"text":"Pick one"},)"
+                R"("action":{"buttons":[{"type":"reply","reply":{"id":"MENU","title":"Menu"}},)"
+                R"({"type":"reply","reply":{"id":"CRIER_SUBSCRIBE","title":"Join"}},)"
+                R"({"type":"reply","reply":{"id":"CRIER_UNSUBSCRIBE","title":"Stop"}}]}}})");
+  // A title is a text header, an image an image header; the footer follows the body.
+  m.card.buttons.resize(1);
+  m.card.title = "Spring sale";
+  m.card.footer = "Reply any time";
+  EXPECT_EQ(adapter.BuildSend(Account(), To("16505551234"), kWindow, m).body,
+            std::string(kEnvelope) +
+                R"("type":"interactive","interactive":{"type":"button",)"
+                R"("header":{"type":"text","text":"Spring sale"},"body":{"text":"Pick one"},)"
+                R"("footer":{"text":"Reply any time"},"action":{"buttons":[{"type":"reply",)"
+                R"("reply":{"id":"MENU","title":"Menu"}}]}}})");
+  m.card.title.clear();
+  m.card.image_url = "https://cdn.example/h.jpg";
+  EXPECT_EQ(
+      adapter.BuildSend(Account(), To("16505551234"), kWindow, m).body,
+      std::string(kEnvelope) +
+          R"("type":"interactive","interactive":{"type":"button",)"
+          R"("header":{"type":"image","image":{"link":"https://cdn.example/h.jpg"}},)"
+          R"("body":{"text":"Pick one"},"footer":{"text":"Reply any time"},)"
+          R"("action":{"buttons":[{"type":"reply","reply":{"id":"MENU","title":"Menu"}}]}}})");
+}
+
+TEST(WhatsAppAdapterTest, OneUrlButtonGoesAsACallToActionUrl) {
+  const WhatsAppAdapter adapter;
+  Message m = ButtonsCard();
+  m.card.buttons = {{ButtonAction::kUrl, "Shop now", "https://shop.example/?a=1&b=2", ""}};
+  m.card.title = "Spring sale";
+  EXPECT_EQ(adapter.BuildSend(Account(), To("16505551234"), kWindow, m).body,
+            std::string(kEnvelope) +
+                R"("type":"interactive","interactive":{"type":"cta_url",)"
+                R"("header":{"type":"text","text":"Spring sale"},"body":{"text":"Pick one"},)"
+                R"("action":{"name":"cta_url","parameters":{"display_text":"Shop now",)"
+                R"("url":"https://shop.example/?a=1&b=2"}}}})");
+}
+
+TEST(WhatsAppAdapterTest, AListCardGoesAsAnInteractiveList) {
+  const WhatsAppAdapter adapter;
+  Message m;
+  m.kind = MessageKind::kCard;
+  m.card.layout = CardLayout::kList;
+  m.card.text = "Our menu";
+  m.card.title = "Today";
+  m.card.footer = "Prices incl. tax";
+  m.card.list_button = "See dishes";
+  m.card.sections = {{"Mains", {{"m1", "Noodles", "With egg"}, {"m2", "Rice", ""}}},
+                     {"Drinks", {{"d1", "Tea", "Hot or iced"}}}};
+  EXPECT_EQ(
+      adapter.BuildSend(Account(), To("16505551234"), kWindow, m).body,
+      std::string(kEnvelope) +
+          R"("type":"interactive","interactive":{"type":"list",)"
+          R"("header":{"type":"text","text":"Today"},"body":{"text":"Our menu"},)"
+          R"("footer":{"text":"Prices incl. tax"},"action":{"button":"See dishes",)"
+          R"("sections":[{"title":"Mains","rows":[{"id":"m1","title":"Noodles",)"
+          R"("description":"With egg"},{"id":"m2","title":"Rice"}]},)"
+          R"({"title":"Drinks","rows":[{"id":"d1","title":"Tea","description":"Hot or iced"}]}]}}})");
+  // One section needs no title; none is sent when it has none.
+  m.card.title.clear();
+  m.card.footer.clear();
+  m.card.sections = {{"", {{"m1", "Noodles", ""}}}};
+  EXPECT_EQ(adapter.BuildSend(Account(), To("16505551234"), kWindow, m).body,
+            std::string(kEnvelope) +
+                R"("type":"interactive","interactive":{"type":"list","body":{"text":"Our menu"},)"
+                R"("action":{"button":"See dishes","sections":[{"rows":[{"id":"m1",)"
+                R"("title":"Noodles"}]}]}}})");
+}
+
+TEST(WhatsAppAdapterTest, CardAndCaptionTextsArePersonalisedAndStayInsideTheirStrings) {
+  const WhatsAppAdapter adapter;
+  Contact hostile;
+  hostile.id = 7;
+  hostile.name = "Bob\"},\"x\":{\"y\":\"\\\n";
+  RecipientRef to = To("16505551234");
+  to.contact = &hostile;
+
+  Message card = ButtonsCard();
+  card.card.text = "Hi {{contact.name}}, pick one";
+  auto compiled = CompileMessage(Platform::kWhatsApp, card, 0);
+  ASSERT_TRUE(compiled.ok()) << compiled.error().ToString();
+  const SendContext personal{{RouteKind::kStandardWindow, {}, {}}, {}, &*compiled};
+  const auto req = adapter.BuildSend(Account(), to, personal, card);
+  const boost::json::value doc = boost::json::parse(req.body);
+  EXPECT_EQ(doc.at("interactive").at("body").at("text").as_string(),
+            "Hi " + hostile.name + ", pick one");
+  EXPECT_EQ(doc.at("interactive").as_object().size(), 3u) << req.body;
+  EXPECT_EQ(doc.as_object().size(), 5u) << req.body;
+
+  Message image = MediaOf(MessageKind::kImage, "https://cdn.example/a.jpg");
+  image.media.caption = "For {{contact.name}}";
+  auto compiled_image = CompileMessage(Platform::kWhatsApp, image, 0);
+  ASSERT_TRUE(compiled_image.ok()) << compiled_image.error().ToString();
+  const SendContext personal_image{{RouteKind::kStandardWindow, {}, {}}, {}, &*compiled_image};
+  const auto image_req = adapter.BuildSend(Account(), to, personal_image, image);
+  const boost::json::value image_doc = boost::json::parse(image_req.body);
+  EXPECT_EQ(image_doc.at("image").at("caption").as_string(), "For " + hostile.name);
+  EXPECT_EQ(image_doc.at("image").as_object().size(), 2u) << image_req.body;
+
+  // Without a contact the text goes as written.
+  const auto plain = adapter.BuildSend(Account(), To("16505551234"), personal, card);
+  EXPECT_EQ(boost::json::parse(plain.body).at("interactive").at("body").at("text").as_string(),
+            "Hi {{contact.name}}, pick one");
 }
 
 TEST(WhatsAppAdapterTest, MakeAdapterGivesIt) {

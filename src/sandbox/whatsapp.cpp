@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <deque>
+#include <initializer_list>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -42,6 +43,18 @@ GraphError BadValue(const std::string& path, std::string_view what) {
 template <std::size_t N>
 bool In(const std::array<std::string_view, N>& list, std::string_view v) {
   return std::find(list.begin(), list.end(), v) != list.end();
+}
+
+// Graph refuses a key its object does not define (100) rather than ignoring it; checked on
+// the objects of the messages crier sends (media, reply buttons, call-to-action URL, lists).
+std::optional<GraphError> UnexpectedKey(const json::object& o, const std::string& path,
+                                        std::initializer_list<std::string_view> allowed) {
+  for (const auto& [key, value] : o) {
+    if (std::find(allowed.begin(), allowed.end(), std::string_view(key)) == allowed.end()) {
+      return Invalid("Unexpected key \"" + std::string(key) + "\" on param \"" + path + "\".");
+    }
+  }
+  return std::nullopt;
 }
 
 std::string JoinNames(std::span<const std::string_view> names) {
@@ -145,8 +158,17 @@ struct WaSend {
   std::string wa_id;  // normalized phone number, when sent by phone
   std::string bsuid;  // when sent by business-scoped user id
   std::string type;
+  std::string interactive;  // interactive.type: button, cta_url, list...
   std::optional<TemplateCall> call;
 };
+
+// The message kind in crier's words (model.h MessageKind), for readers of the record: a
+// document is a file, an interactive message a card; other types keep WhatsApp's name.
+std::string_view KindOf(std::string_view type) {
+  if (type == "document") return "file";
+  if (type == "interactive") return "card";
+  return type;
+}
 
 std::optional<GraphError> CheckLength(const json::object& o, std::string_view key,
                                       const std::string& path, std::size_t max, bool required) {
@@ -162,10 +184,15 @@ std::optional<GraphError> CheckLength(const json::object& o, std::string_view ke
 }
 
 std::optional<GraphError> CheckMedia(const json::value* v, const std::string& path,
-                                     bool caption_allowed) {
+                                     bool caption_allowed, bool filename_allowed = false) {
   if (v == nullptr) return Missing(path);
   if (!v->is_object()) return BadValue(path, "must be an object");
   const json::object& o = v->get_object();
+  if (auto e = UnexpectedKey(o, path, {"id", "link", "caption", "filename"})) return e;
+  if (Field(o, "filename") != nullptr) {
+    if (!filename_allowed) return BadValue(path + ".filename", "is only for documents");
+    if (auto e = CheckLength(o, "filename", path, SIZE_MAX, true)) return e;
+  }
   const json::value* id = Field(o, "id");
   const json::value* link = Field(o, "link");
   if (id == nullptr && link == nullptr) return Missing(path + ".id or " + path + ".link");
@@ -214,6 +241,7 @@ std::optional<GraphError> CheckReplyButtons(const json::object& action, const st
     const std::string at = path + ".buttons[" + std::to_string(i) + "]";
     const json::object* b = list[i].if_object();
     if (b == nullptr) return BadValue(at, "must be an object");
+    if (auto e = UnexpectedKey(*b, at, {"type", "reply"})) return e;
     const json::value* type = Field(*b, "type");
     if (type == nullptr || !type->is_string() || type->get_string() != "reply") {
       return BadValue(at + ".type", "must be \"reply\"");
@@ -221,6 +249,7 @@ std::optional<GraphError> CheckReplyButtons(const json::object& action, const st
     const json::value* reply = Field(*b, "reply");
     if (reply == nullptr || !reply->is_object()) return Missing(at + ".reply");
     const json::object& r = reply->get_object();
+    if (auto e = UnexpectedKey(r, at + ".reply", {"id", "title"})) return e;
     if (auto e = CheckLength(r, "id", at + ".reply", wa::kMaxReplyId, true)) return e;
     if (auto e = CheckLength(r, "title", at + ".reply", wa::kMaxReplyTitle, true)) return e;
     if (!ids.insert(std::string(r.at("id").get_string())).second) {
@@ -243,10 +272,12 @@ std::optional<GraphError> CheckSections(const json::object& action, const std::s
   }
   const json::array& list = sections->get_array();
   std::size_t rows_total = 0;
+  StringSet row_ids;
   for (std::size_t i = 0; i < list.size(); ++i) {
     const std::string at = path + ".sections[" + std::to_string(i) + "]";
     const json::object* s = list[i].if_object();
     if (s == nullptr) return BadValue(at, "must be an object");
+    if (auto e = UnexpectedKey(*s, at, {"title", products ? "product_items" : "rows"})) return e;
     if (auto e = CheckLength(*s, "title", at, wa::kMaxSectionTitle, list.size() > 1)) return e;
     if (products) {
       const json::value* items = Field(*s, "product_items");
@@ -266,7 +297,11 @@ std::optional<GraphError> CheckSections(const json::object& action, const std::s
       const std::string row_at = at + ".rows[" + std::to_string(j) + "]";
       const json::object* row = rows->get_array()[j].if_object();
       if (row == nullptr) return BadValue(row_at, "must be an object");
+      if (auto e = UnexpectedKey(*row, row_at, {"id", "title", "description"})) return e;
       if (auto e = CheckLength(*row, "id", row_at, wa::kMaxRowId, true)) return e;
+      if (!row_ids.insert(std::string(row->at("id").get_string())).second) {
+        return BadValue(row_at + ".id", "must be unique");
+      }
       if (auto e = CheckLength(*row, "title", row_at, wa::kMaxRowTitle, true)) return e;
       if (auto e = CheckLength(*row, "description", row_at, wa::kMaxRowDescription, false)) {
         return e;
@@ -288,6 +323,11 @@ std::optional<GraphError> CheckInteractive(const json::object& in) {
     return BadValue("interactive.type", "must be one of " + JoinNames(wa::kInteractiveTypes));
   }
   const std::string_view kind = type->get_string();
+  // The message types crier sends are checked strictly, key by key.
+  const bool strict = kind == "button" || kind == "cta_url" || kind == "list";
+  if (strict) {
+    if (auto e = UnexpectedKey(in, path, {"type", "header", "body", "footer", "action"})) return e;
+  }
   if (const json::value* header = Field(in, "header")) {
     if (kind == "product") return BadValue("interactive.header", "cannot be set for product");
     if (!header->is_object()) return BadValue("interactive.header", "must be an object");
@@ -295,6 +335,12 @@ std::optional<GraphError> CheckInteractive(const json::object& in) {
     const json::value* htype = Field(h, "type");
     const std::string_view ht =
         htype && htype->is_string() ? std::string_view(htype->get_string()) : std::string_view();
+    if (strict) {
+      if (auto e = UnexpectedKey(h, "interactive.header", {"type", ht})) return e;
+    }
+    if (kind == "list" && ht != "text") {
+      return BadValue("interactive.header.type", "must be text for a list message");
+    }
     if (ht == "text") {
       if (auto e = CheckLength(h, "text", "interactive.header", wa::kMaxInteractiveHeader, true)) {
         return e;
@@ -314,6 +360,9 @@ std::optional<GraphError> CheckInteractive(const json::object& in) {
     if (kind != "product") return Missing("interactive.body");
   } else {
     if (!body->is_object()) return BadValue("interactive.body", "must be an object");
+    if (strict) {
+      if (auto e = UnexpectedKey(body->get_object(), "interactive.body", {"text"})) return e;
+    }
     if (auto e = CheckLength(body->get_object(), "text", "interactive.body",
                              wa::kMaxInteractiveBody, true)) {
       return e;
@@ -321,6 +370,9 @@ std::optional<GraphError> CheckInteractive(const json::object& in) {
   }
   if (const json::value* footer = Field(in, "footer")) {
     if (!footer->is_object()) return BadValue("interactive.footer", "must be an object");
+    if (strict) {
+      if (auto e = UnexpectedKey(footer->get_object(), "interactive.footer", {"text"})) return e;
+    }
     if (auto e = CheckLength(footer->get_object(), "text", "interactive.footer",
                              wa::kMaxInteractiveFooter, true)) {
       return e;
@@ -331,8 +383,32 @@ std::optional<GraphError> CheckInteractive(const json::object& in) {
   if (!action->is_object()) return BadValue("interactive.action", "must be an object");
   const json::object& a = action->get_object();
   const std::string at = "interactive.action";
-  if (kind == "button") return CheckReplyButtons(a, at);
+  if (kind == "button") {
+    if (auto e = UnexpectedKey(a, at, {"buttons"})) return e;
+    return CheckReplyButtons(a, at);
+  }
+  if (kind == "cta_url") {
+    if (auto e = UnexpectedKey(a, at, {"name", "parameters"})) return e;
+    const json::value* name = Field(a, "name");
+    if (name == nullptr) return Missing(at + ".name");
+    if (!name->is_string() || name->get_string() != "cta_url") {
+      return BadValue(at + ".name", "must be \"cta_url\"");
+    }
+    const json::value* params = Field(a, "parameters");
+    if (params == nullptr || !params->is_object()) return Missing(at + ".parameters");
+    const json::object& p = params->get_object();
+    const std::string pat = at + ".parameters";
+    if (auto e = UnexpectedKey(p, pat, {"display_text", "url"})) return e;
+    if (auto e = CheckLength(p, "display_text", pat, wa::kMaxCtaDisplayText, true)) return e;
+    if (auto e = CheckLength(p, "url", pat, SIZE_MAX, true)) return e;
+    const std::string_view url = p.at("url").get_string();
+    if (!url.starts_with("https://") && !url.starts_with("http://")) {
+      return BadValue(pat + ".url", "must be an http or https URL");
+    }
+    return std::nullopt;
+  }
   if (kind == "list") {
+    if (auto e = UnexpectedKey(a, at, {"button", "sections"})) return e;
     if (auto e = CheckLength(a, "button", at, wa::kMaxListButton, true)) return e;
     return CheckSections(a, at, false);
   }
@@ -531,6 +607,14 @@ std::variant<WaSend, GraphError> ParseSend(const json::object& body) {
   out.type = type->get_string();
   const json::value* content = Field(body, out.type);
   if (content == nullptr) return Missing(out.type);
+  // Another type's object beside this one, or a key the envelope does not define.
+  for (const auto& [key, value] : body) {
+    const std::string_view k = key;
+    if (k != out.type && k != "messaging_product" && k != "recipient_type" && k != "to" &&
+        k != "recipient" && k != "type" && k != "context" && k != "biz_opaque_callback_data") {
+      return Invalid("Unexpected key \"" + std::string(k) + "\" on param \"message\".");
+    }
+  }
   if (out.type == "contacts") {
     if (!content->is_array() || content->get_array().empty() ||
         content->get_array().size() > wa::kMaxContacts) {
@@ -557,7 +641,7 @@ std::variant<WaSend, GraphError> ParseSend(const json::object& body) {
       return BadValue("text.preview_url", "must be true or false");
     }
   } else if (out.type == "image" || out.type == "video" || out.type == "document") {
-    if (auto e = CheckMedia(content, out.type, true)) return *e;
+    if (auto e = CheckMedia(content, out.type, true, out.type == "document")) return *e;
   } else if (out.type == "audio" || out.type == "sticker") {
     if (auto e = CheckMedia(content, out.type, false)) return *e;
   } else if (out.type == "location") {
@@ -570,6 +654,7 @@ std::variant<WaSend, GraphError> ParseSend(const json::object& body) {
     if (!emoji->is_string()) return BadValue("reaction.emoji", "must be a string");
   } else if (out.type == "interactive") {
     if (auto e = CheckInteractive(c)) return *e;
+    out.interactive = c.at("type").get_string();
   } else if (out.type == "template") {
     auto call = CheckTemplate(c);
     if (auto* e = std::get_if<GraphError>(&call)) return std::move(*e);
@@ -906,7 +991,8 @@ net::Response WhatsAppPlatform::HandleSend(const net::Request& request,
   record.recipient = send.bsuid.empty() ? send.wa_id : send.bsuid;
   record.route = send.call ? "whatsapp_template" : "standard_window";
   record.message_id = state_->MessageId();
-  json::object detail{{"type", send.type}};
+  json::object detail{{"type", send.type}, {"kind", KindOf(send.type)}};
+  if (!send.interactive.empty()) detail["interactive"] = send.interactive;
   if (send.call) {
     detail["template"] =
         json::object{{"name", send.call->name},

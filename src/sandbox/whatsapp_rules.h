@@ -48,19 +48,18 @@ inline constexpr std::size_t kMaxRowId = 200;
 inline constexpr std::size_t kMaxSectionTitle = 24;
 inline constexpr std::size_t kMaxSectionProducts = 30;
 inline constexpr std::size_t kMaxFlowCta = 30;
+inline constexpr std::size_t kMaxCtaDisplayText = 20;  // cta_url's button label
 inline constexpr std::size_t kMaxContacts = 5;
 inline constexpr std::size_t kMaxTemplateTextParam = 32768;
 
 inline constexpr std::array<std::string_view, 11> kMessageTypes = {
     "text",     "image",    "audio",    "video",       "document", "sticker",
     "location", "contacts", "reaction", "interactive", "template"};
-inline constexpr std::array<std::string_view, 7> kInteractiveTypes = {"button",
-                                                                      "list",
-                                                                      "product",
-                                                                      "product_list",
-                                                                      "catalog_message",
-                                                                      "flow",
-                                                                      "call_permission_request"};
+// cta_url is documented by Meta (interactive call-to-action URL button messages) though the
+// v23.0 spec's enum lacks it.
+inline constexpr std::array<std::string_view, 8> kInteractiveTypes = {
+    "button",       "cta_url",         "list", "product",
+    "product_list", "catalog_message", "flow", "call_permission_request"};
 
 // --- Error codes -------------------------------------------------------------------------
 inline constexpr int kCodeAuth = 190;               // HTTP 401

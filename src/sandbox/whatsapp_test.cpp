@@ -520,5 +520,169 @@ TEST_F(WhatsAppTest, ControlEndpointsNameTheBadField) {
             "page_id");
 }
 
+// --- Media and cards as crier sends them --------------------------------------------------
+
+json::object Interactive(json::object interactive) {
+  return {{"to", kTaiwan}, {"type", "interactive"}, {"interactive", std::move(interactive)}};
+}
+
+json::object CtaUrl(std::string_view label = "Shop now",
+                    std::string_view url = "https://s.example/") {
+  return {
+      {"type", "cta_url"},
+      {"header", {{"type", "text"}, {"text", "Spring"}}},
+      {"body", {{"text", "New in"}}},
+      {"action", {{"name", "cta_url"}, {"parameters", {{"display_text", label}, {"url", url}}}}}};
+}
+
+TEST_F(WhatsAppTest, EveryKindCrierSendsIsAcceptedAndRecordedWithItsKind) {
+  const json::object sends[] = {
+      {{"to", kTaiwan},
+       {"type", "image"},
+       {"image", {{"link", "https://cdn.example/a.jpg"}, {"caption", "New"}}}},
+      {{"to", kTaiwan}, {"type", "video"}, {"video", {{"link", "https://cdn.example/v.mp4"}}}},
+      {{"to", kTaiwan}, {"type", "audio"}, {"audio", {{"link", "https://cdn.example/a.ogg"}}}},
+      {{"to", kTaiwan},
+       {"type", "document"},
+       {"document",
+        {{"link", "https://cdn.example/f.pdf"}, {"caption", "Invoice"}, {"filename", "f.pdf"}}}},
+      Interactive({{"type", "button"},
+                   {"header", {{"type", "image"}, {"image", {{"link", "https://cdn.example/h"}}}}},
+                   {"body", {{"text", "Pick"}}},
+                   {"footer", {{"text", "f"}}},
+                   {"action",
+                    {{"buttons",
+                      json::array{{{"type", "reply"},
+                                   {"reply", {{"id", "CRIER_SUBSCRIBE"}, {"title", "Join"}}}}}}}}}),
+      Interactive(CtaUrl()),
+      Interactive({{"type", "list"},
+                   {"body", {{"text", "Menu"}}},
+                   {"action",
+                    {{"button", "Open"},
+                     {"sections", json::array{{{"rows", json::array{{{"id", "r1"},
+                                                                     {"title", "One"},
+                                                                     {"description", "d"}}}}}}}}}}),
+  };
+  for (const json::object& body : sends) {
+    EXPECT_EQ(Send(body).status, 200) << json::serialize(body);
+  }
+  auto items = Messages("?platform=whatsapp");
+  ASSERT_EQ(items.size(), 7u);
+  const std::pair<std::string_view, std::string_view> want[] = {
+      {"image", ""},      {"video", ""},       {"audio", ""},   {"file", ""},
+      {"card", "button"}, {"card", "cta_url"}, {"card", "list"}};
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    EXPECT_EQ(items[i].at("kind").as_string(), want[i].first) << i;
+    if (want[i].second.empty()) {
+      EXPECT_FALSE(items[i].as_object().contains("interactive")) << i;
+    } else {
+      EXPECT_EQ(items[i].at("interactive").as_string(), want[i].second) << i;
+    }
+  }
+  EXPECT_EQ(items[3].at("type").as_string(), "document");
+  EXPECT_EQ(
+      items[5].at("body").at("interactive").at("action").at("parameters").at("url").as_string(),
+      "https://s.example/");
+}
+
+TEST_F(WhatsAppTest, ACallToActionUrlIsCheckedAsMetaDocumentsIt) {
+  EXPECT_EQ(Send(Interactive(CtaUrl(std::string(20, 'x')))).status, 200);
+  ExpectError(Send(Interactive(CtaUrl(std::string(21, 'x')))), 400, wa::kCodeInvalidValue,
+              "interactive.action.parameters.display_text");
+  ExpectError(Send(Interactive(CtaUrl("Shop", "ftp://s.example/"))), 400, wa::kCodeInvalidValue,
+              "interactive.action.parameters.url");
+  ExpectError(Send(Interactive(CtaUrl("Shop", ""))), 400, wa::kCodeRequiredMissing,
+              "interactive.action.parameters.url");
+  json::object wrong_name = CtaUrl();
+  wrong_name["action"].as_object()["name"] = "flow";
+  ExpectError(Send(Interactive(wrong_name)), 400, wa::kCodeInvalidValue, "interactive.action.name");
+  json::object no_body = CtaUrl();
+  no_body.erase("body");
+  ExpectError(Send(Interactive(no_body)), 400, wa::kCodeRequiredMissing, "interactive.body");
+}
+
+TEST_F(WhatsAppTest, UnknownKeysAreRefusedWhereCrierWrites) {
+  json::object top = Text(kTaiwan);
+  top["image"] = json::object{{"link", "https://cdn.example/a.jpg"}};
+  ExpectError(Send(top), 400, wa::kCodeInvalidParameter, "Unexpected key \"image\"");
+  ExpectError(Send({{"to", kTaiwan},
+                    {"type", "image"},
+                    {"image", {{"link", "https://cdn.example/a.jpg"}, {"alt", "x"}}}}),
+              400, wa::kCodeInvalidParameter, "Unexpected key \"alt\" on param \"image\"");
+  ExpectError(Send({{"to", kTaiwan},
+                    {"type", "image"},
+                    {"image", {{"link", "https://cdn.example/a.jpg"}, {"filename", "a.jpg"}}}}),
+              400, wa::kCodeInvalidValue, "image.filename");
+  json::object cta = CtaUrl();
+  cta["action"].as_object()["parameters"].as_object()["payload"] = "x";
+  ExpectError(Send(Interactive(cta)), 400, wa::kCodeInvalidParameter,
+              "on param \"interactive.action.parameters\"");
+  json::object extra = CtaUrl();
+  extra["buttons"] = json::array{};
+  ExpectError(Send(Interactive(extra)), 400, wa::kCodeInvalidParameter,
+              "Unexpected key \"buttons\" on param \"interactive\"");
+  json::object reply{
+      {"type", "button"},
+      {"body", {{"text", "Pick"}}},
+      {"action",
+       {{"buttons", json::array{{{"type", "reply"},
+                                 {"reply", {{"id", "a"}, {"title", "A"}, {"payload", "a"}}}}}}}}};
+  ExpectError(Send(Interactive(reply)), 400, wa::kCodeInvalidParameter,
+              "on param \"interactive.action.buttons[0].reply\"");
+}
+
+TEST_F(WhatsAppTest, ReplyButtonsAndListsRefuseWhatTheCloudApiRefuses) {
+  auto buttons = [](json::array list) {
+    return Interactive(
+        {{"type", "button"}, {"body", {{"text", "Pick"}}}, {"action", {{"buttons", list}}}});
+  };
+  auto reply = [](std::string_view id, std::string_view title) {
+    return json::object{{"type", "reply"}, {"reply", {{"id", id}, {"title", title}}}};
+  };
+  EXPECT_EQ(Send(buttons({reply("a", "A"), reply("b", "B")})).status, 200);
+  ExpectError(Send(buttons({reply("a", "A"), reply("a", "B")})), 400, wa::kCodeInvalidValue,
+              "buttons[1].reply.id: must be unique");
+  ExpectError(Send(buttons({reply("a", "A"), reply("b", "A")})), 400, wa::kCodeInvalidValue,
+              "buttons[1].reply.title: must be unique");
+  EXPECT_EQ(Send(buttons({reply(std::string(256, 'i'), "A")})).status, 200);
+  ExpectError(Send(buttons({reply(std::string(257, 'i'), "A")})), 400, wa::kCodeInvalidValue,
+              "buttons[0].reply.id");
+
+  auto list = [](json::array sections, json::object header = {}) {
+    json::object in{{"type", "list"},
+                    {"body", {{"text", "Menu"}}},
+                    {"action", {{"button", "Open"}, {"sections", std::move(sections)}}}};
+    if (!header.empty()) in["header"] = std::move(header);
+    return Interactive(std::move(in));
+  };
+  auto row = [](std::string id) { return json::object{{"id", std::move(id)}, {"title", "Row"}}; };
+  EXPECT_EQ(Send(list({{{"title", "A"}, {"rows", json::array{row("1")}}},
+                       {{"title", "B"}, {"rows", json::array{row("2")}}}}))
+                .status,
+            200);
+  ExpectError(Send(list({{{"title", "A"}, {"rows", json::array{row("1")}}},
+                         {{"title", "B"}, {"rows", json::array{row("1")}}}})),
+              400, wa::kCodeInvalidValue, "sections[1].rows[0].id: must be unique");
+  ExpectError(Send(list({{{"rows", json::array{row("1")}}}, {{"rows", json::array{row("2")}}}})),
+              400, wa::kCodeRequiredMissing, "sections[0].title");
+  // Eleven rows across two sections: ten in all is the most.
+  json::array six;
+  json::array five;
+  for (int i = 0; i < 6; ++i) six.push_back(row("a" + std::to_string(i)));
+  for (int i = 0; i < 5; ++i) five.push_back(row("b" + std::to_string(i)));
+  ExpectError(Send(list({{{"title", "A"}, {"rows", six}}, {{"title", "B"}, {"rows", five}}})), 400,
+              wa::kCodeInvalidValue, "at most 10 rows");
+  five.pop_back();
+  EXPECT_EQ(Send(list({{{"title", "A"}, {"rows", six}}, {{"title", "B"}, {"rows", five}}})).status,
+            200);
+  // A list's header is text only.
+  EXPECT_EQ(
+      Send(list({{{"rows", json::array{row("1")}}}}, {{"type", "text"}, {"text", "H"}})).status,
+      200);
+  ExpectError(Send(list({{{"rows", json::array{row("1")}}}},
+                        {{"type", "image"}, {"image", {{"link", "https://cdn.example/h"}}}})),
+              400, wa::kCodeInvalidValue, "interactive.header.type");
+}
+
 }  // namespace
 }  // namespace crier::sandbox
