@@ -513,8 +513,8 @@ TEST(WhatsAppAdapterTest, AButtonsCardGoesAsReplyButtonsWithPayloadIds) {
             std::string(kEnvelope) +
                 R"("type":"interactive","interactive":{"type":"button","body":{"text":"Pick one"},)"
                 R"("action":{"buttons":[{"type":"reply","reply":{"id":"MENU","title":"Menu"}},)"
-                R"({"type":"reply","reply":{"id":"CRIER_SUBSCRIBE","title":"Join"}},)"
-                R"({"type":"reply","reply":{"id":"CRIER_UNSUBSCRIBE","title":"Stop"}}]}}})");
+                R"({"type":"reply","reply":{"id":"crier:subscribe","title":"Join"}},)"
+                R"({"type":"reply","reply":{"id":"crier:unsubscribe","title":"Stop"}}]}}})");
   // A title is a text header, an image an image header; the footer follows the body.
   m.card.buttons.resize(1);
   m.card.title = "Spring sale";

@@ -239,9 +239,9 @@ TEST_F(WhatsAppContentWireTest, AButtonsCardArrivesAsReplyButtonsPersonalisedPer
     EXPECT_EQ(in.at("action"),
               json::parse(R"({"buttons":[)"
                           R"({"type":"reply","reply":{"id":"MENU","title":"Menu"}},)"
-                          R"({"type":"reply","reply":{"id":"CRIER_SUBSCRIBE",)"
+                          R"({"type":"reply","reply":{"id":"crier:subscribe",)"
                           R"("title":"Join"}},{"type":"reply","reply":)"
-                          R"({"id":"CRIER_UNSUBSCRIBE","title":"Stop"}}]})"));
+                          R"({"id":"crier:unsubscribe","title":"Stop"}}]})"));
   }
   EXPECT_EQ(
       received.at(std::string(kAnn)).at("body").at("interactive").at("body").at("text").as_string(),

@@ -553,7 +553,7 @@ TEST_F(WhatsAppTest, EveryKindCrierSendsIsAcceptedAndRecordedWithItsKind) {
                    {"action",
                     {{"buttons",
                       json::array{{{"type", "reply"},
-                                   {"reply", {{"id", "CRIER_SUBSCRIBE"}, {"title", "Join"}}}}}}}}}),
+                                   {"reply", {{"id", "crier:subscribe"}, {"title", "Join"}}}}}}}}}),
       Interactive(CtaUrl()),
       Interactive({{"type", "list"},
                    {"body", {{"text", "Menu"}}},
