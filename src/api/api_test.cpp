@@ -566,6 +566,7 @@ TEST_F(ApiTest, PreviewCountsLinksWithTheAccountsOfficialSitesApart) {
   r = Call("POST", "/v1/broadcasts",
            json::serialize(json::object{{"name", "Sale"},
                                         {"channel_account_id", account},
+                                        {"purpose", "promotional"},
                                         {"messages", json::parse(R"([{"kind": "text", "text":
                    "New: https://www.shop.example/new, reviews at https://reviews.example/shop."}])")}}));
   ASSERT_EQ(r.status, 201) << r.body;

@@ -4,8 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <span>
 #include <set>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -647,8 +647,12 @@ Message WaCard(CardLayout layout) {
 // The body's errors against the spec other than `allowed`.
 std::string WaErrorsBut(const OutboundRequest& req, const std::set<std::string>& allowed) {
   std::string out;
+  // An allowed error may stand for the start of the checker's message ("... matches none of
+  // oneOf" is followed by the first alternative's complaint).
   for (const auto& e : WhatsAppSpec().Check("Message", Body(req), WhatsAppOptions())) {
-    if (!allowed.contains(e)) out += e + "\n";
+    const bool ok = std::any_of(allowed.begin(), allowed.end(),
+                                [&e](const std::string& a) { return e.starts_with(a); });
+    if (!ok) out += e + "\n";
   }
   return out;
 }
@@ -677,11 +681,12 @@ TEST(WhatsAppContentContractTest, MediaBodiesConform) {
             {"link", "caption", "filename"}},
        }) {
     const auto req = adapter.BuildSend(wa, kWaTo, kWaWindow, c.message);
-    const std::string at = "$." + c.type;
-    EXPECT_EQ(
-        WaErrorsBut(req, {at + ".caption: not in the schema", at + ".filename: not in the schema"}),
-        "")
-        << req.body;
+    // v23.0 has no caption or filename on the message's media object (SOURCES.md): with them
+    // left out the body must conform in full; the captioned object is checked below.
+    boost::json::value bare = Body(req);
+    bare.at(c.type).as_object().erase("caption");
+    bare.at(c.type).as_object().erase("filename");
+    EXPECT_EQ(Joined(WhatsAppSpec().Check("Message", bare, WhatsAppOptions())), "") << req.body;
     const boost::json::value body = Body(req);
     EXPECT_EQ(body.at("type").as_string(), c.type);
     EXPECT_EQ(KeysOf(body.at(c.type)), c.fields) << req.body;

@@ -20,7 +20,9 @@ TEST(MessageJson, EveryKindReadsBackAsItWasWritten) {
   const char* const kBodies[] = {
       R"({"kind":"text","text":"Hi {{contact.first_name}}"})",
       R"({"kind":"template","template":{"name":"order_update","language":"en_US",)"
-      R"("category":"utility","header_parameters":["A"],"body_parameters":["1","2"]}})",
+      R"("category":"utility","header_parameters":["A"],"body_parameters":["1","2"],)"
+      R"("button_parameters":["track/7"],"header_kind":"text","buttons":[)"
+      R"({"index":0,"type":"quick_reply","payload":"crier:unsubscribe"},{"index":1,"type":"url"}]}})",
       R"({"kind":"image","media":{"url":"https://cdn.example/a.jpg","preview_url":)"
       R"("https://cdn.example/a_s.jpg","caption":"New"}})",
       R"({"kind":"video","media":{"url":"https://cdn.example/v.mp4","preview_url":)"
