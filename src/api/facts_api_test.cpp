@@ -288,6 +288,28 @@ TEST_F(FactsApiTest, MarketingCampaignIsKeptAndCheckedAgainstThePlan) {
   EXPECT_EQ(ErrorField(r), "outside_window.marketing_campaign_id");
 }
 
+TEST_F(FactsApiTest, AMarketingMessageApiCardTakesLinkButtonsOnly) {
+  const Id account =
+      CreateAccountWith({{"capabilities", json::object{{"marketing_message_api", true},
+                                                       {"business_region", "TW"},
+                                                       {"ad_account_id", "act_42"}}}});
+  const auto card = [&](std::string_view buttons) {
+    return Call("POST", "/v1/broadcasts",
+                R"({"name": "Sale", "channel_account_id": )" + std::to_string(account) +
+                    R"(, "purpose": "promotional", "messages": [{"kind": "card", "card": )"
+                    R"({"layout": "buttons", "text": "New in", "buttons": )" +
+                    std::string(buttons) +
+                    R"(}}], "outside_window": {"marketing_message_api": true,)"
+                    R"( "marketing_campaign_id": "camp-1"}})");
+  };
+  net::Response r = card(R"([{"action": "url", "title": "Shop", "url": "https://shop.example/"}])");
+  EXPECT_EQ(r.status, 201) << r.body;
+  r = card(R"([{"action": "url", "title": "Shop", "url": "https://shop.example/"},)"
+           R"( {"action": "unsubscribe", "title": "Stop"}])");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(ErrorField(r), "messages[0].card.buttons[1].action");
+}
+
 TEST_F(FactsApiTest, WhatsAppAndLineTextLimitsAreCheckedOnBothSides) {
   const Id wa = CreateAccountWith(
       {{"platform", "whatsapp"}, {"capabilities", json::object{{"waba_id", "w-1"}}}});

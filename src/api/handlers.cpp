@@ -18,6 +18,7 @@
 #include "api/template_handlers.h"
 #include "api/wire.h"
 #include "channels/adapter.h"
+#include "channels/composition.h"
 #include "core/route.h"
 
 namespace crier::api {
@@ -562,6 +563,10 @@ net::Response CreateBroadcast(RequestContext& c) {
   // that outgrows them fails only that person's copy when it is sent.
   const Status fits = channels::CheckContentFor(account->platform, in->messages, *compiled);
   if (!fits.ok()) return ErrorResponse(fits.error());
+  if (in->outside_window.marketing_message_api) {
+    const Status paid = channels::CheckMarketingMessageApiContent(in->messages);
+    if (!paid.ok()) return ErrorResponse(paid.error());
+  }
   // A7: a route retired by now is refused naming the rule, its date and its replacement.
   const Status routes = ValidateOutsideWindow(account->platform, in->purpose, in->outside_window,
                                               account->capabilities, c.clock.Now());

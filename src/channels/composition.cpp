@@ -451,6 +451,35 @@ Status CheckMessageFor(Platform platform, const Message& message, std::size_t in
   return Status::Ok();
 }
 
+Status CheckMarketingMessageApiContent(std::span<const Message> messages) {
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    if (messages[i].kind != MessageKind::kCard) continue;
+    const Card& card = messages[i].card;
+    const std::string prefix = "messages[" + std::to_string(i) + "].card.";
+    if (card.layout == CardLayout::kQuickReplies) {
+      return InvalidArgument(prefix + "layout",
+                             "the Marketing Message API takes no quick replies; send a buttons "
+                             "card of link buttons, or leave outside_window.marketing_message_api "
+                             "off");
+    }
+    const auto check = [&](const std::vector<Button>& buttons, const std::string& base) -> Status {
+      for (std::size_t j = 0; j < buttons.size(); ++j) {
+        if (buttons[j].action != ButtonAction::kUrl) {
+          return InvalidArgument(prefix + base + "[" + std::to_string(j) + "].action",
+                                 "the Marketing Message API takes link (web_url) buttons only");
+        }
+      }
+      return Status::Ok();
+    };
+    CRIER_RETURN_IF_ERROR(check(card.buttons, "buttons"));
+    for (std::size_t e = 0; e < card.elements.size(); ++e) {
+      CRIER_RETURN_IF_ERROR(
+          check(card.elements[e].buttons, "elements[" + std::to_string(e) + "].buttons"));
+    }
+  }
+  return Status::Ok();
+}
+
 Status CheckMessagesFor(Platform platform, std::span<const Message> messages) {
   if (messages.empty() || messages.size() > 5) {
     return InvalidArgument(

@@ -50,4 +50,9 @@ Status CheckMessageFor(Platform platform, const Message& message, std::size_t in
 // Checks a broadcast's messages: 1 to 5, a bot card alone (A5), each by CheckMessageFor.
 Status CheckMessagesFor(Platform platform, std::span<const Message> messages);
 
+// What the Messenger Marketing Message API takes beyond the Send API (platforms.md 2.3): link
+// (web_url) buttons only, at most 3, and no quick replies. Checked when a broadcast plans that
+// route, since a copy may go by it once the window has closed.
+Status CheckMarketingMessageApiContent(std::span<const Message> messages);
+
 }  // namespace crier::channels

@@ -321,6 +321,24 @@ TEST(Composition, LineTemplateLimits) {
   EXPECT_EQ(Refused(Platform::kLine, Text(text + "a")), "messages[0].text");
 }
 
+TEST(Composition, TheMarketingMessageApiTakesLinkButtonsOnly) {
+  Message card = CardOf(CardLayout::kButtons);
+  card.card.buttons = {Link("Shop"), Link("Blog", "https://blog.example/")};
+  EXPECT_TRUE(CheckMarketingMessageApiContent(std::vector<Message>{card}).ok());
+  card.card.buttons.push_back(Postback("Ask"));
+  Status s = CheckMarketingMessageApiContent(std::vector<Message>{card});
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().field, "messages[0].card.buttons[2].action");
+  Message carousel = CardOf(CardLayout::kCarousel);
+  s = CheckMarketingMessageApiContent(std::vector<Message>{carousel});
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().field, "messages[0].card.elements[0].buttons[0].action");
+  s = CheckMarketingMessageApiContent(std::vector<Message>{CardOf(CardLayout::kQuickReplies)});
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().field, "messages[0].card.layout");
+  EXPECT_TRUE(CheckMarketingMessageApiContent(std::vector<Message>{Text("hi")}).ok());
+}
+
 TEST(Composition, SubscribeButtonsCarryCriersOwnPayloads) {
   const Button subscribe{ButtonAction::kSubscribe, "Join", "", ""};
   const Button unsubscribe{ButtonAction::kUnsubscribe, "Stop", "", ""};
