@@ -44,8 +44,8 @@ bool AnyTemplatePersonalised(const std::vector<personalize::Template>& texts) {
 
 bool CompiledMessage::personalised() const {
   return (text && text->personalised()) || AnyTemplatePersonalised(body_parameters) ||
-         AnyTemplatePersonalised(header_parameters) ||
-         AnyTemplatePersonalised(button_parameters) || AnyTemplatePersonalised(texts);
+         AnyTemplatePersonalised(header_parameters) || AnyTemplatePersonalised(button_parameters) ||
+         AnyTemplatePersonalised(texts);
 }
 
 bool AnyPersonalised(std::span<const CompiledMessage> messages) {

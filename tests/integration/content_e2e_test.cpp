@@ -122,8 +122,8 @@ std::vector<Kind> Kinds() {
                    R"({"kind":"video","media":{"url":"https://cdn.example/v.mp4","preview_url":")" +
                        image + R"("}})",
                    {{"messenger", Attachment("video", "https://cdn.example/v.mp4")},
-        {"whatsapp", WhatsApp("video")},
-        {"line", Line("video")}}});
+                    {"whatsapp", WhatsApp("video")},
+                    {"line", Line("video")}}});
   kinds.push_back({"audio",
                    R"({"kind":"audio","media":{"url":"https://cdn.example/a.m4a","duration_ms":)"
                    R"(61000}})",

@@ -264,8 +264,8 @@ CREATE TABLE templates (
 CREATE INDEX templates_by_name ON templates(name, language);
 )sql";
 
-constexpr std::array<std::string_view, 9> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8,
-                                                        kV9};
+constexpr std::array<std::string_view, 9> kMigrations = {kV1, kV2, kV3, kV4, kV5,
+                                                         kV6, kV7, kV8, kV9};
 
 constexpr std::string_view kCreateMigrationsTable =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("
