@@ -207,11 +207,13 @@ net::Response RenderBroadcast(RequestContext& c) {
       boost::json::array parameters;
       for (const auto& p : content.body_parameters) parameters.emplace_back(p.RenderPlain(contact));
       m["body_parameters"] = std::move(parameters);
-    } else {
-      Message scratch;
-      m["content"] = MessageToJson(channels::Personalise(message, &content, &contact, scratch));
     }
-    const Status fits = channels::CheckRendered(account->platform, message, content, contact, i);
+    Message personal;
+    const Message& as_sent = channels::Personalise(message, &content, &contact, personal);
+    if (!content.text && message.kind != MessageKind::kTemplate) {
+      m["content"] = MessageToJson(as_sent);
+    }
+    const Status fits = channels::CheckRendered(account->platform, as_sent, content, contact, i);
     if (!fits.ok()) {
       Json error;
       error["field"] = fits.error().field;

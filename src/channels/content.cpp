@@ -141,7 +141,10 @@ const Message& Personalise(const Message& message, const CompiledMessage* conten
   scratch = message;
   std::size_t i = 0;
   ForEachPersonalText(scratch, [&](const std::string&, std::string& text) {
-    if (i < content->texts.size()) text = content->texts[i].RenderPlain(*contact);
+    // A text without placeholders is already what everyone gets.
+    if (i < content->texts.size() && content->texts[i].personalised()) {
+      text = content->texts[i].RenderPlain(*contact);
+    }
     ++i;
   });
   return scratch;
@@ -160,13 +163,11 @@ Status CheckContentFor(Platform platform, std::span<const Message> messages,
   return CheckMessagesFor(platform, shortest);
 }
 
-Status CheckRendered(Platform platform, const Message& message, const CompiledMessage& compiled,
+Status CheckRendered(Platform platform, const Message& as_sent, const CompiledMessage& compiled,
                      const Contact& contact, std::size_t index) {
   CRIER_RETURN_IF_ERROR(CheckRenderedLength(compiled, contact));
   if (compiled.texts.empty()) return Status::Ok();
-  Message scratch;
-  const Status fits =
-      CheckMessageFor(platform, Personalise(message, &compiled, &contact, scratch), index);
+  const Status fits = CheckMessageFor(platform, as_sent, index);
   if (fits.ok()) return fits;
   Error error = fits.error();
   error.message += " (for contact " + std::to_string(contact.id) + " once personalised)";

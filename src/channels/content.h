@@ -64,8 +64,9 @@ Status CheckContentFor(Platform platform, std::span<const Message> messages,
                        std::span<const CompiledMessage> compiled);
 
 // The `index`th message as `contact` gets it, against `platform`'s limits: the personalised
-// text (CheckRenderedLength) or the personalised media and card texts. Writes nothing.
-Status CheckRendered(Platform platform, const Message& message, const CompiledMessage& compiled,
+// text (CheckRenderedLength, from `compiled`) or, when the message has media or card texts to
+// fill, `as_sent` — the copy Personalise made for `contact`. Writes nothing.
+Status CheckRendered(Platform platform, const Message& as_sent, const CompiledMessage& compiled,
                      const Contact& contact, std::size_t index);
 
 // `message` as `contact` gets it: a copy in `scratch` with its media and card texts filled in

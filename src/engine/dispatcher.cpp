@@ -383,9 +383,12 @@ std::uint64_t Dispatcher::AllocateFlight(Flight flight) {
 bool Dispatcher::StartMessage(RunState& run, AccountState& account, Flight flight) {
   const Message& message = run.broadcast.messages[flight.message_index];
   const channels::CompiledMessage& content = run.content[flight.message_index];
+  // Media and card texts are filled once, here: the copy is checked and then sent as it is.
+  Message personal;
+  const Message& as_sent = channels::Personalise(message, &content, &flight.contact, personal);
   // A rendering over the platform's limit fails this copy only, before any pace is spent;
   // the messages already sent to the person stay recorded with it.
-  if (const Status fits = channels::CheckRendered(account.account.platform, message, content,
+  if (const Status fits = channels::CheckRendered(account.account.platform, as_sent, content,
                                                   flight.contact, flight.message_index);
       !fits.ok()) {
     DeliveryOutcome failed = FailedOutcome(
@@ -408,9 +411,12 @@ bool Dispatcher::StartMessage(RunState& run, AccountState& account, Flight fligh
   if (UsesMarketingToken(flight.route.kind) && flight.delivery.facts.marketing_token) {
     recipient.marketing_token = flight.delivery.facts.marketing_token->token;
   }
+  // With its texts filled already, the copy goes without the compiled ones (the adapter would
+  // fill them again); text and template parameters are rendered by the adapter itself.
   const channels::SendContext context{flight.route,
-                                      run.broadcast.outside_window.marketing_campaign_id, &content};
-  auto request = account.adapter->BuildSend(account.account, recipient, context, message);
+                                      run.broadcast.outside_window.marketing_campaign_id,
+                                      content.texts.empty() ? &content : nullptr};
+  auto request = account.adapter->BuildSend(account.account, recipient, context, as_sent);
   ++run.in_flight;
   ++account.in_flight;
   transport_.Start(AllocateFlight(std::move(flight)), std::move(request));
