@@ -18,6 +18,7 @@
 #include "sandbox/sandbox.h"
 #include "store/sqlite/sqlite_store.h"
 #include "support/fake_transport.h"
+#include "support/in_process_sandbox.h"
 #include "support/temp_dir.h"
 
 namespace crier::engine {
@@ -95,57 +96,13 @@ class GraphContentWireTest : public ::testing::Test {
 
   // --- the sandbox
 
-  json::object Control(std::string method, std::string target, const json::object& body = {}) {
-    net::Request r;
-    r.method = std::move(method);
-    r.SetTarget(target);
-    r.body = json::serialize(body);
-    const net::Response answer = sandbox_.Handle(r);
-    EXPECT_LT(answer.status, 300) << target << ": " << answer.body;
-    return json::parse(answer.body).as_object();
-  }
-  json::array Recorded() {
-    net::Request r;
-    r.method = "GET";
-    r.SetTarget("/__sandbox/messages");
-    return json::parse(sandbox_.Handle(r).body).at("items").as_array();
-  }
-  json::object Stats() {
-    net::Request r;
-    r.method = "GET";
-    r.SetTarget("/__sandbox/stats");
-    return json::parse(sandbox_.Handle(r).body).as_object();
-  }
-  void ClearRecord() {
-    net::Request r;
-    r.method = "DELETE";
-    r.SetTarget("/__sandbox/messages");
-    EXPECT_LT(sandbox_.Handle(r).status, 300);
-  }
-
-  channels::TransportResult Answer(const channels::OutboundRequest& out) {
-    EXPECT_EQ(out.url.rfind(kBase, 0), 0u) << out.url;
-    net::Request r;
-    r.method = out.method;
-    r.SetTarget(out.url.substr(kBase.size()));
-    r.headers = out.headers;
-    r.body = out.body;
-    const net::Response answer = sandbox_.Handle(r);
-    channels::TransportResult result;
-    result.status = answer.status;
-    result.body = answer.body;
-    result.headers = answer.headers;
-    result.request_sent = true;
-    return result;
-  }
-
   // A Page (Messenger or Instagram) on both sides, with two people who wrote an hour ago:
   // Ann, and someone whose name tries to break out of its JSON string.
   Id AddPageWithPeople(Platform platform, std::string_view page, std::string_view token) {
-    Control("POST", "/__sandbox/pages",
-            {{"page_id", page},
-             {"access_token", token},
-             {"platform", platform == Platform::kInstagram ? "instagram" : "messenger"}});
+    sandbox_.Control("POST", "/__sandbox/pages",
+                     {{"page_id", page},
+                      {"access_token", token},
+                      {"platform", platform == Platform::kInstagram ? "instagram" : "messenger"}});
     NewChannelAccount a;
     a.platform = platform;
     a.name = std::string(page);
@@ -158,7 +115,7 @@ class GraphContentWireTest : public ::testing::Test {
     const std::pair<std::string, std::string> people[] = {{"user-ann", "Ann"},
                                                           {"user-bob", std::string(kHostileName)}};
     for (const auto& [user, name] : people) {
-      Control(
+      sandbox_.Control(
           "POST", "/__sandbox/interactions",
           {{"page_id", page},
            {"interactions", json::array{json::object{{"user_id", user},
@@ -199,16 +156,16 @@ class GraphContentWireTest : public ::testing::Test {
   void SendEach(Id account, std::string_view platform, const std::vector<Case>& cases) {
     for (const Case& c : cases) {
       SCOPED_TRACE(c.label);
-      ClearRecord();
+      sandbox_.ClearRecord();
       const SendNowResult sent = Send(account, c.message);
       EXPECT_EQ(sent.planned, 2);
-      EXPECT_EQ(Stats().at("refused").to_number<std::int64_t>(), 0);
+      EXPECT_EQ(sandbox_.Stats().at("refused").to_number<std::int64_t>(), 0);
       auto page = store_->ListDeliveries(sent.run.id, {});
       ASSERT_TRUE(page.ok());
       for (const DeliveryRecord& d : page->items) {
         EXPECT_EQ(d.state, DeliveryState::kSent) << d.platform_user_id << ": " << d.error_message;
       }
-      const json::array recorded = Recorded();
+      const json::array recorded = sandbox_.Recorded();
       ASSERT_EQ(recorded.size(), 2u);
       std::map<std::string, json::object> by_user;
       for (const json::value& r : recorded) {
@@ -234,8 +191,9 @@ class GraphContentWireTest : public ::testing::Test {
 
   crier::testing::TempDir dir_;
   FakeClock clock_{At("2026-06-01T12:00:00Z")};
-  sandbox::Sandbox sandbox_{clock_};
-  FakeTransport transport_{[this](const channels::OutboundRequest& r) { return Answer(r); }};
+  crier::testing::InProcessSandbox sandbox_{clock_, std::string(kBase)};
+  FakeTransport transport_{
+      [this](const channels::OutboundRequest& r) { return sandbox_.Answer(r); }};
   std::unique_ptr<Store> store_;
   EngineOptions options_;
   Metrics metrics_;

@@ -15,6 +15,7 @@
 #include "sandbox/sandbox.h"
 #include "store/sqlite/sqlite_store.h"
 #include "support/fake_transport.h"
+#include "support/in_process_sandbox.h"
 #include "support/temp_dir.h"
 
 namespace crier::engine {
@@ -85,12 +86,12 @@ class LineContentWireTest : public ::testing::Test {
     store_ = std::move(*opened);
     options_.policy.safety_margin = 0s;
 
-    Control("POST", "/__sandbox/line/channels",
-            {{"channel_id", kChannel}, {"access_token", kLineToken}, {"quota", 1000}});
-    Control("POST", "/__sandbox/line/followers",
-            {{"channel_id", kChannel},
-             {"followers",
-              json::array{json::object{{"user_id", kAlice}}, json::object{{"user_id", kBob}}}}});
+    sandbox_.Control("POST", "/__sandbox/line/channels",
+                     {{"channel_id", kChannel}, {"access_token", kLineToken}, {"quota", 1000}});
+    sandbox_.Control("POST", "/__sandbox/line/followers",
+                     {{"channel_id", kChannel},
+                      {"followers", json::array{json::object{{"user_id", kAlice}},
+                                                json::object{{"user_id", kBob}}}}});
     NewChannelAccount a;
     a.platform = Platform::kLine;
     a.name = std::string(kChannel);
@@ -114,29 +115,10 @@ class LineContentWireTest : public ::testing::Test {
     ASSERT_TRUE(store_->UpsertContacts(std::span(&in, 1), clock_.Now()).ok());
   }
 
-  void Control(std::string method, std::string target, const json::object& body) {
-    net::Request r;
-    r.method = std::move(method);
-    r.SetTarget(target);
-    r.body = json::serialize(body);
-    const net::Response answer = sandbox_.Handle(r);
-    EXPECT_LT(answer.status, 300) << target << ": " << answer.body;
-  }
-
-  std::int64_t Refused() {
-    net::Request r;
-    r.method = "GET";
-    r.SetTarget("/__sandbox/stats");
-    return json::parse(sandbox_.Handle(r).body).at("refused").to_number<std::int64_t>();
-  }
-
   // Sends a broadcast of `message` to both followers and returns what the sandbox recorded,
   // by recipient; the record is cleared first.
   std::map<std::string, json::object> SendOne(const Message& message) {
-    net::Request clear;
-    clear.method = "DELETE";
-    clear.SetTarget("/__sandbox/messages");
-    EXPECT_LT(sandbox_.Handle(clear).status, 300);
+    sandbox_.ClearRecord();
 
     NewBroadcast b;
     b.name = "Broadcast";
@@ -166,12 +148,8 @@ class LineContentWireTest : public ::testing::Test {
       }
     }
 
-    net::Request list;
-    list.method = "GET";
-    list.SetTarget("/__sandbox/messages?platform=line");
     std::map<std::string, json::object> out;
-    const json::value page_json = json::parse(sandbox_.Handle(list).body);
-    for (const auto& item : page_json.at("items").as_array()) {
+    for (const auto& item : sandbox_.Recorded("?platform=line")) {
       const json::object& o = item.as_object();
       // A push or, once recipients are batched, a multicast: the content is the same.
       const std::string route(o.at("route").as_string());
@@ -198,22 +176,9 @@ class LineContentWireTest : public ::testing::Test {
 
   crier::testing::TempDir dir_;
   FakeClock clock_{At("2026-06-01T12:00:00Z")};
-  sandbox::Sandbox sandbox_{clock_};
-  FakeTransport transport_{[this](const channels::OutboundRequest& out) {
-    EXPECT_EQ(out.url.rfind(kBase, 0), 0u) << out.url;
-    net::Request r;
-    r.method = out.method;
-    r.SetTarget(out.url.substr(kBase.size()));
-    r.headers = out.headers;
-    r.body = out.body;
-    const net::Response answer = sandbox_.Handle(r);
-    channels::TransportResult result;
-    result.status = answer.status;
-    result.body = answer.body;
-    result.headers = answer.headers;
-    result.request_sent = true;
-    return result;
-  }};
+  crier::testing::InProcessSandbox sandbox_{clock_, std::string(kBase)};
+  FakeTransport transport_{
+      [this](const channels::OutboundRequest& r) { return sandbox_.Answer(r); }};
   std::unique_ptr<Store> store_;
   Id account_ = 0;
   EngineOptions options_;
@@ -240,7 +205,7 @@ TEST_F(LineContentWireTest, MediaArriveAsLineMediaObjects) {
     EXPECT_EQ(m.at("originalContentUrl").as_string(), "https://cdn.example/a.m4a");
     EXPECT_EQ(m.at("duration").as_int64(), 61000);
   }
-  EXPECT_EQ(Refused(), 0);
+  EXPECT_EQ(sandbox_.Refused(), 0);
 }
 
 TEST_F(LineContentWireTest, AButtonsCardIsPersonalisedPerRecipient) {
@@ -267,7 +232,7 @@ TEST_F(LineContentWireTest, AButtonsCardIsPersonalisedPerRecipient) {
                                         "postback Track TRACK_1", "postback Yes crier:subscribe",
                                         "postback Stop crier:unsubscribe"}));
   }
-  EXPECT_EQ(Refused(), 0);
+  EXPECT_EQ(sandbox_.Refused(), 0);
 }
 
 TEST_F(LineContentWireTest, ACarouselArrivesColumnByColumn) {
@@ -298,7 +263,7 @@ TEST_F(LineContentWireTest, ACarouselArrivesColumnByColumn) {
               (std::vector<std::string>{"postback Follow crier:subscribe",
                                         "uri See https://shop.example/b"}));
   }
-  EXPECT_EQ(Refused(), 0);
+  EXPECT_EQ(sandbox_.Refused(), 0);
 }
 
 TEST_F(LineContentWireTest, QuickRepliesArriveOnAText) {
@@ -320,7 +285,7 @@ TEST_F(LineContentWireTest, QuickRepliesArriveOnAText) {
                                     "postback Yes crier:subscribe", "postback No crier:unsubscribe",
                                     "postback Later LATER", "uri Site https://shop.example"}));
   }
-  EXPECT_EQ(Refused(), 0);
+  EXPECT_EQ(sandbox_.Refused(), 0);
 }
 
 TEST_F(LineContentWireTest, AFlexContainerArrivesAsWritten) {
@@ -338,7 +303,7 @@ TEST_F(LineContentWireTest, AFlexContainerArrivesAsWritten) {
     EXPECT_EQ(m.at("altText").as_string(), "Two offers");
     EXPECT_EQ(m.at("contents"), container);
   }
-  EXPECT_EQ(Refused(), 0);
+  EXPECT_EQ(sandbox_.Refused(), 0);
 }
 
 }  // namespace

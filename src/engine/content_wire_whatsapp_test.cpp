@@ -15,6 +15,7 @@
 #include "sandbox/sandbox.h"
 #include "store/sqlite/sqlite_store.h"
 #include "support/fake_transport.h"
+#include "support/in_process_sandbox.h"
 #include "support/temp_dir.h"
 
 namespace crier::engine {
@@ -48,8 +49,8 @@ class WhatsAppContentWireTest : public ::testing::Test {
     store_ = std::move(*opened);
     options_.policy.safety_margin = 0s;
 
-    Control("POST", "/__sandbox/whatsapp/phone_numbers",
-            {{"phone_number_id", kNumber}, {"waba_id", kWaba}, {"access_token", kToken}});
+    sandbox_.Control("POST", "/__sandbox/whatsapp/phone_numbers",
+                     {{"phone_number_id", kNumber}, {"waba_id", kWaba}, {"access_token", kToken}});
     NewChannelAccount a;
     a.platform = Platform::kWhatsApp;
     a.name = "shop";
@@ -67,11 +68,12 @@ class WhatsAppContentWireTest : public ::testing::Test {
 
   void AddPerson(const std::string& wa_id, const std::string& name) {
     const Time wrote = clock_.Now() - 1h;
-    Control("POST", "/__sandbox/whatsapp/contacts",
-            {{"phone_number_id", kNumber},
-             {"contacts", json::array{json::object{{"wa_id", wa_id},
-                                                   {"opted_in", true},
-                                                   {"last_inbound_at", FormatRfc3339(wrote)}}}}});
+    sandbox_.Control(
+        "POST", "/__sandbox/whatsapp/contacts",
+        {{"phone_number_id", kNumber},
+         {"contacts",
+          json::array{json::object{
+              {"wa_id", wa_id}, {"opted_in", true}, {"last_inbound_at", FormatRfc3339(wrote)}}}}});
     ContactInput in;
     in.channel_account_id = account_;
     in.platform_user_id = wa_id;
@@ -79,45 +81,6 @@ class WhatsAppContentWireTest : public ::testing::Test {
     in.last_inbound_at = wrote;
     in.opted_in = true;
     ASSERT_TRUE(store_->UpsertContacts(std::span(&in, 1), clock_.Now()).ok());
-  }
-
-  void Control(std::string method, std::string target, const json::object& body) {
-    net::Request r;
-    r.method = std::move(method);
-    r.SetTarget(target);
-    r.body = json::serialize(body);
-    const net::Response answer = sandbox_.Handle(r);
-    EXPECT_LT(answer.status, 300) << target << ": " << answer.body;
-  }
-
-  json::array Recorded() {
-    net::Request r;
-    r.method = "GET";
-    r.SetTarget("/__sandbox/messages?platform=whatsapp");
-    return json::parse(sandbox_.Handle(r).body).at("items").as_array();
-  }
-
-  std::int64_t Refused() {
-    net::Request r;
-    r.method = "GET";
-    r.SetTarget("/__sandbox/stats");
-    return json::parse(sandbox_.Handle(r).body).at("refused").to_number<std::int64_t>();
-  }
-
-  channels::TransportResult Answer(const channels::OutboundRequest& out) {
-    EXPECT_EQ(out.url.rfind(kBase, 0), 0u) << out.url;
-    net::Request r;
-    r.method = out.method;
-    r.SetTarget(out.url.substr(kBase.size()));
-    r.headers = out.headers;
-    r.body = out.body;
-    const net::Response answer = sandbox_.Handle(r);
-    channels::TransportResult result;
-    result.status = answer.status;
-    result.body = answer.body;
-    result.headers = answer.headers;
-    result.request_sent = true;
-    return result;
   }
 
   // Sends `message` as a broadcast of its own to both people and returns what the sandbox
@@ -148,9 +111,9 @@ class WhatsAppContentWireTest : public ::testing::Test {
       EXPECT_EQ(delivery.state, DeliveryState::kSent)
           << delivery.error_code << " " << delivery.error_message;
     }
-    EXPECT_EQ(Refused(), 0);
+    EXPECT_EQ(sandbox_.Refused(), 0);
     std::map<std::string, json::object> by_recipient;
-    for (const auto& item : Recorded()) {
+    for (const auto& item : sandbox_.Recorded("?platform=whatsapp")) {
       const json::object& r = item.as_object();
       if (r.at("seq").to_number<std::int64_t>() <= last_seq_) continue;
       by_recipient[std::string(r.at("recipient").as_string())] = r;
@@ -178,8 +141,9 @@ class WhatsAppContentWireTest : public ::testing::Test {
 
   crier::testing::TempDir dir_;
   FakeClock clock_{At("2026-06-01T12:00:00Z")};
-  sandbox::Sandbox sandbox_{clock_};
-  FakeTransport transport_{[this](const channels::OutboundRequest& r) { return Answer(r); }};
+  crier::testing::InProcessSandbox sandbox_{clock_, std::string(kBase)};
+  FakeTransport transport_{
+      [this](const channels::OutboundRequest& r) { return sandbox_.Answer(r); }};
   std::unique_ptr<Store> store_;
   EngineOptions options_;
   Metrics metrics_;

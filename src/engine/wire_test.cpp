@@ -20,6 +20,7 @@
 #include "store/sqlite/sqlite_store.h"
 #include "support/fake_transport.h"
 #include "support/forwarding_store.h"
+#include "support/in_process_sandbox.h"
 #include "support/temp_dir.h"
 
 namespace crier::engine {
@@ -118,45 +119,6 @@ class WireTest : public ::testing::Test {
 
   // --- the sandbox
 
-  json::object Control(std::string method, std::string target, const json::object& body) {
-    net::Request r;
-    r.method = std::move(method);
-    r.SetTarget(target);
-    r.body = json::serialize(body);
-    const net::Response answer = sandbox_.Handle(r);
-    EXPECT_LT(answer.status, 300) << target << ": " << answer.body;
-    return json::parse(answer.body).as_object();
-  }
-  json::array Recorded() {
-    net::Request r;
-    r.method = "GET";
-    r.SetTarget("/__sandbox/messages");
-    return json::parse(sandbox_.Handle(r).body).at("items").as_array();
-  }
-  std::int64_t Refused() {
-    net::Request r;
-    r.method = "GET";
-    r.SetTarget("/__sandbox/stats");
-    return json::parse(sandbox_.Handle(r).body).at("refused").to_number<std::int64_t>();
-  }
-
-  // The transport: each request is answered by the sandbox as it would be over HTTP.
-  channels::TransportResult Answer(const channels::OutboundRequest& out) {
-    EXPECT_EQ(out.url.rfind(kBase, 0), 0u) << out.url;
-    net::Request r;
-    r.method = out.method;
-    r.SetTarget(out.url.substr(kBase.size()));
-    r.headers = out.headers;
-    r.body = out.body;
-    const net::Response answer = sandbox_.Handle(r);
-    channels::TransportResult result;
-    result.status = answer.status;
-    result.body = answer.body;
-    result.headers = answer.headers;
-    result.request_sent = true;
-    return result;
-  }
-
   // --- crier's side
 
   Id AddAccount(Platform platform, std::string_view external_id, std::string_view token,
@@ -234,8 +196,9 @@ class WireTest : public ::testing::Test {
 
   crier::testing::TempDir dir_;
   FakeClock clock_{At("2026-06-01T12:00:00Z")};
-  sandbox::Sandbox sandbox_{clock_};
-  FakeTransport transport_{[this](const channels::OutboundRequest& r) { return Answer(r); }};
+  crier::testing::InProcessSandbox sandbox_{clock_, std::string(kBase)};
+  FakeTransport transport_{
+      [this](const channels::OutboundRequest& r) { return sandbox_.Answer(r); }};
   std::unique_ptr<Store> base_;
   std::unique_ptr<OverlayStore> store_;
   EngineOptions options_;
@@ -247,20 +210,20 @@ class WireTest : public ::testing::Test {
 class MessengerWireTest : public WireTest {
  protected:
   void AddPage(json::array permissions = {}) {
-    Control("POST", "/__sandbox/pages",
-            {{"page_id", kPage},
-             {"access_token", kPageToken},
-             {"platform", "messenger"},
-             {"permissions", std::move(permissions)}});
+    sandbox_.Control("POST", "/__sandbox/pages",
+                     {{"page_id", kPage},
+                      {"access_token", kPageToken},
+                      {"platform", "messenger"},
+                      {"permissions", std::move(permissions)}});
   }
   void Interact(const std::string& user, Time at) {
-    Control("POST", "/__sandbox/interactions",
-            {{"page_id", kPage},
-             {"interactions",
-              json::array{json::object{{"user_id", user}, {"at", FormatRfc3339(at)}}}}});
+    sandbox_.Control("POST", "/__sandbox/interactions",
+                     {{"page_id", kPage},
+                      {"interactions",
+                       json::array{json::object{{"user_id", user}, {"at", FormatRfc3339(at)}}}}});
   }
   void AddToken(const std::string& token, const std::string& user, std::string_view region) {
-    Control(
+    sandbox_.Control(
         "POST", "/__sandbox/messenger/tokens",
         {{"page_id", kPage},
          {"tokens", json::array{json::object{{"token", token},
@@ -281,7 +244,7 @@ class MessengerWireTest : public WireTest {
 
 TEST_F(MessengerWireTest, AUtilityTemplateGoesOutsideTheWindowAsUtility) {
   AddPage({"page_utility_messaging"});
-  Control(
+  sandbox_.Control(
       "POST", "/__sandbox/messenger/templates",
       {{"page_id", kPage},
        {"templates", json::array{json::object{
@@ -299,8 +262,8 @@ TEST_F(MessengerWireTest, AUtilityTemplateGoesOutsideTheWindowAsUtility) {
                                       {Template("order_update", {}, {"A-1", "today"})}, plan));
   EXPECT_EQ(sent.planned, 2);
 
-  EXPECT_EQ(Refused(), 0);
-  const json::array recorded = Recorded();
+  EXPECT_EQ(sandbox_.Refused(), 0);
+  const json::array recorded = sandbox_.Recorded();
   ASSERT_EQ(recorded.size(), 2u);
   for (const auto& r : recorded) {
     EXPECT_EQ(r.at("route").as_string(), "utility_template") << "inside the window too";
@@ -327,9 +290,9 @@ TEST_F(MessengerWireTest, AMarketingTokenCarriesOnePromotionAndItsUseIsRecorded)
       Send(AddBroadcast(account, Purpose::kPromotional, {Text("20% off today")}, plan));
   ASSERT_EQ(sent.planned, 2);
 
-  EXPECT_EQ(Refused(), 0);
+  EXPECT_EQ(sandbox_.Refused(), 0);
   std::map<std::string, std::string> route_of;
-  for (const auto& r : Recorded()) {
+  for (const auto& r : sandbox_.Recorded()) {
     route_of[std::string(r.at("recipient").as_string())] = std::string(r.at("route").as_string());
   }
   EXPECT_EQ(route_of["psid-out"], "marketing_token");
@@ -354,8 +317,9 @@ TEST_F(MessengerWireTest, TheSecondMessageOfADeliveryWaitsOutTheTokensCooldown) 
   plan.marketing_tokens = true;
   const auto sent =
       Send(AddBroadcast(account, Purpose::kPromotional, {Text("first"), Text("second")}, plan));
-  EXPECT_EQ(Recorded().size(), 1u);
-  EXPECT_EQ(Refused(), 0) << "crier knew the cool-down had begun, so it asked nothing more";
+  EXPECT_EQ(sandbox_.Recorded().size(), 1u);
+  EXPECT_EQ(sandbox_.Refused(), 0)
+      << "crier knew the cool-down had begun, so it asked nothing more";
   const auto deliveries = Deliveries(sent.run.id);
   ASSERT_EQ(deliveries.size(), 1u);
   EXPECT_EQ(deliveries[0].state, DeliveryState::kFailed);
@@ -368,7 +332,7 @@ TEST_F(MessengerWireTest, TheSecondMessageOfADeliveryWaitsOutTheTokensCooldown) 
 
 TEST_F(MessengerWireTest, TheMarketingMessageApiSendsUnderTheCampaignFromTheAdAccount) {
   AddPage();  // 2026-06-01: tokens retired, the Marketing Message API open since 2025-07-01
-  Control(
+  sandbox_.Control(
       "POST", "/__sandbox/messenger/ad_accounts",
       {{"ad_account_id", "998877"},
        {"access_token", "ads-token"},
@@ -388,8 +352,8 @@ TEST_F(MessengerWireTest, TheMarketingMessageApiSendsUnderTheCampaignFromTheAdAc
   const auto sent = Send(AddBroadcast(account, Purpose::kPromotional, {Text("New in")}, plan));
   ASSERT_EQ(sent.planned, 1);
 
-  EXPECT_EQ(Refused(), 0);
-  const json::array recorded = Recorded();
+  EXPECT_EQ(sandbox_.Refused(), 0);
+  const json::array recorded = sandbox_.Recorded();
   ASSERT_EQ(recorded.size(), 1u);
   EXPECT_EQ(recorded[0].at("route").as_string(), "marketing_message_api");
   EXPECT_EQ(recorded[0].at("account").as_string(), "act_998877");
@@ -415,7 +379,7 @@ TEST_F(MessengerWireTest, AnUnknownPersonIsSuppressedAndAClosedWindowIsNot) {
   AddContact(account, "late", 1h);
   const auto sent = Send(AddBroadcast(account, Purpose::kPromotional, {Text("hi")}));
   ASSERT_EQ(sent.planned, 2);
-  EXPECT_TRUE(Recorded().empty());
+  EXPECT_TRUE(sandbox_.Recorded().empty());
   for (const auto& d : Deliveries(sent.run.id)) {
     EXPECT_EQ(d.state, DeliveryState::kFailed);
     const DeliveryOutcome* o = store_->FinalOutcome(d.id);
@@ -438,15 +402,17 @@ TEST_F(MessengerWireTest, AnUnknownPersonIsSuppressedAndAClosedWindowIsNot) {
 class WhatsAppWireTest : public WireTest {
  protected:
   Id AddNumber() {
-    Control("POST", "/__sandbox/whatsapp/phone_numbers",
-            {{"phone_number_id", kNumber}, {"waba_id", kWaba}, {"access_token", kWaToken}});
-    Control("POST", "/__sandbox/whatsapp/templates",
-            {{"waba_id", kWaba},
-             {"templates", json::array{json::object{{"name", "order_update"},
-                                                    {"language", "en_US"},
-                                                    {"category", "UTILITY"},
-                                                    {"header", {{"format", "TEXT"}, {"params", 1}}},
-                                                    {"body_params", 2}}}}});
+    sandbox_.Control(
+        "POST", "/__sandbox/whatsapp/phone_numbers",
+        {{"phone_number_id", kNumber}, {"waba_id", kWaba}, {"access_token", kWaToken}});
+    sandbox_.Control(
+        "POST", "/__sandbox/whatsapp/templates",
+        {{"waba_id", kWaba},
+         {"templates", json::array{json::object{{"name", "order_update"},
+                                                {"language", "en_US"},
+                                                {"category", "UTILITY"},
+                                                {"header", {{"format", "TEXT"}, {"params", 1}}},
+                                                {"body_params", 2}}}}});
     AccountCapabilities caps;
     caps.waba_id = std::string(kWaba);
     return AddAccount(Platform::kWhatsApp, kNumber, kWaToken, caps);
@@ -454,8 +420,8 @@ class WhatsAppWireTest : public WireTest {
   void Register(const std::string& wa_id, std::optional<Duration> wrote_ago) {
     json::object contact{{"wa_id", wa_id}, {"opted_in", true}};
     if (wrote_ago) contact["last_inbound_at"] = FormatRfc3339(clock_.Now() - *wrote_ago);
-    Control("POST", "/__sandbox/whatsapp/contacts",
-            {{"phone_number_id", kNumber}, {"contacts", json::array{contact}}});
+    sandbox_.Control("POST", "/__sandbox/whatsapp/contacts",
+                     {{"phone_number_id", kNumber}, {"contacts", json::array{contact}}});
   }
   static void OptedIn(RecipientFacts& f) { f.opted_in = true; }
 };
@@ -469,8 +435,8 @@ TEST_F(WhatsAppWireTest, ATemplateGoesToOptedInPeopleAtAnyTime) {
   const auto sent = Send(AddBroadcast(account, Purpose::kNonPromotional,
                                       {Template("order_update", {"Ann"}, {"A-1", "today"})}));
   ASSERT_EQ(sent.planned, 2);
-  EXPECT_EQ(Refused(), 0);
-  const json::array recorded = Recorded();
+  EXPECT_EQ(sandbox_.Refused(), 0);
+  const json::array recorded = sandbox_.Recorded();
   ASSERT_EQ(recorded.size(), 2u);
   for (const auto& r : recorded) EXPECT_EQ(r.at("route").as_string(), "whatsapp_template");
   for (const auto& d : Deliveries(sent.run.id)) {
@@ -482,7 +448,7 @@ TEST_F(WhatsAppWireTest, ATemplateGoesToOptedInPeopleAtAnyTime) {
 
 TEST_F(WhatsAppWireTest, ATemplateWithAMediaHeaderAndButtonsIsAcceptedAsTheRegistryFilledIt) {
   const Id account = AddNumber();
-  Control(
+  sandbox_.Control(
       "POST", "/__sandbox/whatsapp/templates",
       {{"waba_id", kWaba},
        {"templates", json::array{json::object{
@@ -508,7 +474,7 @@ TEST_F(WhatsAppWireTest, ATemplateWithAMediaHeaderAndButtonsIsAcceptedAsTheRegis
                                 {3, TemplateButtonType::kQuickReply, "MENU"}};
   const auto sent = Send(AddBroadcast(account, Purpose::kPromotional, {m}));
   ASSERT_EQ(sent.planned, 1);
-  EXPECT_EQ(Refused(), 0);
+  EXPECT_EQ(sandbox_.Refused(), 0);
   for (const auto& d : Deliveries(sent.run.id)) {
     EXPECT_EQ(d.state, DeliveryState::kSent) << d.error_code << " " << d.error_message;
   }
@@ -523,8 +489,8 @@ TEST_F(WhatsAppWireTest, FreeFormTextGoesInsideTheWindowOnly) {
   const auto sent = Send(AddBroadcast(account, Purpose::kPromotional, {Text("hello")}));
   EXPECT_EQ(sent.planned, 1);
   EXPECT_EQ(sent.skipped, 1);
-  EXPECT_EQ(Refused(), 0);
-  const json::array recorded = Recorded();
+  EXPECT_EQ(sandbox_.Refused(), 0);
+  const json::array recorded = sandbox_.Recorded();
   ASSERT_EQ(recorded.size(), 1u);
   EXPECT_EQ(recorded[0].at("recipient").as_string(), "886912345678");
   EXPECT_EQ(recorded[0].at("route").as_string(), "standard_window");
@@ -563,22 +529,22 @@ TEST_F(WhatsAppWireTest, ATemplateWithAnEmptyParameterSendsNothingAndNamesTheFie
 // --- LINE
 
 TEST_F(WireTest, PersonalisedLineCopiesArePushedWithTheirRetryKey) {
-  Control("POST", "/__sandbox/line/channels",
-          {{"channel_id", kChannel}, {"access_token", kLineToken}, {"quota", 1000}});
+  sandbox_.Control("POST", "/__sandbox/line/channels",
+                   {{"channel_id", kChannel}, {"access_token", kLineToken}, {"quota", 1000}});
   const std::string alice = "U" + std::string(32, 'a');
   const std::string bob = "U" + std::string(32, 'b');
-  Control("POST", "/__sandbox/line/followers",
-          {{"channel_id", kChannel},
-           {"followers",
-            json::array{json::object{{"user_id", alice}}, json::object{{"user_id", bob}}}}});
+  sandbox_.Control("POST", "/__sandbox/line/followers",
+                   {{"channel_id", kChannel},
+                    {"followers", json::array{json::object{{"user_id", alice}},
+                                              json::object{{"user_id", bob}}}}});
   const Id account = AddAccount(Platform::kLine, kChannel, kLineToken);
   AddContact(account, alice, std::nullopt);  // LINE pushes to followers at any time
   AddContact(account, bob, 72h);
   const auto sent = Send(
       AddBroadcast(account, Purpose::kPromotional, {Text("one {{contact.name}}"), Text("two")}));
   ASSERT_EQ(sent.planned, 2);
-  EXPECT_EQ(Refused(), 0);
-  const json::array recorded = Recorded();
+  EXPECT_EQ(sandbox_.Refused(), 0);
+  const json::array recorded = sandbox_.Recorded();
   ASSERT_EQ(recorded.size(), 4u) << "one push per message";
   std::set<std::string> keys;
   for (const auto& r : recorded) {
@@ -593,22 +559,22 @@ TEST_F(WireTest, PersonalisedLineCopiesArePushedWithTheirRetryKey) {
 }
 
 TEST_F(WireTest, IdenticalLineCopiesGoInOneMulticastPerMessage) {
-  Control("POST", "/__sandbox/line/channels",
-          {{"channel_id", kChannel}, {"access_token", kLineToken}, {"quota", 1000}});
+  sandbox_.Control("POST", "/__sandbox/line/channels",
+                   {{"channel_id", kChannel}, {"access_token", kLineToken}, {"quota", 1000}});
   const std::string alice = "U" + std::string(32, 'a');
   const std::string bob = "U" + std::string(32, 'b');
-  Control("POST", "/__sandbox/line/followers",
-          {{"channel_id", kChannel},
-           {"followers",
-            json::array{json::object{{"user_id", alice}}, json::object{{"user_id", bob}}}}});
+  sandbox_.Control("POST", "/__sandbox/line/followers",
+                   {{"channel_id", kChannel},
+                    {"followers", json::array{json::object{{"user_id", alice}},
+                                              json::object{{"user_id", bob}}}}});
   const Id account = AddAccount(Platform::kLine, kChannel, kLineToken);
   AddContact(account, alice, std::nullopt);
   AddContact(account, bob, 72h);
   const auto sent = Send(AddBroadcast(account, Purpose::kPromotional, {Text("one"), Text("two")}));
   ASSERT_EQ(sent.planned, 2);
-  EXPECT_EQ(Refused(), 0);
+  EXPECT_EQ(sandbox_.Refused(), 0);
   EXPECT_EQ(transport_.requests.size(), 2u) << "one multicast per message";
-  const json::array recorded = Recorded();
+  const json::array recorded = sandbox_.Recorded();
   ASSERT_EQ(recorded.size(), 4u) << "each person got each message";
   std::set<std::string> keys;
   for (const auto& r : recorded) {
