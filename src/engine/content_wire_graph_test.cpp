@@ -19,6 +19,7 @@
 #include "store/sqlite/sqlite_store.h"
 #include "support/fake_transport.h"
 #include "support/in_process_sandbox.h"
+#include "support/send_now.h"
 #include "support/temp_dir.h"
 
 namespace crier::engine {
@@ -131,40 +132,17 @@ class GraphContentWireTest : public ::testing::Test {
     return created->id;
   }
 
-  // Sends `message` alone as a broadcast until nothing is left to do.
-  SendNowResult Send(Id account, const Message& message) {
-    NewBroadcast b;
-    b.name = "Content";
-    b.channel_account_id = account;
-    b.purpose = Purpose::kNonPromotional;
-    b.messages = {message};
-    auto created = store_->CreateBroadcast(b, clock_.Now());
-    EXPECT_TRUE(created.ok()) << created.error().ToString();
-    auto engine = Engine::Create(
-        *store_, clock_,
-        std::make_unique<FakeTransport>([](auto&) { return crier::testing::Ok("{}"); }), options_);
-    EXPECT_TRUE(engine.ok());
-    auto sent = (*engine)->SendNow(created->id);
-    EXPECT_TRUE(sent.ok()) << sent.error().ToString();
-    Dispatcher d(*store_, clock_, transport_, metrics_, options_);
-    for (int i = 0; i < 1000 && d.RunOnce(0ms); ++i) {
-    }
-    return *sent;
-  }
-
   // Each case goes out to both people, is accepted and recorded as written.
   void SendEach(Id account, std::string_view platform, const std::vector<Case>& cases) {
     for (const Case& c : cases) {
       SCOPED_TRACE(c.label);
       sandbox_.ClearRecord();
-      const SendNowResult sent = Send(account, c.message);
-      EXPECT_EQ(sent.planned, 2);
-      EXPECT_EQ(sandbox_.Stats().at("refused").to_number<std::int64_t>(), 0);
-      auto page = store_->ListDeliveries(sent.run.id, {});
-      ASSERT_TRUE(page.ok());
-      for (const DeliveryRecord& d : page->items) {
-        EXPECT_EQ(d.state, DeliveryState::kSent) << d.platform_user_id << ": " << d.error_message;
-      }
+      const auto sent =
+          crier::testing::SendMessageNow(*store_, clock_, transport_, metrics_, options_, account,
+                                         c.message, Purpose::kNonPromotional);
+      ASSERT_TRUE(sent);
+      EXPECT_EQ(sent->planned, 2);
+      EXPECT_EQ(sandbox_.Refused(), 0);
       const json::array recorded = sandbox_.Recorded();
       ASSERT_EQ(recorded.size(), 2u);
       std::map<std::string, json::object> by_user;

@@ -16,6 +16,7 @@
 #include "store/sqlite/sqlite_store.h"
 #include "support/fake_transport.h"
 #include "support/in_process_sandbox.h"
+#include "support/send_now.h"
 #include "support/temp_dir.h"
 
 namespace crier::engine {
@@ -86,31 +87,10 @@ class WhatsAppContentWireTest : public ::testing::Test {
   // Sends `message` as a broadcast of its own to both people and returns what the sandbox
   // received for it, by recipient; every delivery must have been sent.
   std::map<std::string, json::object> SendOne(const Message& message) {
-    NewBroadcast b;
-    b.name = "content";
-    b.channel_account_id = account_;
-    b.purpose = Purpose::kPromotional;
-    b.messages = {message};
-    auto created = store_->CreateBroadcast(b, clock_.Now());
-    EXPECT_TRUE(created.ok()) << created.error().ToString();
-    if (!created.ok()) return {};
-    auto engine = Engine::Create(
-        *store_, clock_,
-        std::make_unique<FakeTransport>([](auto&) { return crier::testing::Ok("{}"); }), options_);
-    EXPECT_TRUE(engine.ok());
-    auto sent = (*engine)->SendNow(created->id);
-    EXPECT_TRUE(sent.ok()) << sent.error().ToString();
-    if (!sent.ok()) return {};
+    const auto sent = crier::testing::SendMessageNow(*store_, clock_, transport_, metrics_,
+                                                     options_, account_, message);
+    if (!sent) return {};
     EXPECT_EQ(sent->planned, 2);
-    Dispatcher d(*store_, clock_, transport_, metrics_, options_);
-    for (int i = 0; i < 1000 && d.RunOnce(0ms); ++i) {
-    }
-    auto page = store_->ListDeliveries(sent->run.id, {});
-    EXPECT_TRUE(page.ok());
-    for (const auto& delivery : page->items) {
-      EXPECT_EQ(delivery.state, DeliveryState::kSent)
-          << delivery.error_code << " " << delivery.error_message;
-    }
     EXPECT_EQ(sandbox_.Refused(), 0);
     std::map<std::string, json::object> by_recipient;
     for (const auto& item : sandbox_.Recorded("?platform=whatsapp")) {
