@@ -747,6 +747,16 @@ void Dispatcher::Finish(DeliveryOutcome outcome) {
   outcomes_.push_back(std::move(outcome));
 }
 
+// F6: the account pauses; its runs keep their undelivered copies `planned` until a person
+// resumes it (today: by restarting crier once the credentials are fixed).
+void Dispatcher::PauseAccount(AccountState& account, std::string_view error_class,
+                              std::string_view error_code) {
+  if (account.halted) return;
+  account.halted = true;
+  spdlog::error("event=account_paused account={} class={} code={}", account.account.id, error_class,
+                error_code);
+}
+
 void Dispatcher::HandleResult(const channels::TransportResult& result) {
   if ((result.tag & kBatchTag) != 0) {
     auto it = batch_flights_.find(result.tag);
@@ -826,13 +836,7 @@ void Dispatcher::HandleResult(const channels::TransportResult& result) {
       }
       break;
     case channels::NextAction::kPauseAccount:
-      if (!account->halted) {
-        // F6: the account pauses; its runs keep their undelivered copies `planned` until a
-        // person resumes it (today: by restarting crier once the credentials are fixed).
-        account->halted = true;
-        spdlog::error("event=account_paused account={} class={} code={}", account->account.id,
-                      error_class, sent.error_code);
-      }
+      PauseAccount(*account, error_class, sent.error_code);
       break;
     case channels::NextAction::kSuppressRecipient:
     case channels::NextAction::kSkip:
@@ -912,11 +916,7 @@ void Dispatcher::HandleBatchResult(Batch batch, const channels::TransportResult&
       }
       break;
     case channels::NextAction::kPauseAccount:
-      if (!account->halted) {
-        account->halted = true;
-        spdlog::error("event=account_paused account={} class={} code={}", account->account.id,
-                      error_class, sent.error_code);
-      }
+      PauseAccount(*account, error_class, sent.error_code);
       break;
     case channels::NextAction::kSuppressRecipient:
     case channels::NextAction::kSkip:

@@ -155,6 +155,8 @@ class Dispatcher {
   // token taken) when the message rendered for the person is over the platform's limit.
   bool StartMessage(RunState& run, AccountState& account, Flight flight);
   void HandleResult(const channels::TransportResult& result);
+  void PauseAccount(AccountState& account, std::string_view error_class,
+                    std::string_view error_code);
   void Finish(DeliveryOutcome outcome);
   void FlushOutcomes(bool force);
   void CompleteFinishedRuns();
