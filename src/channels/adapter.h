@@ -94,6 +94,10 @@ struct SendContext {
   // The message's texts compiled once per run (channels/content.h). Unset, or with no
   // RecipientRef::contact, the message goes as written: placeholders are not filled.
   const CompiledMessage* content = nullptr;
+  // A media or card message's own JSON (ChannelAdapter::AppendMessageJson) already rendered
+  // for the recipient (channels/message_body.h): written in its place, so the message's texts
+  // are neither filled nor read. Empty: the message is written from `message` and `content`.
+  std::string_view message_json;
 };
 
 class ChannelAdapter {
@@ -111,6 +115,14 @@ class ChannelAdapter {
   // `message` has passed ValidateMessage.
   virtual OutboundRequest BuildSend(const ChannelAccount& account, const RecipientRef& recipient,
                                     const SendContext& context, const Message& message) const = 0;
+  // The part of BuildSend's body a media or card `message` alone decides (no account, route
+  // or recipient in it), appended to `out` exactly as BuildSend writes it for `message` as
+  // written; BuildSend writes SendContext::message_json in its place when set. Nothing is
+  // appended for text and template messages (their texts are rendered by BuildSend itself).
+  // The message's texts are each written as a JSON string of their own, and nothing else is
+  // decided from one but whether it is empty: channels/message_body.h renders copies from
+  // this JSON with other texts in their place.
+  virtual void AppendMessageJson(std::string& out, const Message& message) const = 0;
   virtual SendResult Classify(const TransportResult& result) const = 0;
 };
 

@@ -53,11 +53,36 @@ std::string_view PlatformName(Platform p) {
   return "this platform";
 }
 
-// The checks of one message, with errors named "messages[i].<field>".
+personalize::LengthUnit LengthUnitOf(Unit unit) {
+  switch (unit) {
+    case Unit::kBytes:
+      return personalize::LengthUnit::kBytes;
+    case Unit::kChars:
+      return personalize::LengthUnit::kCodePoints;
+    case Unit::kUtf16:
+      return personalize::LengthUnit::kUtf16Units;
+  }
+  return personalize::LengthUnit::kCodePoints;
+}
+
+// The checks of one message, with errors named "messages[i].<field>". With `deferred`, the
+// length limits of the texts it names are collected instead of applied (DeferredCheck).
 class Checker {
  public:
-  Checker(Platform platform, std::size_t index)
-      : platform_(platform), prefix_("messages[" + std::to_string(index) + "].") {}
+  Checker(Platform platform, std::size_t index, DeferredCheck* deferred = nullptr)
+      : platform_(platform),
+        prefix_("messages[" + std::to_string(index) + "]."),
+        deferred_(deferred) {}
+
+  // Whether `field`'s text is only known per recipient: its content decides nothing here.
+  bool Deferred(std::string_view field) const {
+    return deferred_ != nullptr && deferred_->texts.contains(std::string(field));
+  }
+  // A rule that compares deferred texts with each other (not their lengths): the result for
+  // one recipient cannot be told from the written message.
+  void ComparesDeferred() const {
+    if (deferred_ != nullptr) deferred_->exact = false;
+  }
 
   std::string Field(std::string_view field) const { return prefix_ + std::string(field); }
 
@@ -68,6 +93,17 @@ class Checker {
   // A text at most `max` long in `unit`; an empty text passes (presence is the reader's).
   Status Max(std::string_view field, std::string_view text, std::size_t max,
              Unit unit = Unit::kChars) const {
+    if (Deferred(field)) {
+      const auto it = deferred_->texts.find(std::string(field));
+      // A rule that reads something else under the text's name (a subscribe button's payload
+      // is crier's, not the button's) is not about the text: it cannot be moved to render time.
+      if (it->second != text) {
+        deferred_->exact = false;
+      } else {
+        deferred_->limits.push_back({Field(field), {LengthUnitOf(unit), max}});
+      }
+      return Status::Ok();
+    }
     const std::size_t n = LengthOf(text, unit);
     if (n <= max) return Status::Ok();
     const std::string u(UnitName(unit));
@@ -97,6 +133,7 @@ class Checker {
  private:
   Platform platform_;
   std::string prefix_;
+  DeferredCheck* deferred_;
 };
 
 std::string ButtonField(std::string_view base, std::size_t i, std::string_view leaf) {
@@ -234,6 +271,10 @@ Status CheckWhatsAppCard(const Checker& c, const Card& card) {
     std::set<std::string_view> ids;
     std::set<std::string_view> titles;
     for (std::size_t i = 0; i < card.buttons.size(); ++i) {
+      if (c.Deferred(ButtonField("card.buttons", i, "payload")) ||
+          c.Deferred(ButtonField("card.buttons", i, "title"))) {
+        c.ComparesDeferred();
+      }
       if (!ids.insert(PayloadOf(card.buttons[i])).second) {
         return c.Refuse(ButtonField("card.buttons", i, "payload"),
                         "repeats another button's: WhatsApp needs each reply id unique");
@@ -423,7 +464,12 @@ std::optional<std::string> Unsupported(Platform platform, const Message& message
 }
 
 Status CheckMessageFor(Platform platform, const Message& message, std::size_t index) {
-  const Checker c(platform, index);
+  return CheckMessageDeferring(platform, message, index, nullptr);
+}
+
+Status CheckMessageDeferring(Platform platform, const Message& message, std::size_t index,
+                             DeferredCheck* deferred) {
+  const Checker c(platform, index, deferred);
   if (auto why = Unsupported(platform, message)) {
     return c.Refuse(message.kind == MessageKind::kCard ? "card.layout" : "kind", *why);
   }

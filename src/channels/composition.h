@@ -25,12 +25,15 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/model.h"
+#include "core/personalize.h"
 #include "core/result.h"
 
 namespace crier::channels {
@@ -46,6 +49,33 @@ std::optional<std::string> Unsupported(Platform platform, const Message& message
 // Checks one message, the `index`th of its broadcast, against everything `platform` allows:
 // kInvalidArgument naming "messages[index].<field>" and the limit otherwise.
 Status CheckMessageFor(Platform platform, const Message& message, std::size_t index);
+
+// What a check leaves to render time when some of a message's texts are only known per
+// recipient (personalised: channels/content.h), so that each copy's texts can be checked
+// without building the copy.
+struct DeferredCheck {
+  // In: the texts known per recipient, by their field in the message ("card.elements[1].title",
+  // the paths of ForEachPersonalText) with the text written there.
+  std::map<std::string, std::string> texts;
+  // Out: every length limit the platform sets on one of them; `field` is the full path
+  // ("messages[0].card.elements[1].title").
+  struct Limit {
+    std::string field;
+    personalize::TextLimit limit;
+  };
+  std::vector<Limit> limits;
+  // Out: false when a rule looks at one of the texts other than by its length (WhatsApp's
+  // unique reply titles and ids compare them): no recipient's copy can be judged by lengths.
+  bool exact = true;
+};
+
+// CheckMessageFor, except that the texts `deferred` names are not measured: their length
+// limits are collected into `deferred` instead. Every other rule (counts, a field that must
+// be empty, one that must be set) is applied to the message as it is: a copy whose texts are
+// each non-empty when the message's are passes exactly when this passes and its texts are
+// within `deferred->limits`, provided `deferred->exact`. With no `deferred`, CheckMessageFor.
+Status CheckMessageDeferring(Platform platform, const Message& message, std::size_t index,
+                             DeferredCheck* deferred);
 
 // Checks a broadcast's messages: 1 to 5, a bot card alone (A5), each by CheckMessageFor.
 Status CheckMessagesFor(Platform platform, std::span<const Message> messages);

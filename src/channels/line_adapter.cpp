@@ -202,6 +202,8 @@ void AppendMessage(std::string& body, const Message& message, const RecipientRef
     AppendContentString(body, content != nullptr && content->text ? &*content->text : nullptr,
                         recipient.contact, message.text, recipient.click_token);
     body.push_back('}');
+  } else if (!context.message_json.empty()) {
+    body.append(context.message_json);
   } else {
     Message scratch;
     AppendLineMessage(
@@ -307,6 +309,11 @@ OutboundRequest LineAdapter::BuildSend(const ChannelAccount& account, const Reci
   AppendMessage(body, message, recipient, context);
   body.push_back('}');
   return req;
+}
+
+void LineAdapter::AppendMessageJson(std::string& out, const Message& message) const {
+  if (message.kind == MessageKind::kText || message.kind == MessageKind::kTemplate) return;
+  AppendLineMessage(out, message);
 }
 
 Result<OutboundRequest> LineAdapter::BuildPush(const ChannelAccount& account, std::string_view to,

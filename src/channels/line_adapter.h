@@ -53,6 +53,8 @@ class LineAdapter final : public ChannelAdapter {
   // the recipient's texts filled in. The route does not change the request.
   OutboundRequest BuildSend(const ChannelAccount& account, const RecipientRef& recipient,
                             const SendContext& context, const Message& message) const override;
+  // The element of "messages" BuildSend writes for a media or card message.
+  void AppendMessageJson(std::string& out, const Message& message) const override;
   // A push of 1-5 messages in one request (LINE counts one message per recipient per request,
   // however many bubbles), written as BuildSend writes them but not personalised. Refused
   // when the count is outside 1-5, a message is of a kind LINE cannot show, or the key is

@@ -257,6 +257,14 @@ void AppendCard(std::string& body, const Card& card) {
   body.append("{}");
 }
 
+void AppendMediaOrCard(std::string& body, const Message& m) {
+  if (m.kind == MessageKind::kCard) {
+    AppendCard(body, m.card);
+  } else {
+    AppendMedia(body, ToString(m.kind), m.media);
+  }
+}
+
 // M of BuildSend: {"text":..}; a utility template {"template":{"name","language":{"code"},
 // "components":[{"type":"body","parameters":[{"type":"text","text"}..]}]}} (platforms.md 1.8: a
 // utility template is named, not written; its placeholders are filled in order); media and
@@ -278,14 +286,13 @@ void AppendMessageObject(std::string& body, const Message& message, const Recipi
     case MessageKind::kAudio:
     case MessageKind::kFile:
     case MessageKind::kCard: {
-      Message scratch;
-      const Message& m =
-          Personalise(message, content, recipient.contact, scratch, recipient.click_token);
-      if (m.kind == MessageKind::kCard) {
-        AppendCard(body, m.card);
-      } else {
-        AppendMedia(body, ToString(m.kind), m.media);
+      if (!context.message_json.empty()) {
+        body.append(context.message_json);
+        return;
       }
+      Message scratch;
+      AppendMediaOrCard(
+          body, Personalise(message, content, recipient.contact, scratch, recipient.click_token));
       return;
     }
   }
@@ -389,6 +396,11 @@ OutboundRequest MessengerAdapter::BuildSend(const ChannelAccount& account,
   AppendMessageObject(body, message, recipient, context);
   body.push_back('}');
   return req;
+}
+
+void MessengerAdapter::AppendMessageJson(std::string& out, const Message& message) const {
+  if (message.kind == MessageKind::kText || message.kind == MessageKind::kTemplate) return;
+  AppendMediaOrCard(out, message);
 }
 
 SendResult MessengerAdapter::Classify(const TransportResult& result) const {

@@ -52,6 +52,8 @@ class MessengerAdapter final : public ChannelAdapter {
   // "title"} with PayloadOf(button).
   OutboundRequest BuildSend(const ChannelAccount& account, const RecipientRef& recipient,
                             const SendContext& context, const Message& message) const override;
+  // M above, for media and cards.
+  void AppendMessageJson(std::string& out, const Message& message) const override;
   // sent with the message_id (the Marketing Message API: the marketing_message_tracking_id of
   // {"success":true}) on a 2xx answer carrying one; otherwise the class from the Graph error
   // envelope (a Marketing Message API code may come as the subcode of 100), falling back on

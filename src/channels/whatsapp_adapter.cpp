@@ -447,12 +447,15 @@ OutboundRequest WhatsAppAdapter::BuildSend(const ChannelAccount& account,
   OutboundRequest req = BaseRequest(account);
   std::string& body = req.body;
   if (message.kind != MessageKind::kText) {
-    Message scratch;
-    const Message& personal =
-        Personalise(message, content, recipient.contact, scratch, recipient.click_token);
-    body.reserve(256);
+    body.reserve(256 + context.message_json.size());
     AppendEnvelope(body, recipient);
-    AppendContent(body, personal);
+    if (!context.message_json.empty()) {
+      body.append(context.message_json);
+    } else {
+      Message scratch;
+      AppendContent(
+          body, Personalise(message, content, recipient.contact, scratch, recipient.click_token));
+    }
     body.push_back('}');
     return req;
   }
@@ -466,6 +469,10 @@ OutboundRequest WhatsAppAdapter::BuildSend(const ChannelAccount& account,
                       recipient.contact, message.text, recipient.click_token);
   body.append("}}");
   return req;
+}
+
+void WhatsAppAdapter::AppendMessageJson(std::string& out, const Message& message) const {
+  AppendContent(out, message);  // nothing for text and templates
 }
 
 OutboundRequest WhatsAppAdapter::BuildTemplateSend(const ChannelAccount& account,

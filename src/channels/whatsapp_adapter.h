@@ -81,6 +81,9 @@ class WhatsAppAdapter final : public ChannelAdapter {
   // content decides the body; the route (standard window or whatsapp_template) does not.
   OutboundRequest BuildSend(const ChannelAccount& account, const RecipientRef& recipient,
                             const SendContext& context, const Message& message) const override;
+  // The members after the envelope that BuildSend writes for a media or card message
+  // (,"type":..,"image"|"interactive":..).
+  void AppendMessageJson(std::string& out, const Message& message) const override;
   // A template message; `t` must have passed ValidateTemplate. With `content` (and
   // recipient.contact), the header (text or media link), body and URL-button parameters are
   // personalised from content->header_parameters / body_parameters / button_parameters, in
