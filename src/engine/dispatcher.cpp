@@ -309,6 +309,11 @@ void Dispatcher::RefreshRuns() {
         state.multicast_messages.push_back(std::move(m));
       }
     }
+    // Media and card messages render per copy from their compiled JSON where it is exact.
+    for (std::size_t i = 0; i < content.size(); ++i) {
+      state.bodies.push_back(channels::MessageBody::Compile(
+          *account->adapter, state.broadcast.messages[i], content[i], i));
+    }
     state.content = std::move(content);
     // Only LINE runs can have batches a previous process left open.
     state.resumed = account->account.platform != Platform::kLine;
@@ -383,22 +388,6 @@ std::uint64_t Dispatcher::AllocateFlight(Flight flight) {
 bool Dispatcher::StartMessage(RunState& run, AccountState& account, Flight flight) {
   const Message& message = run.broadcast.messages[flight.message_index];
   const channels::CompiledMessage& content = run.content[flight.message_index];
-  // Media and card texts are filled once, here: the copy is checked and then sent as it is.
-  Message personal;
-  const Message& as_sent = channels::Personalise(message, &content, &flight.contact, personal);
-  // A rendering over the platform's limit fails this copy only, before any pace is spent;
-  // the messages already sent to the person stay recorded with it.
-  if (const Status fits = channels::CheckRendered(account.account.platform, as_sent, content,
-                                                  flight.contact, flight.message_index);
-      !fits.ok()) {
-    DeliveryOutcome failed = FailedOutcome(
-        flight.delivery.delivery_id, flight.route_code, flight.message_ids, "invalid_request",
-        "invalid_content", fits.error().field + ": " + fits.error().message, clock_.Now());
-    failed.marketing_token_used = flight.message_index > 0 && UsesMarketingToken(flight.route.kind);
-    Finish(std::move(failed));
-    return false;
-  }
-  account.bucket.TryTake(clock_.Steady());
   channels::RecipientRef recipient;
   recipient.platform_user_id = flight.delivery.platform_user_id;
   recipient.name = flight.contact.name;
@@ -411,15 +400,29 @@ bool Dispatcher::StartMessage(RunState& run, AccountState& account, Flight fligh
   if (UsesMarketingToken(flight.route.kind) && flight.delivery.facts.marketing_token) {
     recipient.marketing_token = flight.delivery.facts.marketing_token->token;
   }
-  // With its texts filled already, the copy goes without the compiled ones (the adapter would
-  // fill them again); text and template parameters are rendered by the adapter itself.
   const channels::SendContext context{flight.route,
-                                      run.broadcast.outside_window.marketing_campaign_id,
-                                      content.texts.empty() ? &content : nullptr};
-  auto request = account.adapter->BuildSend(account.account, recipient, context, as_sent);
+                                      run.broadcast.outside_window.marketing_campaign_id};
+  const channels::MessageBody* body = nullptr;
+  if (flight.message_index < run.bodies.size() && run.bodies[flight.message_index]) {
+    body = &*run.bodies[flight.message_index];
+  }
+  auto request =
+      channels::BuildPersonalSend(*account.adapter, account.account, recipient, context, message,
+                                  content, body, flight.message_index, render_scratch_);
+  // A rendering over the platform's limit fails this copy only, before any pace is spent;
+  // the messages already sent to the person stay recorded with it.
+  if (!request.ok()) {
+    DeliveryOutcome failed = FailedOutcome(
+        flight.delivery.delivery_id, flight.route_code, flight.message_ids, "invalid_request",
+        "invalid_content", request.error().field + ": " + request.error().message, clock_.Now());
+    failed.marketing_token_used = flight.message_index > 0 && UsesMarketingToken(flight.route.kind);
+    Finish(std::move(failed));
+    return false;
+  }
+  account.bucket.TryTake(clock_.Steady());
   ++run.in_flight;
   ++account.in_flight;
-  transport_.Start(AllocateFlight(std::move(flight)), std::move(request));
+  transport_.Start(AllocateFlight(std::move(flight)), std::move(*request));
   return true;
 }
 

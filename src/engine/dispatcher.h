@@ -29,6 +29,7 @@
 
 #include "channels/adapter.h"
 #include "channels/line_adapter.h"
+#include "channels/message_body.h"
 #include "channels/transport.h"
 #include "core/pacing.h"
 #include "engine/ceiling_gate.h"
@@ -102,6 +103,9 @@ class Dispatcher {
     // The broadcast's messages compiled once for the run (PRODUCT.md D1), one per message,
     // rendered per recipient by the adapter.
     std::vector<channels::CompiledMessage> content;
+    // Per message, its JSON compiled for the account's adapter when copies can be rendered
+    // from it (channels::MessageBody::Compile).
+    std::vector<std::optional<channels::MessageBody>> bodies;
     // LINE multicast: set when the run's content is the same for everyone (SendsLineMulticast).
     bool multicast = false;
     // The messages as every recipient reads them (placeholder escapes resolved), for the
@@ -188,6 +192,8 @@ class Dispatcher {
   channels::LineAdapter line_adapter_;
   std::vector<std::uint64_t> free_flights_;
   std::vector<DeliveryOutcome> outcomes_;
+  // A copy's message JSON rendered before its request is built; kept for its capacity.
+  std::string render_scratch_;
   std::vector<channels::TransportResult> done_;
   std::chrono::steady_clock::time_point last_flush_{};
   std::chrono::steady_clock::time_point last_refresh_{};

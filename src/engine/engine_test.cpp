@@ -658,5 +658,52 @@ TEST_F(EngineTest, AnOverLongRenderingFailsOnlyThatCopy) {
   }
 }
 
+// The same for a card, whose copies render from its compiled JSON: an element title at
+// Messenger's 80 characters goes, one at 81 fails that copy only, naming the field and the
+// contact; the copy that went carries the name.
+TEST_F(EngineTest, ACardTitleOverItsLimitFailsOnlyThatCopy) {
+  AddContact("abcde", 1h);   // "Name abcde": 70 + 10 = 80 characters
+  AddContact("abcdef", 1h);  // "Name abcdef": 81
+  NewBroadcast b;
+  b.name = "Carousel";
+  b.channel_account_id = account_id_;
+  Message card;
+  card.kind = MessageKind::kCard;
+  card.card.layout = CardLayout::kCarousel;
+  card.card.elements = {CardElement{"Shirts", "", "", {}},
+                        CardElement{"{{contact.name}}" + std::string(70, 'x'), "", "", {}}};
+  b.messages.push_back(card);
+  auto created = store_->CreateBroadcast(b, clock_.Now());
+  ASSERT_TRUE(created.ok());
+  auto sent = Planner()->SendNow(created->id);
+  ASSERT_TRUE(sent.ok()) << sent.error().ToString();
+
+  FakeTransport transport(
+      [&](auto&) { return testing::Ok(R"({"recipient_id":"x","message_id":"m"})"); });
+  Dispatcher d(*store_, clock_, transport, metrics_, options_);
+  RunUntilIdle(d);
+
+  ASSERT_EQ(transport.requests.size(), 1u);
+  EXPECT_EQ(RecipientOf(transport.requests[0]), "abcde");
+  const boost::json::value body = boost::json::parse(transport.requests[0].body);
+  const auto& title =
+      body.at("message").at("attachment").at("payload").at("elements").at(1).at("title");
+  EXPECT_EQ(title.as_string(), "Name abcde" + std::string(70, 'x'));
+  auto states = States(sent->run.id);
+  EXPECT_EQ(states["sent"], 1);
+  EXPECT_EQ(states["failed"], 1);
+  auto deliveries = store_->ListDeliveries(sent->run.id, {});
+  ASSERT_TRUE(deliveries.ok());
+  for (const DeliveryRecord& r : deliveries->items) {
+    if (r.platform_user_id != "abcdef") continue;
+    EXPECT_EQ(r.error_code, "invalid_content");
+    EXPECT_EQ(r.error_class, "invalid_request");
+    EXPECT_NE(r.error_message.find("messages[0].card.elements[1].title"), std::string::npos)
+        << r.error_message;
+    EXPECT_NE(r.error_message.find("81 characters"), std::string::npos) << r.error_message;
+    EXPECT_NE(r.error_message.find("at most 80"), std::string::npos) << r.error_message;
+  }
+}
+
 }  // namespace
 }  // namespace crier::engine
