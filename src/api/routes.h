@@ -26,7 +26,8 @@ struct RequestContext {
   const Clock& clock;
   const net::Request& request;
   std::vector<std::pair<std::string_view, Id>> ids;
-  // Text path parameters (only `{name}`, a tag name), percent-decoded.
+  // Text path parameters (`{name}`, a tag name; `{token}` and `{link}` of a tracked link),
+  // percent-decoded.
   std::vector<std::pair<std::string_view, std::string>> names;
   // The promotional-content guard of each channel account (B1).
   const guard::AccountGuards& guards;

@@ -4,6 +4,7 @@
 
 #include "channels/composition.h"
 #include "channels/json_escape.h"
+#include "core/links.h"
 #include "core/message_texts.h"
 
 namespace crier::channels {
@@ -123,6 +124,18 @@ Result<std::vector<CompiledMessage>> CompileMessages(Platform platform,
     if (!compiled.ok()) return compiled.error();
     out.push_back(std::move(*compiled));
   }
+  return out;
+}
+
+Result<WireContent> CompileWireContent(Platform platform, const std::vector<Message>& messages,
+                                       std::string_view redirect_base) {
+  WireContent out;
+  out.messages = redirect_base.empty() ? messages : WithTrackedLinks(messages, redirect_base);
+  auto compiled = CompileMessages(
+      platform, out.messages,
+      redirect_base.empty() ? personalize::Syntax::kContact : personalize::Syntax::kTracked);
+  if (!compiled.ok()) return compiled.error();
+  out.compiled = std::move(*compiled);
   return out;
 }
 

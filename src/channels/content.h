@@ -52,6 +52,16 @@ Result<std::vector<CompiledMessage>> CompileMessages(
     Platform platform, const std::vector<Message>& messages,
     personalize::Syntax syntax = personalize::Syntax::kContact);
 
+// A broadcast's messages as its runs put them on the wire, compiled once per run: as written,
+// or, given a `redirect_base` (the broadcast tracks clicks, PRODUCT.md G3), with every link
+// through crier's redirect (WithTrackedLinks, core/links.h) and `{{crier.click}}` allowed.
+struct WireContent {
+  std::vector<Message> messages;
+  std::vector<CompiledMessage> compiled;
+};
+Result<WireContent> CompileWireContent(Platform platform, const std::vector<Message>& messages,
+                                       std::string_view redirect_base);
+
 // Whether the text of `message` rendered for `contact` is within the platform's limit:
 // kInvalidArgument on the text's field naming the length and the limit otherwise. Only a
 // personalised text is measured (a fixed one was checked when the broadcast was saved), and
