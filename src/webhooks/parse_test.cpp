@@ -256,7 +256,7 @@ TEST(ParseLineTest, MalformedLineBodiesNameThePath) {
       "postback":{"data":"d"})")),
               "events[1].timestamp");
   ExpectError(ParseLineWebhook(postback(R"("source":{"userId":"U2"},"webhookEventId":"e",
-      "timestamp":1,"postback":{}})")),
+      "timestamp":1,"postback":{})")),
               "events[1].postback.data");
   ExpectError(ParseLineWebhook(postback(R"("source":{"userId":5},"webhookEventId":"e",
       "timestamp":1,"postback":{"data":"d"})")),
