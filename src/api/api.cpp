@@ -1,5 +1,6 @@
 #include "api/api.h"
 
+#include <algorithm>
 #include <cctype>
 #include <exception>
 
@@ -57,7 +58,12 @@ Status Authenticate(Store& store, const net::Request& request) {
 }
 
 // The path parameter that is text rather than an id.
-constexpr std::string_view kNameParam = "name";
+// Path parameters that are text, not ids: a tag's name, a click token and its link number.
+constexpr std::string_view kTextParams[] = {"name", "token", "link"};
+
+bool IsTextParam(std::string_view name) {
+  return std::find(std::begin(kTextParams), std::end(kTextParams), name) != std::end(kTextParams);
+}
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -90,7 +96,7 @@ Result<std::string> DecodeSegment(std::string_view name, std::string_view text) 
 Result<std::vector<std::pair<std::string_view, std::string>>> ReadNames(const RouteMatch& match) {
   std::vector<std::pair<std::string_view, std::string>> names;
   for (const auto& [name, text] : match.params) {
-    if (name != kNameParam) continue;
+    if (!IsTextParam(name)) continue;
     auto decoded = DecodeSegment(name, text);
     if (!decoded.ok()) return decoded.error();
     names.emplace_back(name, std::move(*decoded));
@@ -98,11 +104,11 @@ Result<std::vector<std::pair<std::string_view, std::string>>> ReadNames(const Ro
   return names;
 }
 
-// Path parameters other than {name} are ids: positive integers.
+// The other path parameters are ids: positive integers.
 Result<std::vector<std::pair<std::string_view, Id>>> ReadIds(const RouteMatch& match) {
   std::vector<std::pair<std::string_view, Id>> ids;
   for (const auto& [name, text] : match.params) {
-    if (name == kNameParam) continue;
+    if (IsTextParam(name)) continue;
     Id id = 0;
     bool ok = !text.empty() && text.size() <= 18;
     for (char ch : text) {

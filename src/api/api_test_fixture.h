@@ -35,6 +35,7 @@ class FakeEngine final : public engine::Engine {
   void Stop(Duration) override {}
   void Notify() override { ++notify_calls; }
   engine::Metrics& metrics() override { return metrics_; }
+  const engine::ClickTracker* clicks() const override { return nullptr; }
   Result<std::int64_t> CountAudience(const filter::Node&) override { return audience_count; }
   // Keyset paging over `audience_ids` (kept ascending by the test), as the real index pages.
   Result<std::vector<Id>> ListAudience(const filter::Node& filter, Id after_id,
@@ -83,12 +84,12 @@ class ApiTest : public ::testing::Test {
 
   // Puts the real engine (planning, preview, the audience index) behind the API, with a
   // transport that answers every send with an empty 200.
-  void UseRealEngine() {
+  void UseRealEngine(const engine::EngineOptions& options = {}) {
     auto engine = engine::Engine::Create(
         *store_, clock_,
         std::make_unique<crier::testing::FakeTransport>(
             [](const channels::OutboundRequest&) { return crier::testing::Ok("{}"); }),
-        engine::EngineOptions{});
+        options);
     ASSERT_TRUE(engine.ok()) << engine.error().ToString();
     real_engine_ = std::move(*engine);
     api_ = std::make_unique<Api>(*store_, *real_engine_, clock_);

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <map>
 
+#include "api/click_handlers.h"
 #include "api/contact_input.h"
 #include "api/export_handlers.h"
 #include "api/fields.h"
@@ -556,13 +557,21 @@ net::Response CreateBroadcast(RequestContext& c) {
   auto resolved = ResolveTemplateMessages(c.store, *account, *body, std::move(in->messages));
   if (!resolved.ok()) return ErrorResponse(resolved.error());
   in->messages = std::move(*resolved);
+  // G3: tracked links go through this server's redirect, which needs its public address.
+  const engine::ClickTracker* clicks = c.engine.clicks();
+  if (in->track_clicks && clicks == nullptr) {
+    return ErrorResponse(InvalidArgument("track_clicks", std::string(engine::kNoPublicUrl)));
+  }
   // D1: a placeholder that cannot be filled is refused now, naming the field and the
   // character, rather than sent as written or failing every copy of the run.
-  const auto compiled = channels::CompileMessages(account->platform, in->messages);
+  const auto compiled = channels::CompileWireContent(
+      account->platform, in->messages,
+      in->track_clicks ? std::string_view(clicks->redirect_base()) : "");
   if (!compiled.ok()) return ErrorResponse(compiled.error());
-  // A5: the kinds the platform takes and its limits, for the content as written; a rendering
-  // that outgrows them fails only that person's copy when it is sent.
-  const Status fits = channels::CheckContentFor(account->platform, in->messages, *compiled);
+  // A5: the kinds the platform takes and its limits, for the content as it goes out (tracked
+  // links included); a rendering that outgrows them fails only that person's copy when sent.
+  const Status fits =
+      channels::CheckContentFor(account->platform, compiled->messages, compiled->compiled);
   if (!fits.ok()) return ErrorResponse(fits.error());
   if (in->outside_window.marketing_message_api) {
     const Status paid = channels::CheckMarketingMessageApiContent(in->messages);
@@ -643,7 +652,13 @@ net::Response BroadcastReport(RequestContext& c) {
                                         [](const Run& a, const Run& b) { return a.id < b.id; });
   auto report = c.store.GetRunReport(latest.id);
   if (!report.ok()) return ErrorResponse(report.error());
-  return Ok(200, ToJson(id, *report));
+  auto account = c.store.GetChannelAccount(broadcast->channel_account_id);
+  if (!account.ok()) return ErrorResponse(account.error());
+  const std::vector<Link> links =
+      FindLinks(broadcast->messages, account->capabilities.official_domains);
+  boost::json::object out = ToJson(id, *report);
+  out["clicks"] = ClicksJson(broadcast->track_clicks, *report, links);
+  return Ok(200, out);
 }
 
 net::Response RunDeliveries(RequestContext& c) {
@@ -695,6 +710,7 @@ constexpr std::array kRoutes = {
     ApiRoute{"POST", "/v1/broadcasts/{id}/send", &SendBroadcast},
     ApiRoute{"GET", "/v1/broadcasts/{id}/report", &BroadcastReport},
     ApiRoute{"GET", "/v1/runs/{id}/deliveries", &RunDeliveries},
+    ApiRoute{"GET", "/r/{token}/{link}", &FollowClick, /*needs_key=*/false},
     ApiRoute{"POST", "/v1/guard/check", &GuardCheck},
     // The platforms sign their webhooks; the handlers check the signature instead of a key.
     ApiRoute{"GET", "/webhooks/meta", &MetaWebhookVerify, /*needs_key=*/false},
@@ -716,7 +732,7 @@ const std::string& RequestContext::PathName(std::string_view name) const {
   for (const auto& [key, value] : names) {
     if (key == name) return value;
   }
-  return kNone;  // unreachable: only routes with {name} ask for it
+  return kNone;  // unreachable: only routes with the parameter ask for it
 }
 
 std::span<const ApiRoute> ApiRoutes() { return kRoutes; }

@@ -174,8 +174,18 @@ net::Response RenderBroadcast(RequestContext& c) {
   }
   const std::string platform_user_id = identity != nullptr ? identity->platform_user_id : "SAMPLE";
 
-  auto compiled = channels::CompileMessages(account->platform, broadcast->messages);
-  if (!compiled.ok()) return ErrorResponse(compiled.error());
+  // G3: a tracked broadcast's links show as they go out, through the redirect, with a token
+  // made for this contact and run 0 (a preview's press leads nowhere).
+  const engine::ClickTracker* clicks = c.engine.clicks();
+  if (broadcast->track_clicks && clicks == nullptr) {
+    return ErrorResponse(InvalidArgument("track_clicks", std::string(engine::kNoPublicUrl)));
+  }
+  const std::string click = broadcast->track_clicks ? clicks->Token(0, contact.id) : "";
+  auto wire = channels::CompileWireContent(
+      account->platform, broadcast->messages,
+      broadcast->track_clicks ? std::string_view(clicks->redirect_base()) : "");
+  if (!wire.ok()) return ErrorResponse(wire.error());
+  const std::vector<channels::CompiledMessage>* compiled = &wire->compiled;
 
   const Time now = c.clock.Now();
   const RecipientFacts facts = FactsOf(contact, identity, account->platform);
@@ -189,6 +199,7 @@ net::Response RenderBroadcast(RequestContext& c) {
   recipient.name = contact.name;
   recipient.first_name = contact.first_name;
   recipient.contact = &contact;
+  recipient.click_token = click;
   // LINE's retry key is made per delivery when it is sent; the preview says so in its place.
   if (account->platform == Platform::kLine) recipient.retry_key = "(a UUID made per delivery)";
   if (identity != nullptr && identity->marketing_token) {
@@ -197,23 +208,26 @@ net::Response RenderBroadcast(RequestContext& c) {
 
   boost::json::array messages;
   for (std::size_t i = 0; i < broadcast->messages.size(); ++i) {
-    const Message& message = broadcast->messages[i];
+    const Message& message = wire->messages[i];
     const channels::CompiledMessage& content = (*compiled)[i];
     Json m;
     m["index"] = i;
     if (content.text) {
-      m["text"] = content.text->RenderPlain(contact);
+      m["text"] = content.text->RenderPlain(contact, click);
     } else if (message.kind == MessageKind::kTemplate) {
       boost::json::array parameters;
-      for (const auto& p : content.body_parameters) parameters.emplace_back(p.RenderPlain(contact));
+      for (const auto& p : content.body_parameters) {
+        parameters.emplace_back(p.RenderPlain(contact, click));
+      }
       m["body_parameters"] = std::move(parameters);
     }
     Message personal;
-    const Message& as_sent = channels::Personalise(message, &content, &contact, personal);
+    const Message& as_sent = channels::Personalise(message, &content, &contact, personal, click);
     if (!content.text && message.kind != MessageKind::kTemplate) {
       m["content"] = MessageToJson(as_sent);
     }
-    const Status fits = channels::CheckRendered(account->platform, as_sent, content, contact, i);
+    const Status fits =
+        channels::CheckRendered(account->platform, as_sent, content, contact, i, click);
     if (!fits.ok()) {
       Json error;
       error["field"] = fits.error().field;

@@ -440,8 +440,8 @@ Result<NewBroadcast> ParseNewBroadcast(const boost::json::value& body) {
   auto object = TopLevelObject(body);
   if (!object.ok()) return object.error();
   ObjectReader r(**object, "");
-  CRIER_RETURN_IF_ERROR(r.RejectUnknown(
-      {"name", "channel_account_id", "purpose", "audience", "messages", "outside_window"}));
+  CRIER_RETURN_IF_ERROR(r.RejectUnknown({"name", "channel_account_id", "purpose", "audience",
+                                         "messages", "outside_window", "track_clicks"}));
   NewBroadcast in;
 
   auto name = r.String("name");
@@ -504,6 +504,9 @@ Result<NewBroadcast> ParseNewBroadcast(const boost::json::value& body) {
     if (!read.ok()) return read.error();
     in.outside_window = std::move(*read);
   }
+  auto track = r.OptBool("track_clicks");
+  if (!track.ok()) return track.error();
+  in.track_clicks = track->value_or(false);
   return in;
 }
 

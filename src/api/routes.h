@@ -26,7 +26,8 @@ struct RequestContext {
   const Clock& clock;
   const net::Request& request;
   std::vector<std::pair<std::string_view, Id>> ids;
-  // Text path parameters (only `{name}`, a tag name), percent-decoded.
+  // Text path parameters (`{name}`, a tag name; `{token}` and `{link}` of a tracked link),
+  // percent-decoded.
   std::vector<std::pair<std::string_view, std::string>> names;
   // The promotional-content guard of each channel account (B1).
   const guard::AccountGuards& guards;
@@ -41,7 +42,8 @@ struct ApiRoute {
   std::string_view method;
   std::string_view pattern;  // "/v1/broadcasts/{id}"
   RouteHandler handler;
-  // false only for GET /healthz and the webhooks, whose signature is their authentication.
+  // false only for GET /healthz, the click redirect (its token is signed) and the webhooks,
+  // whose signature is their authentication.
   bool needs_key = true;
   // The handler reads its body as it arrives (net::Request::body_reader, when served over
   // HTTP) and may take as long as the transfer: the server runs it on a blocking thread.

@@ -183,6 +183,7 @@ boost::json::object ToJson(const Broadcast& broadcast) {
   outside["marketing_message_api"] = broadcast.outside_window.marketing_message_api;
   outside["marketing_campaign_id"] = StringOrNull(broadcast.outside_window.marketing_campaign_id);
   out["outside_window"] = std::move(outside);
+  out["track_clicks"] = broadcast.track_clicks;
   out["status"] = ToString(broadcast.status);
   out["created_at"] = FormatRfc3339(broadcast.created_at);
   out["updated_at"] = FormatRfc3339(broadcast.updated_at);
@@ -299,6 +300,31 @@ boost::json::object ToJson(Id broadcast_id, const RunReport& report) {
   out["by_error"] = Counts(report.by_error);
   out["waiting"] = Counts(report.waiting);
   out["done"] = done;
+  return out;
+}
+
+boost::json::object ClicksJson(bool tracked, const RunReport& report, std::span<const Link> links) {
+  boost::json::array items;
+  std::int64_t total = 0;
+  for (std::size_t i = 0; i < links.size(); ++i) {
+    const auto pressed = std::find_if(report.clicks.begin(), report.clicks.end(),
+                                      [i](const LinkClicks& c) { return c.link_index == i; });
+    boost::json::object item;
+    item["index"] = i;
+    item["message_index"] = links[i].message_index;
+    item["field"] = links[i].field;
+    item["url"] = links[i].url;
+    item["official"] = links[i].official;
+    item["clicks"] = pressed == report.clicks.end() ? 0 : pressed->clicks;
+    item["unique_contacts"] = pressed == report.clicks.end() ? 0 : pressed->unique_contacts;
+    items.emplace_back(std::move(item));
+  }
+  for (const LinkClicks& c : report.clicks) total += c.clicks;
+  boost::json::object out;
+  out["tracked"] = tracked;
+  out["total"] = total;
+  out["unique_contacts"] = report.clicked_contacts;
+  out["links"] = std::move(items);
   return out;
 }
 

@@ -28,6 +28,9 @@ boost::json::object ToJson(const engine::PreviewResult& preview);
 boost::json::object ToJson(const engine::SendNowResult& result);
 // `done` is true once no delivery of the run is left to send.
 boost::json::object ToJson(Id broadcast_id, const RunReport& report);
+// G3: the report's "clicks": whether the broadcast tracks them, the run's presses and the
+// people who pressed, and every link of `links` (FindLinks' numbering) with its own.
+boost::json::object ClicksJson(bool tracked, const RunReport& report, std::span<const Link> links);
 
 // {items:[...], next_after:id|null}
 template <class T>

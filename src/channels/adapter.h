@@ -78,6 +78,9 @@ struct RecipientRef {
   // The person the copy is personalised for (PRODUCT.md D1); with SendContext::content, the
   // message's placeholders are filled from it. Borrowed for the BuildSend call only.
   const Contact* contact = nullptr;
+  // The copy's click token when its run tracks clicks (PRODUCT.md G3): what the rewritten
+  // links' `{{crier.click}}` becomes. Empty otherwise.
+  std::string click_token;
 };
 
 // What a request needs beyond the account, the recipient and the message: the route decided

@@ -4,6 +4,7 @@
 
 #include "channels/composition.h"
 #include "channels/json_escape.h"
+#include "core/links.h"
 #include "core/message_texts.h"
 
 namespace crier::channels {
@@ -22,11 +23,13 @@ std::string_view UnitName(personalize::LengthUnit unit) {
 }
 
 Result<std::vector<personalize::Template>> CompileList(const std::vector<std::string>& texts,
-                                                       const std::string& field) {
+                                                       const std::string& field,
+                                                       personalize::Syntax syntax) {
   std::vector<personalize::Template> out;
   out.reserve(texts.size());
   for (std::size_t j = 0; j < texts.size(); ++j) {
-    auto compiled = personalize::Template::Compile(texts[j], field + "[" + std::to_string(j) + "]");
+    auto compiled =
+        personalize::Template::Compile(texts[j], field + "[" + std::to_string(j) + "]", syntax);
     if (!compiled.ok()) return compiled.error();
     out.push_back(std::move(*compiled));
   }
@@ -70,12 +73,12 @@ personalize::TextLimit TextLimitFor(Platform platform) {
   return {};
 }
 
-Result<CompiledMessage> CompileMessage(Platform platform, const Message& message,
-                                       std::size_t index) {
+Result<CompiledMessage> CompileMessage(Platform platform, const Message& message, std::size_t index,
+                                       personalize::Syntax syntax) {
   const std::string prefix = "messages[" + std::to_string(index) + "]";
   CompiledMessage out;
   if (message.kind == MessageKind::kText) {
-    auto text = personalize::Template::Compile(message.text, prefix + ".text");
+    auto text = personalize::Template::Compile(message.text, prefix + ".text", syntax);
     if (!text.ok()) return text.error();
     out.text = std::move(*text);
     out.text_limit = TextLimitFor(platform);
@@ -83,13 +86,13 @@ Result<CompiledMessage> CompileMessage(Platform platform, const Message& message
   }
   if (message.kind == MessageKind::kTemplate) {
     const TemplateMessage& t = message.template_message;
-    auto body = CompileList(t.body_parameters, prefix + ".template.body_parameters");
+    auto body = CompileList(t.body_parameters, prefix + ".template.body_parameters", syntax);
     if (!body.ok()) return body.error();
     out.body_parameters = std::move(*body);
-    auto header = CompileList(t.header_parameters, prefix + ".template.header_parameters");
+    auto header = CompileList(t.header_parameters, prefix + ".template.header_parameters", syntax);
     if (!header.ok()) return header.error();
     out.header_parameters = std::move(*header);
-    auto buttons = CompileList(t.button_parameters, prefix + ".template.button_parameters");
+    auto buttons = CompileList(t.button_parameters, prefix + ".template.button_parameters", syntax);
     if (!buttons.ok()) return buttons.error();
     out.button_parameters = std::move(*buttons);
     return out;
@@ -98,7 +101,7 @@ Result<CompiledMessage> CompileMessage(Platform platform, const Message& message
   bool any = false;
   ForEachPersonalText(message, [&](const std::string& field, const std::string& text) {
     if (!failed.ok()) return;
-    auto compiled = personalize::Template::Compile(text, prefix + "." + field);
+    auto compiled = personalize::Template::Compile(text, prefix + "." + field, syntax);
     if (!compiled.ok()) {
       failed = compiled.error();
       return;
@@ -112,20 +115,34 @@ Result<CompiledMessage> CompileMessage(Platform platform, const Message& message
 }
 
 Result<std::vector<CompiledMessage>> CompileMessages(Platform platform,
-                                                     const std::vector<Message>& messages) {
+                                                     const std::vector<Message>& messages,
+                                                     personalize::Syntax syntax) {
   std::vector<CompiledMessage> out;
   out.reserve(messages.size());
   for (std::size_t i = 0; i < messages.size(); ++i) {
-    auto compiled = CompileMessage(platform, messages[i], i);
+    auto compiled = CompileMessage(platform, messages[i], i, syntax);
     if (!compiled.ok()) return compiled.error();
     out.push_back(std::move(*compiled));
   }
   return out;
 }
 
-Status CheckRenderedLength(const CompiledMessage& message, const Contact& contact) {
+Result<WireContent> CompileWireContent(Platform platform, const std::vector<Message>& messages,
+                                       std::string_view redirect_base) {
+  WireContent out;
+  out.messages = redirect_base.empty() ? messages : WithTrackedLinks(messages, redirect_base);
+  auto compiled = CompileMessages(
+      platform, out.messages,
+      redirect_base.empty() ? personalize::Syntax::kContact : personalize::Syntax::kTracked);
+  if (!compiled.ok()) return compiled.error();
+  out.compiled = std::move(*compiled);
+  return out;
+}
+
+Status CheckRenderedLength(const CompiledMessage& message, const Contact& contact,
+                           std::string_view click) {
   if (!message.text || !message.text->personalised()) return Status::Ok();
-  const TextLength length = message.text->Measure(contact);
+  const TextLength length = message.text->Measure(contact, click);
   const std::size_t n = personalize::LengthIn(length, message.text_limit.unit);
   if (n <= message.text_limit.max) return Status::Ok();
   const std::string unit(UnitName(message.text_limit.unit));
@@ -136,14 +153,14 @@ Status CheckRenderedLength(const CompiledMessage& message, const Contact& contac
 }
 
 const Message& Personalise(const Message& message, const CompiledMessage* content,
-                           const Contact* contact, Message& scratch) {
+                           const Contact* contact, Message& scratch, std::string_view click) {
   if (content == nullptr || contact == nullptr || content->texts.empty()) return message;
   scratch = message;
   std::size_t i = 0;
   ForEachPersonalText(scratch, [&](const std::string&, std::string& text) {
     // A text without placeholders is already what everyone gets.
     if (i < content->texts.size() && content->texts[i].personalised()) {
-      text = content->texts[i].RenderPlain(*contact);
+      text = content->texts[i].RenderPlain(*contact, click);
     }
     ++i;
   });
@@ -164,8 +181,8 @@ Status CheckContentFor(Platform platform, std::span<const Message> messages,
 }
 
 Status CheckRendered(Platform platform, const Message& as_sent, const CompiledMessage& compiled,
-                     const Contact& contact, std::size_t index) {
-  CRIER_RETURN_IF_ERROR(CheckRenderedLength(compiled, contact));
+                     const Contact& contact, std::size_t index, std::string_view click) {
+  CRIER_RETURN_IF_ERROR(CheckRenderedLength(compiled, contact, click));
   if (compiled.texts.empty()) return Status::Ok();
   const Status fits = CheckMessageFor(platform, as_sent, index);
   if (fits.ok()) return fits;
@@ -175,13 +192,14 @@ Status CheckRendered(Platform platform, const Message& as_sent, const CompiledMe
 }
 
 void AppendContentString(std::string& body, const personalize::Template* compiled,
-                         const Contact* contact, std::string_view fallback) {
+                         const Contact* contact, std::string_view fallback,
+                         std::string_view click) {
   if (compiled == nullptr || contact == nullptr) {
     AppendJsonString(body, fallback);
     return;
   }
   body.push_back('"');
-  compiled->AppendJson(body, *contact);
+  compiled->AppendJson(body, *contact, click);
   body.push_back('"');
 }
 

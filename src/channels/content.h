@@ -43,18 +43,31 @@ personalize::TextLimit TextLimitFor(Platform platform);
 // Compiles every text of `message`, the `index`th of its broadcast. Errors name the field as
 // the API does ("messages[1].text", "messages[0].template.body_parameters[2]") and the
 // character where the problem starts. Template button parameters are
-// "messages[i].template.button_parameters[j]".
-Result<CompiledMessage> CompileMessage(Platform platform, const Message& message,
-                                       std::size_t index);
+// "messages[i].template.button_parameters[j]". `syntax` is kTracked for messages whose links
+// crier rewrote to its redirect (WithTrackedLinks, core/links.h).
+Result<CompiledMessage> CompileMessage(Platform platform, const Message& message, std::size_t index,
+                                       personalize::Syntax syntax = personalize::Syntax::kContact);
 // All of a broadcast's messages; the first error wins.
-Result<std::vector<CompiledMessage>> CompileMessages(Platform platform,
-                                                     const std::vector<Message>& messages);
+Result<std::vector<CompiledMessage>> CompileMessages(
+    Platform platform, const std::vector<Message>& messages,
+    personalize::Syntax syntax = personalize::Syntax::kContact);
+
+// A broadcast's messages as its runs put them on the wire, compiled once per run: as written,
+// or, given a `redirect_base` (the broadcast tracks clicks, PRODUCT.md G3), with every link
+// through crier's redirect (WithTrackedLinks, core/links.h) and `{{crier.click}}` allowed.
+struct WireContent {
+  std::vector<Message> messages;
+  std::vector<CompiledMessage> compiled;
+};
+Result<WireContent> CompileWireContent(Platform platform, const std::vector<Message>& messages,
+                                       std::string_view redirect_base);
 
 // Whether the text of `message` rendered for `contact` is within the platform's limit:
 // kInvalidArgument on the text's field naming the length and the limit otherwise. Only a
 // personalised text is measured (a fixed one was checked when the broadcast was saved), and
-// measuring writes nothing.
-Status CheckRenderedLength(const CompiledMessage& message, const Contact& contact);
+// measuring writes nothing. `click` is the copy's click token (personalize.h), here and below.
+Status CheckRenderedLength(const CompiledMessage& message, const Contact& contact,
+                           std::string_view click = {});
 
 // The broadcast's messages checked against `platform`'s rules (channels/composition.h) as
 // written, with every placeholder of a media or card text at its shortest (its fallback, or
@@ -67,18 +80,19 @@ Status CheckContentFor(Platform platform, std::span<const Message> messages,
 // text (CheckRenderedLength, from `compiled`) or, when the message has media or card texts to
 // fill, `as_sent` — the copy Personalise made for `contact`. Writes nothing.
 Status CheckRendered(Platform platform, const Message& as_sent, const CompiledMessage& compiled,
-                     const Contact& contact, std::size_t index);
+                     const Contact& contact, std::size_t index, std::string_view click = {});
 
 // `message` as `contact` gets it: a copy in `scratch` with its media and card texts filled in
 // when they have placeholders, else `message` itself. Text and template parameters are
 // filled by the adapters straight into the body (AppendContentString). With no `content` or
 // no `contact`, `message` as written.
 const Message& Personalise(const Message& message, const CompiledMessage* content,
-                           const Contact* contact, Message& scratch);
+                           const Contact* contact, Message& scratch, std::string_view click = {});
 
 // Appends `text` as a quoted JSON string: personalised for `contact` when `compiled` is set,
 // else `fallback` as written.
 void AppendContentString(std::string& body, const personalize::Template* compiled,
-                         const Contact* contact, std::string_view fallback);
+                         const Contact* contact, std::string_view fallback,
+                         std::string_view click = {});
 
 }  // namespace crier::channels

@@ -200,11 +200,12 @@ void AppendMessage(std::string& body, const Message& message, const RecipientRef
   if (message.kind == MessageKind::kText) {
     body.append(R"({"type":"text","text":)");
     AppendContentString(body, content != nullptr && content->text ? &*content->text : nullptr,
-                        recipient.contact, message.text);
+                        recipient.contact, message.text, recipient.click_token);
     body.push_back('}');
   } else {
     Message scratch;
-    AppendLineMessage(body, Personalise(message, content, recipient.contact, scratch));
+    AppendLineMessage(
+        body, Personalise(message, content, recipient.contact, scratch, recipient.click_token));
   }
   body.push_back(']');
 }

@@ -268,7 +268,7 @@ void AppendMessageObject(std::string& body, const Message& message, const Recipi
     case MessageKind::kText:
       body.append(R"({"text":)");
       AppendContentString(body, content != nullptr && content->text ? &*content->text : nullptr,
-                          recipient.contact, message.text);
+                          recipient.contact, message.text, recipient.click_token);
       body.push_back('}');
       return;
     case MessageKind::kTemplate:
@@ -279,7 +279,8 @@ void AppendMessageObject(std::string& body, const Message& message, const Recipi
     case MessageKind::kFile:
     case MessageKind::kCard: {
       Message scratch;
-      const Message& m = Personalise(message, content, recipient.contact, scratch);
+      const Message& m =
+          Personalise(message, content, recipient.contact, scratch, recipient.click_token);
       if (m.kind == MessageKind::kCard) {
         AppendCard(body, m.card);
       } else {
@@ -303,7 +304,7 @@ void AppendMessageObject(std::string& body, const Message& message, const Recipi
                           content != nullptr && i < content->body_parameters.size()
                               ? &content->body_parameters[i]
                               : nullptr,
-                          recipient.contact, t.body_parameters[i]);
+                          recipient.contact, t.body_parameters[i], recipient.click_token);
       body.push_back('}');
     }
     body.append("]}]");

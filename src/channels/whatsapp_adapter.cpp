@@ -448,7 +448,8 @@ OutboundRequest WhatsAppAdapter::BuildSend(const ChannelAccount& account,
   std::string& body = req.body;
   if (message.kind != MessageKind::kText) {
     Message scratch;
-    const Message& personal = Personalise(message, content, recipient.contact, scratch);
+    const Message& personal =
+        Personalise(message, content, recipient.contact, scratch, recipient.click_token);
     body.reserve(256);
     AppendEnvelope(body, recipient);
     AppendContent(body, personal);
@@ -462,7 +463,7 @@ OutboundRequest WhatsAppAdapter::BuildSend(const ChannelAccount& account,
   if (HasLink(message.text)) body.append(R"("preview_url":true,)");
   body.append(R"("body":)");
   AppendContentString(body, content != nullptr && content->text ? &*content->text : nullptr,
-                      recipient.contact, message.text);
+                      recipient.contact, message.text, recipient.click_token);
   body.append("}}");
   return req;
 }
@@ -514,13 +515,13 @@ OutboundRequest WhatsAppAdapter::BuildTemplateSend(const ChannelAccount& account
                                                     : nullptr;
         if (personal != nullptr && p.type == TemplateParameter::Type::kText) {
           body.append(R"({"type":"text","text":)");
-          AppendContentString(body, personal, recipient.contact, p.value);
+          AppendContentString(body, personal, recipient.contact, p.value, recipient.click_token);
           body.push_back('}');
         } else if (personal != nullptr && IsMedia(p.type)) {
           const std::string_view kind = MediaName(p.type);
           body.append(R"({"type":")").append(kind).append(R"(",")").append(kind);
           body.append(R"(":{"link":)");
-          AppendContentString(body, personal, recipient.contact, p.value);
+          AppendContentString(body, personal, recipient.contact, p.value, recipient.click_token);
           body.append("}}");
         } else {
           AppendParameter(body, p);

@@ -27,6 +27,7 @@ struct CreateArgs {
   std::vector<std::string> tags;
   std::string filter;   // text form, e.g. tag:vip and interacted < 24h
   std::string segment;  // a saved segment's name
+  bool track_clicks = false;
 };
 
 // The audience filter: --filter as text, --segment as {"segment": name}, both ANDed.
@@ -78,6 +79,7 @@ int CreateBroadcast(CommandEnv& env, const CreateArgs& a) {
                            {"channel_account_id", a.account},
                            {"purpose", a.purpose},
                            {"messages", std::move(*messages)}};
+  if (a.track_clicks) body["track_clicks"] = true;
   boost::json::object audience;
   if (!tags.empty()) audience["any_tags"] = std::move(tags);
   // The server parses the filter and reports errors (and unknown segments).
@@ -193,6 +195,19 @@ void PrintReport(std::ostream& out, const boost::json::value& r) {
   PrintCounts(out, "skipped because:", CountsOf(r, "by_skip_reason"));
   PrintCounts(out, "failed with:", CountsOf(r, "by_error"));
   PrintCounts(out, "waiting for:", CountsOf(r, "waiting"));
+  const boost::json::value* clicks = Member(r, "clicks");
+  if (clicks != nullptr && BoolOf(*clicks, "tracked")) {
+    out << fmt::format("clicks {} by {} people\n", IntOf(*clicks, "total"),
+                       IntOf(*clicks, "unique_contacts"));
+    if (const boost::json::value* links = Member(*clicks, "links");
+        links != nullptr && links->is_array()) {
+      for (const boost::json::value& link : links->get_array()) {
+        out << fmt::format("  [{}] {}: {} by {}{}\n", IntOf(link, "index"), TextOf(link, "url"),
+                           IntOf(link, "clicks"), IntOf(link, "unique_contacts"),
+                           BoolOf(link, "official") ? " (official site)" : "");
+      }
+    }
+  }
 }
 
 int SendBroadcast(CommandEnv& env, Id id, bool no_wait) {
@@ -346,6 +361,9 @@ void AddBroadcastCommands(CLI::App& app, CommandEnv& env) {
   create->add_option("--segment", create_args->segment,
                      "send to a saved segment (as it is defined when sending); with --filter, "
                      "to those in both");
+  create->add_flag("--track-clicks", create_args->track_clicks,
+                   "send links through the server's redirect and count presses (needs "
+                   "`crier serve --public-url`)");
   create->callback([&env, create_args] {
     env.action = [&env, create_args] { return CreateBroadcast(env, *create_args); };
   });

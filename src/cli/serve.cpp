@@ -114,12 +114,9 @@ int RunServe(const ServeOptions& o, CliContext& ctx) {
   if (!transport.ok()) {
     return PrintError(ctx, WithContext(transport.error(), "cannot set up HTTP sending", ""));
   }
-  auto engine = engine::Engine::Create(**store, clock, std::move(*transport), engine_options);
-  if (!engine.ok()) {
-    return PrintError(ctx, WithContext(engine.error(), "cannot create the engine", ""));
-  }
+  // The server binds first (it serves nothing before Start), so that `--public-url local`
+  // can name the port it got.
   std::optional<api::Api> api;
-  api.emplace(**store, **engine, clock, guards ? *guards : guard::AccountGuards::BuiltIn());
 
   auto server =
       net::HttpServer::Create({.host = o.host,
@@ -137,6 +134,12 @@ int RunServe(const ServeOptions& o, CliContext& ctx) {
     return PrintError(ctx, Error{server.error().code, server.error().message, "--port"});
   }
   const std::string url = ServerUrl(o.host, (*server)->port());
+  engine_options.public_url = o.public_url == kLocalPublicUrl ? url : o.public_url;
+  auto engine = engine::Engine::Create(**store, clock, std::move(*transport), engine_options);
+  if (!engine.ok()) {
+    return PrintError(ctx, WithContext(engine.error(), "cannot create the engine", ""));
+  }
+  api.emplace(**store, **engine, clock, guards ? *guards : guard::AccountGuards::BuiltIn());
   UpdateCliConfig(o, ctx, url, *admin_key);
 
   if (const Status s = (*engine)->Start(); !s.ok()) {
@@ -185,6 +188,9 @@ void AddServeCommand(CLI::App& app, CommandEnv& env) {
   serve->add_option("--guard-dir", options->guard_dir,
                     "promotional-content guard rules: DIR/*.txt for every account, "
                     "DIR/account-<ID>/*.txt for one (on top of the built-in rules)");
+  serve->add_option("--public-url", options->public_url,
+                    "where people reach this server, the base of tracked links' redirect "
+                    "(https://crier.example); \"local\": the address it listens on");
   serve
       ->add_option("--log-level", options->log_level,
                    "trace, debug, info, warn, error, critical, off")

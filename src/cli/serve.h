@@ -22,7 +22,12 @@ struct ServeOptions {
   std::string log_level = "info";
   // The operator's promotional-content guard rules (see cli/guard_dir.h); empty: built-in only.
   std::string guard_dir;
+  // Where people reach the server (click tracking's redirect, G3); empty: no click tracking.
+  // kLocalPublicUrl: the address it listens on, for trying crier out on one machine.
+  std::string public_url;
 };
+
+inline constexpr std::string_view kLocalPublicUrl = "local";
 
 // Grace period for in-flight sends at shutdown.
 inline constexpr Duration kShutdownDrain{10'000};

@@ -19,10 +19,16 @@ bool StartsWithScheme(std::string_view s) {
   return starts("https://") || starts("http://");
 }
 
+struct Span {
+  std::size_t begin = 0;
+  std::size_t end = 0;
+};
+
 // The links written in `text`: from a scheme to the next space, less the punctuation a
-// sentence puts after a link ("see https://a.example/x." ends at "x").
-void ScanText(std::size_t index, const std::string& field, std::string_view text,
-              std::vector<Link>& out) {
+// sentence puts after a link ("see https://a.example/x." ends at "x"). A placeholder inside
+// a link is part of it, spaces and all ("https://a.example/?c={{ contact.attr.code }}").
+std::vector<Span> LinkSpans(std::string_view text) {
+  std::vector<Span> out;
   // Schemes are case-insensitive; lowering ASCII keeps every byte where it was.
   std::string lowered(text);
   std::transform(lowered.begin(), lowered.end(), lowered.begin(),
@@ -30,29 +36,55 @@ void ScanText(std::size_t index, const std::string& field, std::string_view text
   std::size_t i = 0;
   while (i < text.size()) {
     const std::size_t h = lowered.find("http", i);
-    if (h == std::string_view::npos) return;
+    if (h == std::string_view::npos) break;
     if (!StartsWithScheme(text.substr(h)) ||
         (h > 0 && std::isalnum(static_cast<unsigned char>(text[h - 1])))) {
       i = h + 4;
       continue;
     }
     std::size_t end = h;
+    std::size_t kept = h;  // the end of the last placeholder: never trimmed as punctuation
     while (end < text.size() && !std::isspace(static_cast<unsigned char>(text[end])) &&
            text[end] != '<' && text[end] != '>' && text[end] != '"') {
+      if (text.substr(end, 2) == "{{") {
+        const std::size_t close = text.find("}}", end + 2);
+        if (close != std::string_view::npos) {
+          end = kept = close + 2;
+          continue;
+        }
+      }
       ++end;
     }
-    while (end > h &&
+    while (end > kept &&
            std::string_view(".,;:!?)]}'").find(text[end - 1]) != std::string_view::npos) {
       --end;
     }
-    const std::string_view url = text.substr(h, end - h);
-    if (!HostOf(url).empty()) out.push_back({index, field, std::string(url), false});
+    if (!HostOf(text.substr(h, end - h)).empty()) out.push_back({h, end});
     i = std::max(end, h + 4);
   }
+  return out;
 }
 
 bool IsUrlField(std::string_view field) {
   return field.size() >= 4 && field.substr(field.size() - 4) == ".url";
+}
+
+// Calls fn(field, text) for every text of `message` a link can be written in, in the order
+// links are numbered: the text, a template's header then body parameters, then the media and
+// card texts (ForEachPersonalText).
+template <class M, class F>
+void ForEachLinkText(M& message, F&& fn) {
+  if (message.kind == MessageKind::kText) fn(std::string("text"), message.text);
+  if (message.kind == MessageKind::kTemplate) {
+    auto& t = message.template_message;
+    for (std::size_t p = 0; p < t.header_parameters.size(); ++p) {
+      fn("template.header_parameters[" + std::to_string(p) + "]", t.header_parameters[p]);
+    }
+    for (std::size_t p = 0; p < t.body_parameters.size(); ++p) {
+      fn("template.body_parameters[" + std::to_string(p) + "]", t.body_parameters[p]);
+    }
+  }
+  ForEachPersonalText(message, fn);
 }
 
 }  // namespace
@@ -92,28 +124,47 @@ std::vector<Link> FindLinks(std::span<const Message> messages,
                             std::span<const std::string> official_domains) {
   std::vector<Link> out;
   for (std::size_t i = 0; i < messages.size(); ++i) {
-    const Message& m = messages[i];
-    if (m.kind == MessageKind::kText) ScanText(i, "text", m.text, out);
-    if (m.kind == MessageKind::kTemplate) {
-      const auto& t = m.template_message;
-      for (std::size_t p = 0; p < t.header_parameters.size(); ++p) {
-        ScanText(i, "template.header_parameters[" + std::to_string(p) + "]", t.header_parameters[p],
-                 out);
-      }
-      for (std::size_t p = 0; p < t.body_parameters.size(); ++p) {
-        ScanText(i, "template.body_parameters[" + std::to_string(p) + "]", t.body_parameters[p],
-                 out);
-      }
-    }
-    ForEachPersonalText(m, [&](const std::string& field, const std::string& text) {
+    ForEachLinkText(messages[i], [&](const std::string& field, const std::string& text) {
       if (IsUrlField(field)) {
         out.push_back({i, field, text, false});
-      } else {
-        ScanText(i, field, text, out);
+        return;
+      }
+      for (const Span& span : LinkSpans(text)) {
+        out.push_back({i, field, text.substr(span.begin, span.end - span.begin), false});
       }
     });
   }
   for (Link& link : out) link.official = IsOfficial(link.url, official_domains);
+  return out;
+}
+
+std::vector<Message> WithTrackedLinks(std::span<const Message> messages,
+                                      std::string_view redirect_base) {
+  std::vector<Message> out(messages.begin(), messages.end());
+  std::size_t index = 0;
+  const auto tracked = [&] {
+    return std::string(redirect_base) + "/" + std::string(kClickTokenPlaceholder) + "/" +
+           std::to_string(index++);
+  };
+  for (Message& message : out) {
+    ForEachLinkText(message, [&](const std::string& field, std::string& text) {
+      if (IsUrlField(field)) {
+        text = tracked();
+        return;
+      }
+      const std::vector<Span> spans = LinkSpans(text);
+      if (spans.empty()) return;
+      std::string rewritten;
+      std::size_t at = 0;
+      for (const Span& span : spans) {
+        rewritten.append(text, at, span.begin - at);
+        rewritten.append(tracked());
+        at = span.end;
+      }
+      rewritten.append(text, at);
+      text = std::move(rewritten);
+    });
+  }
   return out;
 }
 

@@ -27,6 +27,17 @@ struct Link {
 std::vector<Link> FindLinks(std::span<const Message> messages,
                             std::span<const std::string> official_domains);
 
+// What a tracked link carries in place of the copy's click token (personalize.h).
+inline constexpr std::string_view kClickTokenPlaceholder = "{{crier.click}}";
+
+// The messages as a run that tracks clicks sends them: every link FindLinks finds, numbered
+// from 0 in its order, becomes `redirect_base` + "/{{crier.click}}/" + its number, so that a
+// recipient's press goes through crier's redirect with their own token. The texts are to be
+// compiled with personalize::Syntax::kTracked. `redirect_base` has no braces (it is checked
+// where it is configured).
+std::vector<Message> WithTrackedLinks(std::span<const Message> messages,
+                                      std::string_view redirect_base);
+
 // The lower-cased host of an http(s) URL ("shop.example.com"), or "" when it has none.
 std::string HostOf(std::string_view url);
 

@@ -47,6 +47,47 @@ TEST(Links, ButtonsCaptionsAndParametersCountMediaDoesNot) {
   EXPECT_EQ(links[3], (Link{2, "template.body_parameters[0]", "https://track.example/1", false}));
 }
 
+TEST(Links, APlaceholderInsideALinkIsPartOfIt) {
+  const std::vector<Message> messages = {
+      Text("Yours: https://shop.example/?c={{ contact.attr.code | \"none\" }}. Bye "
+           "(https://shop.example/{{contact.attr.path}})")};
+  const auto links = FindLinks(messages, {});
+  ASSERT_EQ(links.size(), 2u);
+  EXPECT_EQ(links[0].url, "https://shop.example/?c={{ contact.attr.code | \"none\" }}");
+  EXPECT_EQ(links[1].url, "https://shop.example/{{contact.attr.path}}");
+}
+
+TEST(Links, TrackingRewritesEveryLinkFindLinksCountsInItsOrder) {
+  Message card;
+  card.kind = MessageKind::kCard;
+  card.card.layout = CardLayout::kButtons;
+  card.card.text = "See https://www.shop.example/sale, or https://blog.example/x.";
+  card.card.buttons = {{ButtonAction::kUrl, "Shop", "https://shop.example/?u={{contact.name}}", ""},
+                       {ButtonAction::kPostback, "Ask", "", "ASK"}};
+  Message image;
+  image.kind = MessageKind::kImage;
+  image.media.url = "https://cdn.example/a.jpg";
+  image.media.caption = "More at https://shop.example";
+  const std::vector<Message> messages = {Text("Hi {{contact.first_name}}! https://a.example/1"),
+                                         card, image, Text("no links")};
+  const auto links = FindLinks(messages, {});
+  ASSERT_EQ(links.size(), 5u);
+  const auto tracked = WithTrackedLinks(messages, "https://crier.example/r");
+  ASSERT_EQ(tracked.size(), messages.size());
+  EXPECT_EQ(tracked[0].text,
+            "Hi {{contact.first_name}}! https://crier.example/r/{{crier.click}}/0");
+  EXPECT_EQ(tracked[1].card.text,
+            "See https://crier.example/r/{{crier.click}}/1, or "
+            "https://crier.example/r/{{crier.click}}/2.");
+  EXPECT_EQ(tracked[1].card.buttons[0].url, "https://crier.example/r/{{crier.click}}/3");
+  EXPECT_EQ(tracked[1].card.buttons[1].payload, "ASK");
+  EXPECT_EQ(tracked[2].media.url, "https://cdn.example/a.jpg");  // an asset, not a link
+  EXPECT_EQ(tracked[2].media.caption, "More at https://crier.example/r/{{crier.click}}/4");
+  EXPECT_EQ(tracked[3].text, "no links");
+  // The rewritten links are what FindLinks finds again, one for one.
+  EXPECT_EQ(FindLinks(tracked, {}).size(), links.size());
+}
+
 TEST(Links, HostsAreComparedWholeAndWithoutCase) {
   EXPECT_EQ(HostOf("https://user:pw@Shop.Example:8443/x"), "shop.example");
   EXPECT_EQ(HostOf("ftp://shop.example"), "");

@@ -340,6 +340,8 @@ struct Broadcast {
   Audience audience;
   std::vector<Message> messages;  // 1..5
   OutsideWindow outside_window;
+  // G3: every link goes through crier's redirect, which records the press and forwards.
+  bool track_clicks = false;
   BroadcastStatus status = BroadcastStatus::kDraft;
   Time created_at{};
   Time updated_at{};

@@ -11,6 +11,7 @@ namespace crier::personalize {
 namespace {
 
 constexpr std::string_view kAttrPrefix = "contact.attr.";
+constexpr std::string_view kClickPath = "crier.click";
 
 // The 1-based character (code point) at byte offset `at`, for error messages.
 std::size_t CharacterAt(std::string_view text, std::size_t at) {
@@ -81,8 +82,10 @@ std::string_view FormatTime(Time t, char (&buf)[48]) {
 // The value a placeholder reads, as text; numbers, booleans and times are formatted into
 // `buf`. Empty when the contact has no such value.
 std::string_view ValueOf(Source source, const std::string& key, const Contact& contact,
-                         char (&buf)[48]) {
+                         std::string_view click, char (&buf)[48]) {
   switch (source) {
+    case Source::kClickToken:
+      return click;
     case Source::kName:
       return contact.name;
     case Source::kFirstName:
@@ -110,7 +113,8 @@ std::string_view ValueOf(Source source, const std::string& key, const Contact& c
 // Parses the placeholders of one text; see the grammar in personalize.h.
 class Parser {
  public:
-  Parser(std::string_view text, std::string_view field) : s_(text), field_(field) {}
+  Parser(std::string_view text, std::string_view field, Syntax syntax)
+      : s_(text), field_(field), syntax_(syntax) {}
 
   Error Fail(std::size_t at, std::string message) const {
     return InvalidArgument(std::string(field_), std::move(message) + " at character " +
@@ -171,6 +175,8 @@ class Parser {
       out.source = Source::kFirstName;
     } else if (path == "contact.locale") {
       out.source = Source::kLocale;
+    } else if (path == kClickPath && syntax_ == Syntax::kTracked) {
+      out.source = Source::kClickToken;
     } else if (path.starts_with(kAttrPrefix)) {
       const std::string_view key = path.substr(kAttrPrefix.size());
       bool ok = !key.empty() && key.size() <= kMaxAttributeKeyLength;
@@ -209,6 +215,7 @@ class Parser {
  private:
   std::string_view s_;
   std::string_view field_;
+  Syntax syntax_;
   std::size_t i_ = 0;
 };
 
@@ -226,10 +233,10 @@ std::string_view UnitName(LengthUnit unit) {
 
 }  // namespace
 
-Result<Template> Template::Compile(std::string_view text, std::string_view field) {
+Result<Template> Template::Compile(std::string_view text, std::string_view field, Syntax syntax) {
   Template t;
   t.field_ = std::string(field);
-  Parser parser(text, field);
+  Parser parser(text, field, syntax);
   if (const std::size_t bad = FindInvalidUtf8(text); bad != std::string_view::npos) {
     return parser.Fail(bad, "invalid UTF-8");
   }
@@ -279,12 +286,13 @@ Result<Template> Template::Compile(std::string_view text, std::string_view field
 }
 
 template <bool kJson>
-TextLength Template::Append(std::string& out, const Contact& contact) const {
+TextLength Template::Append(std::string& out, const Contact& contact,
+                            std::string_view click) const {
   TextLength length;
   char buf[48];
   for (const Piece& piece : pieces_) {
     if (!piece.literal) {
-      const std::string_view value = ValueOf(piece.source, piece.key, contact, buf);
+      const std::string_view value = ValueOf(piece.source, piece.key, contact, click, buf);
       if (!value.empty()) {
         length += kJson ? AppendJsonEscaped(out, value) : AppendUtf8Sanitized(out, value);
         continue;
@@ -296,12 +304,12 @@ TextLength Template::Append(std::string& out, const Contact& contact) const {
   return length;
 }
 
-TextLength Template::Measure(const Contact& contact) const {
+TextLength Template::Measure(const Contact& contact, std::string_view click) const {
   TextLength length;
   char buf[48];
   for (const Piece& piece : pieces_) {
     if (!piece.literal) {
-      const std::string_view value = ValueOf(piece.source, piece.key, contact, buf);
+      const std::string_view value = ValueOf(piece.source, piece.key, contact, click, buf);
       if (!value.empty()) {
         length += MeasureText(value);
         continue;
@@ -312,20 +320,22 @@ TextLength Template::Measure(const Contact& contact) const {
   return length;
 }
 
-TextLength Template::AppendJson(std::string& out, const Contact& contact) const {
-  return Append<true>(out, contact);
+TextLength Template::AppendJson(std::string& out, const Contact& contact,
+                                std::string_view click) const {
+  return Append<true>(out, contact, click);
 }
 
-TextLength Template::AppendPlain(std::string& out, const Contact& contact) const {
-  return Append<false>(out, contact);
+TextLength Template::AppendPlain(std::string& out, const Contact& contact,
+                                 std::string_view click) const {
+  return Append<false>(out, contact, click);
 }
 
-std::string Template::RenderPlain(const Contact& contact) const {
+std::string Template::RenderPlain(const Contact& contact, std::string_view click) const {
   // One allocation for a typical text instead of a few as it grows (names are short).
   constexpr std::size_t kTypicalValueBytes = 24;
   std::string out;
   out.reserve(literal_bytes_ + placeholders_ * kTypicalValueBytes);
-  AppendPlain(out, contact);
+  AppendPlain(out, contact, click);
   return out;
 }
 
@@ -375,7 +385,7 @@ BodyTemplate::Builder& BodyTemplate::Builder::Text(Template text, TextLimit limi
 BodyTemplate BodyTemplate::Builder::Build() { return std::exchange(body_, BodyTemplate()); }
 
 Status BodyTemplate::Render(const Contact& contact, std::span<const std::string_view> values,
-                            std::string& out) const {
+                            std::string& out, std::string_view click) const {
   if (values.size() < value_count_) {
     return Internal("a body template needs " + std::to_string(value_count_) + " values, got " +
                     std::to_string(values.size()));
@@ -394,7 +404,7 @@ Status BodyTemplate::Render(const Contact& contact, std::span<const std::string_
       case Kind::kText: {
         const Template& text = texts_[piece.index];
         out.push_back('"');
-        const TextLength length = text.AppendJson(out, contact);
+        const TextLength length = text.AppendJson(out, contact, click);
         out.push_back('"');
         const std::size_t n = LengthIn(length, piece.limit.unit);
         if (n > piece.limit.max) {

@@ -26,6 +26,11 @@
 // become U+FFFD, so neither the JSON of a body nor a preview can be broken by what a contact is
 // called.
 //
+// A run that tracks clicks (PRODUCT.md G3) sends its links through crier's redirect, and
+// every recipient's copy carries their own click token: `{{crier.click}}` is that token. It is
+// crier's own placeholder, accepted only where crier rewrote the links (Syntax::kTracked), so
+// a user who writes it gets "unknown placeholder" like any other typo.
+//
 // Everything here is pure; a compiled Template or BodyTemplate is immutable and may be
 // rendered from any number of threads at once.
 #pragma once
@@ -46,8 +51,12 @@ namespace crier::personalize {
 
 inline constexpr std::size_t kMaxAttributeKeyLength = 64;
 
-// What a placeholder reads from the contact.
-enum class Source { kName, kFirstName, kLocale, kAttribute };
+// What a placeholder reads: the contact, or (kClickToken) the copy's click token.
+enum class Source { kName, kFirstName, kLocale, kAttribute, kClickToken };
+
+// Which placeholders a text may hold: a user's (kContact), or a user's and `{{crier.click}}`
+// (kTracked: a text whose links crier rewrote to its redirect).
+enum class Syntax { kContact, kTracked };
 
 // A text with placeholders, compiled.
 class Template {
@@ -57,18 +66,22 @@ class Template {
   // not closed, a placeholder is unknown or malformed, or a fallback is empty or unclosed;
   // the message names the 1-based character (code point) where the problem starts:
   //   unknown placeholder "contact.nmae" at character 7
-  static Result<Template> Compile(std::string_view text, std::string_view field);
+  static Result<Template> Compile(std::string_view text, std::string_view field,
+                                  Syntax syntax = Syntax::kContact);
 
   // Appends the text for `contact` to `out` as the inside of a JSON string (no quotes), and
-  // returns its length as the recipient will read it. Once `out` has grown to fit, appending
+  // returns its length as the recipient will read it. `click` is the copy's click token, what
+  // `{{crier.click}}` renders (nothing when empty). Once `out` has grown to fit, appending
   // allocates nothing.
-  TextLength AppendJson(std::string& out, const Contact& contact) const;
+  TextLength AppendJson(std::string& out, const Contact& contact,
+                        std::string_view click = {}) const;
   // The same text unescaped, for previews; equal to what AppendJson's output decodes to.
-  TextLength AppendPlain(std::string& out, const Contact& contact) const;
-  std::string RenderPlain(const Contact& contact) const;
+  TextLength AppendPlain(std::string& out, const Contact& contact,
+                         std::string_view click = {}) const;
+  std::string RenderPlain(const Contact& contact, std::string_view click = {}) const;
   // The length AppendPlain would return, without writing anything: what a platform limit
   // is checked against before the request is built.
-  TextLength Measure(const Contact& contact) const;
+  TextLength Measure(const Contact& contact, std::string_view click = {}) const;
 
   // The field named at Compile.
   const std::string& field() const { return field_; }
@@ -86,7 +99,7 @@ class Template {
   };
   Template() = default;
   template <bool kJson>
-  TextLength Append(std::string& out, const Contact& contact) const;
+  TextLength Append(std::string& out, const Contact& contact, std::string_view click) const;
 
   std::string field_;
   std::vector<Piece> pieces_;
@@ -125,9 +138,10 @@ class BodyTemplate {
   // Appends the body for `contact` to `out`; `values` holds one entry for each Value(i)
   // (values.size() > the largest index). Fails, leaving `out` as it was, when a personalised
   // text is over its limit (kInvalidArgument on the text's field, naming the contact, the
-  // length and the limit) or when `values` is too short (kInternal: a caller's bug).
-  Status Render(const Contact& contact, std::span<const std::string_view> values,
-                std::string& out) const;
+  // length and the limit) or when `values` is too short (kInternal: a caller's bug). `click`
+  // is the copy's click token (Template::AppendJson).
+  Status Render(const Contact& contact, std::span<const std::string_view> values, std::string& out,
+                std::string_view click = {}) const;
 
   // How many values Render needs (the largest Value index + 1).
   std::size_t value_count() const { return value_count_; }

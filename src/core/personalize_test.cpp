@@ -265,6 +265,29 @@ TEST(Personalize, UnknownPlaceholdersAreErrorsWithTheirPosition) {
             R"(messages[0].text: unknown placeholder "contact.nmae" at character 1)");
 }
 
+TEST(Personalize, TheClickTokenIsCriersOwnPlaceholder) {
+  // A user cannot write it: it exists only where crier rewrote the links.
+  EXPECT_EQ(CompileError("go https://x.example/r/{{crier.click}}/0"),
+            R"(messages[0].text: unknown placeholder "crier.click" at character 24)");
+  auto tracked = Template::Compile("{{contact.first_name}}: https://c.example/r/{{crier.click}}/0",
+                                   kField, Syntax::kTracked);
+  ASSERT_TRUE(tracked.ok()) << tracked.error().ToString();
+  EXPECT_TRUE(tracked->personalised());
+  const Contact c = Ann();
+  EXPECT_EQ(tracked->RenderPlain(c, "1.h.AbC"), "Ann: https://c.example/r/1.h.AbC/0");
+  std::string json;
+  const TextLength length = tracked->AppendJson(json, c, "1.h.AbC");
+  EXPECT_EQ(json, "Ann: https://c.example/r/1.h.AbC/0");
+  EXPECT_EQ(length.bytes, json.size());
+  EXPECT_EQ(tracked->Measure(c, "1.h.AbC").bytes, json.size());
+  // Without a token (a preview, or the shortest rendering) it renders as nothing.
+  EXPECT_EQ(tracked->RenderPlain(c), "Ann: https://c.example/r//0");
+  auto unknown = Template::Compile("{{crier.other}}", kField, Syntax::kTracked);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().ToString(),
+            R"(messages[0].text: unknown placeholder "crier.other" at character 1)");
+}
+
 TEST(Personalize, MalformedPlaceholders) {
   EXPECT_EQ(CompileError("Hi {{contact.name"), R"(messages[0].text: unclosed "{{" at character 4)");
   EXPECT_EQ(CompileError("Hi {{contact.name}"),

@@ -161,8 +161,13 @@ std::string LineRetryKey(const std::array<std::uint64_t, 2>& salt, Id delivery_i
 }  // namespace
 
 Dispatcher::Dispatcher(Store& store, const Clock& clock, channels::Transport& transport,
-                       Metrics& metrics, const EngineOptions& options)
-    : store_(store), clock_(clock), transport_(transport), metrics_(metrics), options_(options) {
+                       Metrics& metrics, const EngineOptions& options, const ClickTracker* clicks)
+    : store_(store),
+      clock_(clock),
+      transport_(transport),
+      metrics_(metrics),
+      options_(options),
+      clicks_(clicks) {
   std::random_device random;
   for (auto& word : retry_key_salt_) {
     word = (static_cast<std::uint64_t>(random()) << 32) ^ random();
@@ -282,13 +287,22 @@ void Dispatcher::RefreshRuns() {
       spdlog::error("event=broadcast_content_invalid run={} broadcast={} field={} error=\"{}\"",
                     run.id, run.broadcast_id, invalid->field, invalid->message);
     }
+    if (!invalid && broadcast->track_clicks && clicks_ == nullptr) {
+      invalid = InvalidArgument("track_clicks", std::string(kNoPublicUrl));
+      spdlog::error("event=broadcast_content_invalid run={} broadcast={} field=track_clicks",
+                    run.id, run.broadcast_id);
+    }
     // Saved broadcasts were compiled at creation; one saved before placeholders existed, or
     // changed behind the API's back, fails here like any other content the wire refuses.
     std::vector<channels::CompiledMessage> content;
     if (!invalid) {
-      auto compiled = channels::CompileMessages(account->account.platform, broadcast->messages);
+      auto compiled = channels::CompileWireContent(
+          account->account.platform, broadcast->messages,
+          broadcast->track_clicks ? std::string_view(clicks_->redirect_base()) : "");
       if (compiled.ok()) {
-        content = std::move(*compiled);
+        // A tracked run sends its links through the redirect: the messages as they go out.
+        broadcast->messages = std::move(compiled->messages);
+        content = std::move(compiled->compiled);
       } else {
         invalid = compiled.error();
         spdlog::error("event=broadcast_content_invalid run={} broadcast={} field={} error=\"{}\"",
@@ -383,13 +397,19 @@ std::uint64_t Dispatcher::AllocateFlight(Flight flight) {
 bool Dispatcher::StartMessage(RunState& run, AccountState& account, Flight flight) {
   const Message& message = run.broadcast.messages[flight.message_index];
   const channels::CompiledMessage& content = run.content[flight.message_index];
+  // G3: the person's own token goes in every tracked link of their copy.
+  std::string click;
+  if (run.broadcast.track_clicks && clicks_ != nullptr) {
+    click = clicks_->Token(run.run.id, flight.contact.id);
+  }
   // Media and card texts are filled once, here: the copy is checked and then sent as it is.
   Message personal;
-  const Message& as_sent = channels::Personalise(message, &content, &flight.contact, personal);
+  const Message& as_sent =
+      channels::Personalise(message, &content, &flight.contact, personal, click);
   // A rendering over the platform's limit fails this copy only, before any pace is spent;
   // the messages already sent to the person stay recorded with it.
   if (const Status fits = channels::CheckRendered(account.account.platform, as_sent, content,
-                                                  flight.contact, flight.message_index);
+                                                  flight.contact, flight.message_index, click);
       !fits.ok()) {
     DeliveryOutcome failed = FailedOutcome(
         flight.delivery.delivery_id, flight.route_code, flight.message_ids, "invalid_request",
@@ -404,6 +424,7 @@ bool Dispatcher::StartMessage(RunState& run, AccountState& account, Flight fligh
   recipient.name = flight.contact.name;
   recipient.first_name = flight.contact.first_name;
   recipient.contact = &flight.contact;
+  recipient.click_token = std::move(click);
   if (account.account.platform == Platform::kLine) {
     recipient.retry_key =
         LineRetryKey(retry_key_salt_, flight.delivery.delivery_id, flight.message_index);

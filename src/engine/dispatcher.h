@@ -40,8 +40,10 @@ namespace crier::engine {
 
 class Dispatcher {
  public:
+  // `clicks` makes the click tokens of runs that track clicks (G3); without it such runs fail
+  // their copies as invalid content. Not owned.
   Dispatcher(Store& store, const Clock& clock, channels::Transport& transport, Metrics& metrics,
-             const EngineOptions& options);
+             const EngineOptions& options, const ClickTracker* clicks = nullptr);
 
   // One turn of the loop: refresh work, claim, start what pacing allows, poll for up to
   // `max_wait`, record outcomes. Returns true when there is work in progress (so the caller
@@ -174,6 +176,7 @@ class Dispatcher {
   channels::Transport& transport_;
   Metrics& metrics_;
   EngineOptions options_;
+  const ClickTracker* clicks_;
   // Mixed with a delivery's id into its LINE retry key, so keys differ between installs (and
   // database resets) while every attempt of one delivery in this process sends the same key.
   std::array<std::uint64_t, 2> retry_key_salt_{};

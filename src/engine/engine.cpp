@@ -25,15 +25,18 @@ std::vector<std::pair<std::string, std::int64_t>> Sorted(
 class EngineImpl final : public Engine {
  public:
   EngineImpl(Store& store, const Clock& clock, std::unique_ptr<channels::Transport> transport,
-             const EngineOptions& options)
+             const EngineOptions& options, std::unique_ptr<ClickTracker> clicks)
       : store_(store),
         clock_(clock),
         transport_(std::move(transport)),
         options_(options),
-        dispatcher_(store, clock, *transport_, metrics_, options),
+        clicks_(std::move(clicks)),
+        dispatcher_(store, clock, *transport_, metrics_, options, clicks_.get()),
         audience_(store, clock) {}
 
   ~EngineImpl() override { Stop(Duration(0)); }
+
+  const ClickTracker* clicks() const override { return clicks_.get(); }
 
   Result<PreviewResult> Preview(Id broadcast_id) override {
     auto broadcast = store_.GetBroadcast(broadcast_id);
@@ -214,6 +217,7 @@ class EngineImpl final : public Engine {
   std::unique_ptr<channels::Transport> transport_;
   EngineOptions options_;
   Metrics metrics_;
+  std::unique_ptr<ClickTracker> clicks_;
   Dispatcher dispatcher_;
   AudienceService audience_;
   std::mutex send_mu_;
@@ -239,8 +243,16 @@ Result<std::unique_ptr<Engine>> Engine::Create(Store& store, const Clock& clock,
   if (options.line_multicast_fill_wait < Duration::zero()) {
     return InvalidArgument("line_multicast_fill_wait", "must not be negative");
   }
+  std::unique_ptr<ClickTracker> clicks;
+  if (!options.public_url.empty()) {
+    auto base = NormalisePublicUrl(options.public_url, "public_url");
+    if (!base.ok()) return base.error();
+    auto tracker = ClickTracker::Create(store, clock, std::move(*base));
+    if (!tracker.ok()) return tracker.error();
+    clicks = std::move(*tracker);
+  }
   return std::unique_ptr<Engine>(
-      std::make_unique<EngineImpl>(store, clock, std::move(transport), options));
+      std::make_unique<EngineImpl>(store, clock, std::move(transport), options, std::move(clicks)));
 }
 
 }  // namespace crier::engine

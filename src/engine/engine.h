@@ -17,6 +17,7 @@
 #include "core/clock.h"
 #include "core/filter.h"
 #include "core/route.h"
+#include "engine/click_tracker.h"
 #include "engine/metrics.h"
 #include "store/store.h"
 
@@ -32,6 +33,9 @@ struct EngineOptions {
   // nothing more to claim; measured on the engine's Clock.
   Duration line_multicast_fill_wait = std::chrono::milliseconds(100);
   channels::TransportOptions transport;
+  // Where people reach this server from outside ("https://crier.example"): the base of the
+  // click-tracking redirect (G3). Empty: broadcasts cannot track clicks.
+  std::string public_url;
 };
 
 // WhatsApp: what a run would take of the portfolio's messaging limit (A8).
@@ -118,6 +122,8 @@ class Engine {
                                                int limit) = 0;
 
   virtual Metrics& metrics() = 0;
+  // Click tracking, when EngineOptions::public_url is set; nullptr otherwise.
+  virtual const ClickTracker* clicks() const = 0;
 };
 
 }  // namespace crier::engine

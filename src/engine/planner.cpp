@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "core/links.h"
 #include "engine/segment_expansion.h"
 
 namespace crier::engine {
@@ -48,7 +49,10 @@ BroadcastFacts RunFacts(const Broadcast& broadcast, const ChannelAccount& accoun
   BroadcastFacts facts = FactsOf(broadcast, account.capabilities);
   if (account.platform == Platform::kLine) {
     auto content = channels::CompileMessages(account.platform, broadcast.messages);
-    facts.line_multicast = content.ok() && SendsLineMulticast(account.platform, *content);
+    // A tracked link carries each person's own token: such content goes per recipient.
+    const bool tracked = broadcast.track_clicks && !FindLinks(broadcast.messages, {}).empty();
+    facts.line_multicast =
+        content.ok() && !tracked && SendsLineMulticast(account.platform, *content);
   }
   return facts;
 }

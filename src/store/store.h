@@ -128,6 +128,7 @@ struct NewBroadcast {
   Audience audience;
   std::vector<Message> messages;
   OutsideWindow outside_window;
+  bool track_clicks = false;
 };
 
 struct NewSegment {
@@ -264,6 +265,22 @@ struct OpenLineBatch {
   std::vector<LineBatchMember> members;  // in delivery id order
 };
 
+// The presses of one tracked link of a run.
+struct LinkClicks {
+  std::size_t link_index = 0;
+  std::int64_t clicks = 0;           // every press
+  std::int64_t unique_contacts = 0;  // people who pressed it
+  friend bool operator==(const LinkClicks&, const LinkClicks&) = default;
+};
+
+// One press of a tracked link (G3).
+struct ClickRecord {
+  Id run_id = 0;
+  Id contact_id = 0;
+  std::size_t link_index = 0;
+  Time at{};
+};
+
 struct RunReport {
   Run run;
   std::int64_t matched = 0;                                    // every planned row, skipped or not
@@ -274,6 +291,10 @@ struct RunReport {
   // Planned deliveries put back to wait, by why: the platform's code ("131000") after a
   // retryable error, or the ceiling that holds them ("whatsapp_messaging_limit").
   std::vector<std::pair<std::string, std::int64_t>> waiting;
+  // G3: presses of the run's tracked links, by link (FindLinks' numbering), links never
+  // pressed left out; and how many people pressed any.
+  std::vector<LinkClicks> clicks;
+  std::int64_t clicked_contacts = 0;
 };
 
 // One person a channel account sent to over a route, with the time of the first such send in
@@ -494,6 +515,13 @@ class Store {
   virtual Result<std::int64_t> RecoverInterrupted(Time now) = 0;
 
   virtual Result<RunReport> GetRunReport(Id run_id) = 0;
+  // G3: one press of a tracked link.
+  virtual Status RecordClick(const ClickRecord& click) = 0;
+
+  // A key made once per database under `name`: `candidate` when none is stored yet (it is
+  // stored then), else the stored one. Every caller gets the same bytes, even when two race.
+  virtual Result<std::string> EnsureSecret(std::string_view name, std::string_view candidate,
+                                           Time now) = 0;
   virtual Result<Page<DeliveryRecord>> ListDeliveries(Id run_id, const PageRequest& page) = 0;
   // Platform ceilings (A8). Every person `channel_account_id` sent a copy over `route` after
   // `since` (sent; or interrupted, since it may have reached the platform), once, with the

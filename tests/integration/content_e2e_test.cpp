@@ -333,5 +333,53 @@ TEST_F(ContentE2ETest, EveryKindReachesEveryChannelThatTakesItAndIsRefusedElsewh
   EXPECT_EQ(refused, 15);
 }
 
+// G3 end to end: a tracked broadcast's links leave crier through its redirect on every channel,
+// each person's with their own token; a press (no API key, as a browser makes it) is sent on
+// to the link and counted in the report, and an address crier did not make leads nowhere.
+TEST_F(ContentE2ETest, TrackedLinksGoThroughTheRedirectOnEveryChannelAndPressesAreCounted) {
+  const std::vector<Channel> channels = Seed();
+  const json::value text = {
+      {"kind", "text"}, {"text", "Hi {{contact.first_name}}, new in: https://shop.example/new"}};
+  for (const Channel& channel : channels) {
+    SCOPED_TRACE(channel.platform);
+    const json::value body = json::object{{"name", "Tracked on " + channel.platform},
+                                          {"channel_account_id", channel.account_id},
+                                          {"purpose", "promotional"},
+                                          {"track_clicks", true},
+                                          {"messages", json::array{text}}};
+    auto created = Call("POST", "/v1/broadcasts", json::serialize(body), 201);
+    const std::string id = std::to_string(created.at("id").as_int64());
+    Call("POST", "/v1/broadcasts/" + id + "/send", "", 202);
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (!Done(id) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(50ms);
+    }
+    ASSERT_TRUE(Done(id));
+    auto page = Sandbox("GET", "/__sandbox/messages?account=" + channel.account + "&limit=10", "");
+    const json::array& items = page.at("items").as_array();
+    ASSERT_EQ(items.size(), 1u) << json::serialize(page);
+    // The link as the person reads it, wherever the platform puts text.
+    const std::string sent = json::serialize(items[0].at("body"));
+    const std::string prefix = url_ + "/r/";
+    const std::size_t at = sent.find(prefix);
+    ASSERT_NE(at, std::string::npos) << sent;
+    EXPECT_EQ(sent.find("shop.example/new"), std::string::npos) << "sent as written: " << sent;
+    const std::string link = sent.substr(at, sent.find('"', at) - at);
+
+    auto press = http_.Send("GET", link, {{"User-Agent", "Mozilla/5.0"}}, "");
+    ASSERT_TRUE(press.ok()) << press.error().ToString();
+    EXPECT_EQ(press->status, 302) << link << ": " << press->body;
+    EXPECT_EQ(net::FindHeader(press->headers, "Location").value_or(""), "https://shop.example/new");
+    auto forged = http_.Send("GET", link.substr(0, link.size() - 1) + "7", {}, "");
+    ASSERT_TRUE(forged.ok());
+    EXPECT_EQ(forged->status, 404);
+
+    auto report = Call("GET", "/v1/broadcasts/" + id + "/report", "", 200);
+    EXPECT_EQ(report.at("clicks").at("total"), 1) << json::serialize(report);
+    EXPECT_EQ(report.at("clicks").at("unique_contacts"), 1);
+    EXPECT_EQ(report.at("clicks").at("links").at(0).at("clicks"), 1);
+  }
+}
+
 }  // namespace
 }  // namespace crier

@@ -37,7 +37,7 @@ class E2ETest : public ::testing::Test {
     crier_ = std::make_unique<Process>(
         std::vector<std::string>{CRIER_BIN, "serve", "--db", dir_.File("crier.sqlite"), "--host",
                                  "127.0.0.1", "--port", "0", "--port-file", dir_.File("crier.port"),
-                                 "--cli-config", dir_.File("cli.json")},
+                                 "--cli-config", dir_.File("cli.json"), "--public-url", "local"},
         dir_.File("crier.log"));
     auto crier_port = testing::WaitForFileLine(dir_.File("crier.port"), std::chrono::seconds(20));
     ASSERT_TRUE(crier_port) << crier_->Log();

@@ -180,6 +180,11 @@ class ForwardingStore : public Store {
   }
 
   Result<RunReport> GetRunReport(Id run_id) override { return inner_.GetRunReport(run_id); }
+  Status RecordClick(const ClickRecord& click) override { return inner_.RecordClick(click); }
+  Result<std::string> EnsureSecret(std::string_view name, std::string_view candidate,
+                                   Time now) override {
+    return inner_.EnsureSecret(name, candidate, now);
+  }
 
   Result<Page<DeliveryRecord>> ListDeliveries(Id run_id, const PageRequest& page) override {
     return inner_.ListDeliveries(run_id, page);

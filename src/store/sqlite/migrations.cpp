@@ -264,10 +264,25 @@ CREATE TABLE templates (
 CREATE INDEX templates_by_name ON templates(name, language);
 )sql";
 
-// Migration 10 belongs to a change developed alongside this one; this placeholder keeps the
-// numbering until it lands and must be replaced by it (a database that recorded the empty
-// placeholder as version 10 would never get the real one).
-constexpr std::string_view kV10Placeholder = "";
+// Click tracking (G3). A broadcast may send its links through crier's redirect; each press
+// is a row. `secrets` holds keys made once per database (the click tokens' HMAC key), so that
+// every node sharing the database signs and verifies alike.
+constexpr std::string_view kV10 = R"sql(
+ALTER TABLE broadcasts ADD COLUMN track_clicks INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE secrets (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE clicks (
+  id INTEGER PRIMARY KEY,
+  run_id INTEGER NOT NULL,
+  contact_id INTEGER NOT NULL,
+  link_index INTEGER NOT NULL,
+  clicked_at INTEGER NOT NULL
+);
+CREATE INDEX clicks_run ON clicks(run_id, link_index, contact_id);
+)sql";
 
 // Webhooks in (J): the secrets an account's webhooks are checked with, and the platforms'
 // event ids of applied webhooks, so that a redelivered one changes nothing. Event ids are
@@ -285,8 +300,8 @@ CREATE TABLE webhook_events (
 CREATE INDEX webhook_events_received ON webhook_events(received_at);
 )sql";
 
-constexpr std::array<std::string_view, 11> kMigrations = {
-    kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8, kV9, kV10Placeholder, kV11};
+constexpr std::array<std::string_view, 11> kMigrations = {kV1, kV2, kV3, kV4,  kV5, kV6,
+                                                          kV7, kV8, kV9, kV10, kV11};
 
 constexpr std::string_view kCreateMigrationsTable =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("

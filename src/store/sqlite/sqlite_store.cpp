@@ -517,13 +517,25 @@ constexpr std::string_view kRecipientsWithTags =
 
 constexpr std::string_view kInsertBroadcast =
     "INSERT INTO broadcasts(name, channel_account_id, purpose, audience, messages, status,"
-    " created_at, updated_at, outside_window) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8)";
+    " created_at, updated_at, outside_window, track_clicks)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9)";
 constexpr std::string_view kSelectBroadcast =
     "SELECT id, name, channel_account_id, purpose, audience, messages, status, created_at,"
-    " updated_at, outside_window FROM broadcasts WHERE id = ?1";
+    " updated_at, outside_window, track_clicks FROM broadcasts WHERE id = ?1";
 constexpr std::string_view kSelectBroadcastsPage =
     "SELECT id, name, channel_account_id, purpose, audience, messages, status, created_at,"
-    " updated_at, outside_window FROM broadcasts WHERE id > ?1 ORDER BY id LIMIT ?2";
+    " updated_at, outside_window, track_clicks FROM broadcasts WHERE id > ?1 ORDER BY id"
+    " LIMIT ?2";
+constexpr std::string_view kInsertClick =
+    "INSERT INTO clicks(run_id, contact_id, link_index, clicked_at) VALUES (?1, ?2, ?3, ?4)";
+constexpr std::string_view kRunClicks =
+    "SELECT link_index, count(*), count(DISTINCT contact_id) FROM clicks WHERE run_id = ?1"
+    " GROUP BY link_index ORDER BY link_index";
+constexpr std::string_view kRunClickedContacts =
+    "SELECT count(DISTINCT contact_id) FROM clicks WHERE run_id = ?1";
+constexpr std::string_view kInsertSecretIfAbsent =
+    "INSERT INTO secrets(name, value, created_at) VALUES (?1, ?2, ?3) ON CONFLICT(name) DO NOTHING";
+constexpr std::string_view kSelectSecret = "SELECT value FROM secrets WHERE name = ?1";
 constexpr std::string_view kSelectBroadcastAccount =
     "SELECT channel_account_id FROM broadcasts WHERE id = ?1";
 constexpr std::string_view kUpdateBroadcastStatus =
@@ -854,6 +866,7 @@ Result<Broadcast> ReadBroadcast(const Statement& st) {
   b.created_at = st.TimeAt(7);
   b.updated_at = st.TimeAt(8);
   STORE_ASSIGN_OR_RETURN(b.outside_window, ParseOutsideWindowJson(st.Text(9)));
+  b.track_clicks = st.Int(10) != 0;
   return b;
 }
 
@@ -1703,6 +1716,7 @@ class SqliteStore final : public Store {
       st.BindStaticText(6, ToString(BroadcastStatus::kDraft));
       st.Bind(7, now);
       st.BindStaticText(8, outside_window);
+      st.Bind(9, in.track_clicks);
       CRIER_RETURN_IF_ERROR(st.Run());
       Broadcast b;
       b.id = db.LastInsertId();
@@ -1714,6 +1728,7 @@ class SqliteStore final : public Store {
       b.audience = in.audience;
       b.messages = in.messages;
       b.outside_window = in.outside_window;
+      b.track_clicks = in.track_clicks;
       b.status = BroadcastStatus::kDraft;
       b.created_at = now;
       b.updated_at = now;
@@ -2181,7 +2196,46 @@ class SqliteStore final : public Store {
       report.by_skip_reason.assign(by_skip.begin(), by_skip.end());
       report.by_error.assign(by_error.begin(), by_error.end());
       report.waiting.assign(waiting.begin(), waiting.end());
+      STORE_PREPARE(clicks, db, kRunClicks);
+      clicks.Bind(1, run_id);
+      while (true) {
+        STORE_ASSIGN_OR_RETURN(bool row, clicks.Step());
+        if (!row) break;
+        report.clicks.push_back(
+            {static_cast<std::size_t>(clicks.Int(0)), clicks.Int(1), clicks.Int(2)});
+      }
+      STORE_PREPARE(clicked, db, kRunClickedContacts);
+      clicked.Bind(1, run_id);
+      STORE_ASSIGN_OR_RETURN(bool counted, clicked.Step());
+      if (counted) report.clicked_contacts = clicked.Int(0);
       return report;
+    });
+  }
+
+  Status RecordClick(const ClickRecord& click) override {
+    return Write([&](Connection& db) -> Status {
+      STORE_PREPARE(st, db, kInsertClick);
+      st.Bind(1, click.run_id);
+      st.Bind(2, click.contact_id);
+      st.Bind(3, static_cast<std::int64_t>(click.link_index));
+      st.Bind(4, click.at);
+      return st.Run();
+    });
+  }
+
+  Result<std::string> EnsureSecret(std::string_view name, std::string_view candidate,
+                                   Time now) override {
+    return Write([&](Connection& db) -> Result<std::string> {
+      STORE_PREPARE(insert, db, kInsertSecretIfAbsent);
+      insert.BindText(1, name);
+      insert.BindText(2, candidate);
+      insert.Bind(3, now);
+      CRIER_RETURN_IF_ERROR(insert.Run());
+      STORE_PREPARE(select, db, kSelectSecret);
+      select.BindText(1, name);
+      STORE_ASSIGN_OR_RETURN(bool row, select.Step());
+      if (!row) return Internal("secret " + std::string(name) + " was not stored");
+      return std::string(select.Text(0));
     });
   }
 
