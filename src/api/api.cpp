@@ -148,6 +148,9 @@ net::AdmitDecision Api::Admit(const net::Request& head) {
     if (found && ApiRoutes()[match.index].streams) {
       decision.stream_body = true;
       decision.body_limit = kMaxStreamedBodyBytes;
+    } else if (found && !ApiRoutes()[match.index].needs_key) {
+      // Anyone may call these: what they may make the server hold is a webhook's worth.
+      decision.body_limit = kMaxWebhookBodyBytes;
     }
   } catch (...) {
     decision.refusal = ErrorResponse(Internal("internal error while handling the request"));

@@ -17,6 +17,7 @@
 #include "api/routes.h"
 #include "api/segment_handlers.h"
 #include "api/template_handlers.h"
+#include "api/webhook_handlers.h"
 #include "api/wire.h"
 #include "channels/adapter.h"
 #include "channels/composition.h"
@@ -711,6 +712,10 @@ constexpr std::array kRoutes = {
     ApiRoute{"GET", "/v1/runs/{id}/deliveries", &RunDeliveries},
     ApiRoute{"GET", "/r/{token}/{link}", &FollowClick, /*needs_key=*/false},
     ApiRoute{"POST", "/v1/guard/check", &GuardCheck},
+    // The platforms sign their webhooks; the handlers check the signature instead of a key.
+    ApiRoute{"GET", "/webhooks/meta", &MetaWebhookVerify, /*needs_key=*/false},
+    ApiRoute{"POST", "/webhooks/meta", &MetaWebhook, /*needs_key=*/false},
+    ApiRoute{"POST", "/webhooks/line", &LineWebhook, /*needs_key=*/false},
 };
 
 }  // namespace

@@ -15,6 +15,10 @@ namespace crier::api {
 inline constexpr std::size_t kMaxNameChars = 200;        // broadcast and account names
 inline constexpr std::size_t kMaxExternalIdChars = 128;  // Page id, IG account id, ...
 inline constexpr std::size_t kMaxAccessTokenBytes = 4096;
+// A webhook secret (Meta app secret, LINE channel secret) or Meta verify token.
+inline constexpr std::size_t kMaxWebhookSecretBytes = 256;
+// A webhook body: Meta batches up to 1,000 changes in one; far more is not a platform's.
+inline constexpr std::size_t kMaxWebhookBodyBytes = 4 << 20;
 inline constexpr std::size_t kMaxUrlBytes = 2048;
 inline constexpr std::size_t kMaxTimeZoneBytes = 64;
 inline constexpr double kMaxMessagesPerSecond = 100000;

@@ -45,6 +45,40 @@ Status CheckExternalId(std::string_view id) {
   return Status::Ok();
 }
 
+// A webhook secret or verify token: given, it must be usable as one. Empty clears it on an
+// update (allow_empty) and is refused at creation, where leaving the field out means none.
+Status CheckWebhookSecret(std::string_view field, std::string_view secret, bool allow_empty) {
+  if (secret.empty()) {
+    return allow_empty ? Status::Ok() : InvalidArgument(std::string(field), std::string(kMsgEmpty));
+  }
+  if (secret.size() > kMaxWebhookSecretBytes) {
+    return InvalidArgument(
+        std::string(field),
+        "is too long: at most " + std::to_string(kMaxWebhookSecretBytes) + " bytes allowed");
+  }
+  for (unsigned char c : secret) {
+    if (c <= 0x20 || c >= 0x7F) {
+      return InvalidArgument(std::string(field), "must be visible ASCII without spaces");
+    }
+  }
+  return Status::Ok();
+}
+
+// Reads the webhook secrets an account request may carry into `secret` and `verify_token`.
+Status ReadWebhookSecrets(const ObjectReader& r, bool allow_empty,
+                          std::optional<std::string>& secret,
+                          std::optional<std::string>& verify_token) {
+  for (auto [field, out] :
+       {std::pair{"webhook_secret", &secret}, std::pair{"webhook_verify_token", &verify_token}}) {
+    auto value = r.OptString(field);
+    if (!value.ok()) return value.error();
+    if (!value->has_value()) continue;
+    CRIER_RETURN_IF_ERROR(CheckWebhookSecret(field, **value, allow_empty));
+    *out = std::move(**value);
+  }
+  return Status::Ok();
+}
+
 Status CheckAccessToken(std::string_view token) {
   if (token.empty()) return InvalidArgument("access_token", std::string(kMsgEmpty));
   if (token.size() > kMaxAccessTokenBytes) {
@@ -285,9 +319,9 @@ Result<NewChannelAccount> ParseNewChannelAccount(const boost::json::value& body)
   auto object = TopLevelObject(body);
   if (!object.ok()) return object.error();
   ObjectReader r(**object, "");
-  CRIER_RETURN_IF_ERROR(
-      r.RejectUnknown({"platform", "name", "external_id", "access_token", "api_base_url",
-                       "api_version", "time_zone", "pacing", "capabilities"}));
+  CRIER_RETURN_IF_ERROR(r.RejectUnknown(
+      {"platform", "name", "external_id", "access_token", "api_base_url", "api_version",
+       "time_zone", "pacing", "capabilities", "webhook_secret", "webhook_verify_token"}));
   NewChannelAccount in;
   auto platform = ReadPlatform(r);
   if (!platform.ok()) return platform.error();
@@ -307,6 +341,12 @@ Result<NewChannelAccount> ParseNewChannelAccount(const boost::json::value& body)
   if (!token.ok()) return token.error();
   CRIER_RETURN_IF_ERROR(CheckAccessToken(*token));
   in.access_token = std::move(*token);
+
+  std::optional<std::string> secret;
+  std::optional<std::string> verify_token;
+  CRIER_RETURN_IF_ERROR(ReadWebhookSecrets(r, /*allow_empty=*/false, secret, verify_token));
+  in.webhook_secret = secret.value_or("");
+  in.webhook_verify_token = verify_token.value_or("");
 
   auto url = r.String("api_base_url");
   if (!url.ok()) return url.error();
@@ -365,7 +405,8 @@ Result<ChannelAccountUpdate> ParseChannelAccountUpdate(const boost::json::value&
   auto object = TopLevelObject(body);
   if (!object.ok()) return object.error();
   ObjectReader r(**object, "");
-  CRIER_RETURN_IF_ERROR(r.RejectUnknown({"capabilities", "pacing"}));
+  CRIER_RETURN_IF_ERROR(
+      r.RejectUnknown({"capabilities", "pacing", "webhook_secret", "webhook_verify_token"}));
   ChannelAccountUpdate update;
   auto capabilities = r.OptObject("capabilities");
   if (!capabilities.ok()) return capabilities.error();
@@ -384,9 +425,13 @@ Result<ChannelAccountUpdate> ParseChannelAccountUpdate(const boost::json::value&
     if (p.Has("messages_per_second")) update.messages_per_second = read->messages_per_second;
     if (p.Has("max_concurrency")) update.max_concurrency = read->max_concurrency;
   }
-  if (*capabilities == nullptr && *pacing == nullptr) {
+  CRIER_RETURN_IF_ERROR(ReadWebhookSecrets(r, /*allow_empty=*/true, update.webhook_secret,
+                                           update.webhook_verify_token));
+  if (*capabilities == nullptr && *pacing == nullptr && !update.webhook_secret &&
+      !update.webhook_verify_token) {
     return InvalidArgument(std::string(kBodyField),
-                           "names nothing to change: give capabilities or pacing");
+                           "names nothing to change: give capabilities, pacing, webhook_secret "
+                           "or webhook_verify_token");
   }
   return update;
 }

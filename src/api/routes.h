@@ -42,7 +42,9 @@ struct ApiRoute {
   std::string_view method;
   std::string_view pattern;  // "/v1/broadcasts/{id}"
   RouteHandler handler;
-  bool needs_key = true;  // false only for GET /healthz
+  // false only for GET /healthz, the click redirect (its token is signed) and the webhooks,
+  // whose signature is their authentication.
+  bool needs_key = true;
   // The handler reads its body as it arrives (net::Request::body_reader, when served over
   // HTTP) and may take as long as the transfer: the server runs it on a blocking thread.
   bool streams = false;

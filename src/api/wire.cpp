@@ -79,6 +79,9 @@ boost::json::object ToJson(const ChannelAccount& account) {
   capabilities["official_domains"] = std::move(domains);
   out["capabilities"] = std::move(capabilities);
   out["access_token_set"] = !account.access_token.empty();
+  // Secrets are never returned; whether they are set tells an operator webhooks will work.
+  out["webhook_secret_set"] = !account.webhook_secret.empty();
+  out["webhook_verify_token_set"] = !account.webhook_verify_token.empty();
   out["created_at"] = FormatRfc3339(account.created_at);
   return out;
 }

@@ -22,6 +22,8 @@ struct CreateAccountArgs {
   double mps = 50;
   int concurrency = 16;
   std::string waba_id;
+  std::string webhook_secret;
+  std::string webhook_verify_token;
 };
 
 struct UpdateAccountArgs {
@@ -30,6 +32,8 @@ struct UpdateAccountArgs {
   bool unlock_tags = false;
   std::optional<double> mps;
   std::optional<int> concurrency;
+  std::optional<std::string> webhook_secret;        // "" clears
+  std::optional<std::string> webhook_verify_token;  // "" clears
 };
 
 int CreateAccount(CommandEnv& env, const CreateAccountArgs& a) {
@@ -47,6 +51,8 @@ int CreateAccount(CommandEnv& env, const CreateAccountArgs& a) {
        boost::json::object{{"messages_per_second", a.mps}, {"max_concurrency", a.concurrency}}},
   };
   if (!a.waba_id.empty()) body["capabilities"] = boost::json::object{{"waba_id", a.waba_id}};
+  if (!a.webhook_secret.empty()) body["webhook_secret"] = a.webhook_secret;
+  if (!a.webhook_verify_token.empty()) body["webhook_verify_token"] = a.webhook_verify_token;
   auto created = client->Post("/v1/channel-accounts", body);
   if (!created.ok()) return PrintError(env.ctx, created.error());
   if (env.flags.json) {
@@ -68,9 +74,11 @@ int UpdateAccount(CommandEnv& env, const UpdateAccountArgs& a) {
   if (a.mps) pacing["messages_per_second"] = *a.mps;
   if (a.concurrency) pacing["max_concurrency"] = *a.concurrency;
   if (!pacing.empty()) body["pacing"] = std::move(pacing);
+  if (a.webhook_secret) body["webhook_secret"] = *a.webhook_secret;
+  if (a.webhook_verify_token) body["webhook_verify_token"] = *a.webhook_verify_token;
   if (body.empty()) {
-    env.ctx.err << "error: nothing to change: give --lock-tags, --unlock-tags, --mps or "
-                   "--concurrency\n";
+    env.ctx.err << "error: nothing to change: give --lock-tags, --unlock-tags, --mps, "
+                   "--concurrency, --webhook-secret or --webhook-verify-token\n";
     return 2;
   }
   auto client = Connect(env);
@@ -89,7 +97,8 @@ int UpdateAccount(CommandEnv& env, const UpdateAccountArgs& a) {
   env.ctx.out << "account " << TextOf(*updated, "id") << ": message tags "
               << (locked ? "locked" : "unlocked") << ", pace "
               << TextOf(pacing_value, "messages_per_second") << "/s x"
-              << TextOf(pacing_value, "max_concurrency") << '\n';
+              << TextOf(pacing_value, "max_concurrency") << ", webhook secret "
+              << (TextOf(*updated, "webhook_secret_set") == "true" ? "set" : "not set") << '\n';
   return 0;
 }
 
@@ -108,13 +117,15 @@ int ListAccounts(CommandEnv& env) {
     rows.push_back(
         {TextOf(item, "id"), TextOf(item, "platform"), TextOf(item, "name"),
          TextOf(item, "external_id"), TextOf(item, "api_base_url"),
-         TextOf(pacing, "messages_per_second") + "/s x" + TextOf(pacing, "max_concurrency")});
+         TextOf(pacing, "messages_per_second") + "/s x" + TextOf(pacing, "max_concurrency"),
+         TextOf(item, "webhook_secret_set") == "true" ? "signed" : "-"});
   }
   if (rows.empty()) {
     env.ctx.out << "no channel accounts yet (create one with `crier accounts create`)\n";
     return 0;
   }
-  PrintTable(env.ctx.out, {"ID", "PLATFORM", "NAME", "EXTERNAL ID", "API BASE URL", "PACE"}, rows);
+  PrintTable(env.ctx.out,
+             {"ID", "PLATFORM", "NAME", "EXTERNAL ID", "API BASE URL", "PACE", "WEBHOOKS"}, rows);
   return 0;
 }
 
@@ -129,7 +140,10 @@ void AddAccountsCommands(CLI::App& app, CommandEnv& env) {
   create->add_option("--platform", args->platform, "messenger | instagram | whatsapp | line")
       ->capture_default_str();
   create->add_option("--name", args->name, "a name for people")->required();
-  create->add_option("--external-id", args->external_id, "the platform's id (the Page id)")
+  create
+      ->add_option("--external-id", args->external_id,
+                   "the platform's id: the Page id, IG account id, WhatsApp phone-number id, "
+                   "or LINE bot user id (the webhooks' destination)")
       ->required();
   create->add_option("--token", args->token, "the platform access token")->required();
   create
@@ -143,6 +157,10 @@ void AddAccountsCommands(CLI::App& app, CommandEnv& env) {
       ->capture_default_str();
   create->add_option("--waba-id", args->waba_id,
                      "WhatsApp: the WhatsApp Business Account the number belongs to (required)");
+  create->add_option("--webhook-secret", args->webhook_secret,
+                     "what webhooks are signed with: Meta's app secret, LINE's channel secret");
+  create->add_option("--webhook-verify-token", args->webhook_verify_token,
+                     "Meta: the verify token of the webhook subscription's handshake");
   create->callback(
       [&env, args] { env.action = [&env, args] { return CreateAccount(env, *args); }; });
 
@@ -157,6 +175,10 @@ void AddAccountsCommands(CLI::App& app, CommandEnv& env) {
   lock->excludes(unlock);
   update->add_option("--mps", update_args->mps, "messages per second");
   update->add_option("--concurrency", update_args->concurrency, "requests in flight at once");
+  update->add_option("--webhook-secret", update_args->webhook_secret,
+                     "what webhooks are signed with (\"\" clears it)");
+  update->add_option("--webhook-verify-token", update_args->webhook_verify_token,
+                     "Meta's handshake verify token (\"\" clears it)");
   update->callback([&env, update_args] {
     env.action = [&env, update_args] { return UpdateAccount(env, *update_args); };
   });

@@ -221,9 +221,10 @@ TEST_F(CommandsTest, AccountsUpdateLocksAndUnlocksTagsSendingOnlyThatMember) {
                  R"(},"pacing":{"messages_per_second":50,"max_concurrency":16}})");
   };
   ASSERT_EQ(Run({"accounts", "update", "4", "--lock-tags"}), 0) << err_.str();
-  EXPECT_EQ(out_.str(), "account 4: message tags locked, pace 50/s x16\n");
+  EXPECT_EQ(out_.str(), "account 4: message tags locked, pace 50/s x16, webhook secret not set\n");
   ASSERT_EQ(Run({"accounts", "update", "4", "--unlock-tags"}), 0) << err_.str();
-  EXPECT_EQ(out_.str(), "account 4: message tags unlocked, pace 50/s x16\n");
+  EXPECT_EQ(out_.str(),
+            "account 4: message tags unlocked, pace 50/s x16, webhook secret not set\n");
   const auto reqs = Requests();
   ASSERT_EQ(reqs.size(), 2u);
   EXPECT_EQ(reqs[0].method, "PATCH");
@@ -232,6 +233,25 @@ TEST_F(CommandsTest, AccountsUpdateLocksAndUnlocksTagsSendingOnlyThatMember) {
             boost::json::parse(R"({"capabilities":{"message_tags_locked":true}})"));
   EXPECT_EQ(boost::json::parse(reqs[1].body),
             boost::json::parse(R"({"capabilities":{"message_tags_locked":false}})"));
+}
+
+TEST_F(CommandsTest, AccountsUpdateSetsAndClearsTheWebhookSecret) {
+  responder_ = [](const net::Request& r) {
+    const bool set = boost::json::parse(r.body).at("webhook_secret") != "";
+    return net::Response::Json(
+        200,
+        std::string(R"({"id":4,"capabilities":{"message_tags_locked":false},)") +
+            R"("pacing":{"messages_per_second":50,"max_concurrency":16},"webhook_secret_set":)" +
+            (set ? "true" : "false") + "}");
+  };
+  ASSERT_EQ(Run({"accounts", "update", "4", "--webhook-secret", "app-secret"}), 0) << err_.str();
+  EXPECT_EQ(out_.str(), "account 4: message tags unlocked, pace 50/s x16, webhook secret set\n");
+  ASSERT_EQ(Run({"accounts", "update", "4", "--webhook-secret", ""}), 0) << err_.str();
+  const auto reqs = Requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_EQ(boost::json::parse(reqs[0].body),
+            boost::json::parse(R"({"webhook_secret":"app-secret"})"));
+  EXPECT_EQ(boost::json::parse(reqs[1].body), boost::json::parse(R"({"webhook_secret":""})"));
 }
 
 TEST_F(CommandsTest, AccountsUpdateRefusesNothingToChangeAndBothLockFlags) {

@@ -13,8 +13,10 @@
 namespace crier::cli {
 namespace {
 
-constexpr std::array<std::string_view, 7> kSecretKeys = {
-    "access_token", "api_key", "token", "password", "secret", "client_secret", "app_secret"};
+constexpr std::array<std::string_view, 11> kSecretKeys = {
+    "access_token",        "api_key",    "token",          "password",       "secret",
+    "client_secret",       "app_secret", "channel_secret", "webhook_secret", "verify_token",
+    "webhook_verify_token"};
 constexpr std::size_t kMinKeyTail = 20;  // shorter tails are ordinary words like crier_cli
 
 char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }

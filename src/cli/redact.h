@@ -16,7 +16,8 @@ inline constexpr std::string_view kRedacted = "***";
 
 // Replaces secret values in `text` with "***":
 //  - values of secret-named fields in key=value, "key":"value" and key: value forms
-//    (access_token, api_key, token, password, secret, client_secret, app_secret);
+//    (access_token, api_key, token, password, secret, client_secret, app_secret,
+//    channel_secret, webhook_secret, verify_token, webhook_verify_token);
 //  - the credential after "Bearer ";
 //  - crier API keys ("crier_" + at least 20 key characters) and Meta access tokens ("EAA...")
 //    wherever they appear.

@@ -68,6 +68,11 @@ struct ChannelAccount {
   std::string name;
   std::string external_id;
   std::string access_token;  // secret: never logged, never returned by the API
+  // What the platform signs its webhooks with (Meta's app secret, LINE's channel secret);
+  // empty: webhooks for the account are refused. A secret: never logged, never returned.
+  std::string webhook_secret;
+  // What Meta's GET verification handshake must present (hub.verify_token); empty: none.
+  std::string webhook_verify_token;
   std::string api_base_url;  // e.g. https://graph.facebook.com or the sandbox's URL
   std::string api_version = "v25.0";
   std::string time_zone = "UTC";  // the "bot time zone"

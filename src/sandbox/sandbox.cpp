@@ -42,8 +42,12 @@ Result<std::optional<Platform>> ParseScope(std::string_view scope, std::string_v
 
 class Sandbox::Impl {
  public:
-  explicit Impl(const Clock& clock)
-      : clock_(clock), graph_(recorder_), whatsapp_(recorder_), line_(recorder_) {}
+  Impl(const Clock& clock, WebhookPoster poster)
+      : clock_(clock),
+        graph_(recorder_),
+        whatsapp_(recorder_),
+        line_(recorder_),
+        webhooks_(std::move(poster)) {}
 
   Time Now() const { return clock_.Now() + Duration(offset_ms_.load(std::memory_order_relaxed)); }
 
@@ -191,6 +195,9 @@ class Sandbox::Impl {
         if (what == "templates") return post ? whatsapp_.AddTemplates(request) : WrongMethod();
         if (what == "contacts") return post ? whatsapp_.AddContacts(request) : WrongMethod();
       }
+      if (platform == "webhooks" && what == "press") {
+        return post ? webhooks_.SendPress(request, now) : WrongMethod();
+      }
       if (platform == "line") {
         if (what == "channels") return post ? line_.AddChannel(request, now) : WrongMethod();
         if (what == "followers") return post ? line_.AddFollowers(request) : WrongMethod();
@@ -258,9 +265,11 @@ class Sandbox::Impl {
   detail::GraphPlatform graph_;
   detail::WhatsAppPlatform whatsapp_;
   detail::LinePlatform line_;
+  detail::WebhookSender webhooks_;
 };
 
-Sandbox::Sandbox(const Clock& clock) : impl_(std::make_unique<Impl>(clock)) {}
+Sandbox::Sandbox(const Clock& clock, WebhookPoster poster)
+    : impl_(std::make_unique<Impl>(clock, std::move(poster))) {}
 Sandbox::~Sandbox() = default;
 
 Time Sandbox::Now() const { return impl_->Now(); }

@@ -21,14 +21,16 @@
 #include "core/result.h"
 #include "net/http.h"
 #include "sandbox/faults.h"
+#include "sandbox/webhooks.h"
 
 namespace crier::sandbox {
 
 class Sandbox {
  public:
   // `clock` is borrowed and must outlive the sandbox. The sandbox's time is the clock's time
-  // plus an offset set through `POST /__sandbox/clock` (zero at start).
-  explicit Sandbox(const Clock& clock);
+  // plus an offset set through `POST /__sandbox/clock` (zero at start). `poster` sends the
+  // webhooks of `POST /__sandbox/webhooks/press` (default: over HTTP).
+  explicit Sandbox(const Clock& clock, WebhookPoster poster = HttpWebhookPoster());
   ~Sandbox();
   Sandbox(const Sandbox&) = delete;
   Sandbox& operator=(const Sandbox&) = delete;

@@ -34,6 +34,8 @@ struct NewChannelAccount {
   std::string name;
   std::string external_id;
   std::string access_token;
+  std::string webhook_secret;        // may be empty: set later
+  std::string webhook_verify_token;  // may be empty
   std::string api_base_url;
   std::string api_version = "v25.0";
   std::string time_zone = "UTC";
@@ -55,6 +57,8 @@ struct ChannelAccountUpdate {
   std::optional<std::vector<std::string>> official_domains;  // replaces the list
   std::optional<double> messages_per_second;
   std::optional<int> max_concurrency;
+  std::optional<std::string> webhook_secret;        // "" clears
+  std::optional<std::string> webhook_verify_token;  // "" clears
 };
 
 // Limits of a contact's custom attributes, checked by the store and by the API alike.
@@ -318,6 +322,31 @@ struct DeliveryRecord {
   std::optional<Time> updated_at;
 };
 
+// ---- webhooks in --------------------------------------------------------------------------
+
+// One button press to apply (J4): the person's interaction on the account and, for the
+// reserved subscribe / unsubscribe payloads, their subscription.
+struct InboundPress {
+  Id channel_account_id = 0;
+  std::string platform_user_id;
+  std::string event_id;  // the platform's id of the event: a second delivery changes nothing
+  Time event_time{};     // when the person pressed
+  std::optional<SubscriptionStatus> subscription;  // set: the press asks for this status
+};
+
+struct PressOutcome {
+  bool duplicate = false;  // the event id was seen before: nothing changed
+  Id contact_id = 0;       // the contact pressing (0 for a duplicate)
+  bool contact_created = false;
+  // The press's subscription was stored (it asked for one and no newer change was stored).
+  bool subscription_applied = false;
+  std::optional<SubscriptionStatus> subscription_before;  // set for an existing contact
+};
+
+// How long the event ids of applied webhooks are kept. Meta retries a webhook for up to 7
+// days (platforms.md 4.8); a day more covers a retry that was in flight at the end.
+inline constexpr Duration kWebhookEventRetention = std::chrono::days(8);
+
 // ---- API keys -----------------------------------------------------------------------------
 
 struct ApiKeyRecord {
@@ -509,6 +538,18 @@ class Store {
 
   // Planned + sending deliveries across all active runs (the queue depth metric).
   virtual Result<std::int64_t> CountPendingDeliveries() = 0;
+
+  // Applies button presses (J4) in one transaction, in order, and returns one outcome each.
+  // A press whose (account, event id) was applied before changes nothing (`duplicate`);
+  // otherwise its event id is kept for kWebhookEventRetention (older ones are pruned in the
+  // same transaction), the identity's last_inbound_at moves forward to the press's time
+  // (never back), a person crier does not know becomes a contact with that identity, and a
+  // press asking for a subscription sets the contact's `subscription` and
+  // `subscription_changed_at` to its time, unless the stored change is newer than the press.
+  // kInvalidArgument naming "presses[N].channel_account_id" when an account does not exist,
+  // "presses[N].platform_user_id" / ".event_id" when empty; then nothing is written.
+  virtual Result<std::vector<PressOutcome>> ApplyPresses(std::span<const InboundPress> presses,
+                                                         Time now) = 0;
 
   // API keys, stored only as SHA-256 hashes (hex).
   virtual Result<ApiKeyRecord> CreateApiKey(const std::string& name, const std::string& role,

@@ -21,6 +21,11 @@ class ForwardingStore : public Store {
     return inner_.ListChannelAccounts();
   }
 
+  Result<std::vector<PressOutcome>> ApplyPresses(std::span<const InboundPress> presses,
+                                                 Time now) override {
+    return inner_.ApplyPresses(presses, now);
+  }
+
   Result<UpsertSummary> UpsertContacts(std::span<const ContactInput> rows, Time now) override {
     return inner_.UpsertContacts(rows, now);
   }

@@ -284,8 +284,24 @@ CREATE TABLE clicks (
 CREATE INDEX clicks_run ON clicks(run_id, link_index, contact_id);
 )sql";
 
-constexpr std::array<std::string_view, 10> kMigrations = {kV1, kV2, kV3, kV4, kV5,
-                                                          kV6, kV7, kV8, kV9, kV10};
+// Webhooks in (J): the secrets an account's webhooks are checked with, and the platforms'
+// event ids of applied webhooks, so that a redelivered one changes nothing. Event ids are
+// unique per account (mid, wamid and webhookEventId are the platform's own), kept for the
+// platforms' retry period and pruned by time.
+constexpr std::string_view kV11 = R"sql(
+ALTER TABLE channel_accounts ADD COLUMN webhook_secret TEXT NOT NULL DEFAULT '';
+ALTER TABLE channel_accounts ADD COLUMN webhook_verify_token TEXT NOT NULL DEFAULT '';
+CREATE TABLE webhook_events (
+  channel_account_id INTEGER NOT NULL,
+  event_id TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY (channel_account_id, event_id)
+) WITHOUT ROWID;
+CREATE INDEX webhook_events_received ON webhook_events(received_at);
+)sql";
+
+constexpr std::array<std::string_view, 11> kMigrations = {kV1, kV2, kV3, kV4,  kV5, kV6,
+                                                          kV7, kV8, kV9, kV10, kV11};
 
 constexpr std::string_view kCreateMigrationsTable =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("

@@ -312,21 +312,22 @@ Result<std::vector<Message>> ParseMessagesJson(std::string_view text) {
 constexpr std::string_view kInsertAccount =
     "INSERT INTO channel_accounts(platform, name, external_id, access_token, api_base_url,"
     " api_version, time_zone, messages_per_second, max_concurrency, created_at, capabilities,"
-    " platform_messages_per_second, whatsapp_tier, line_monthly_quota)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+    " platform_messages_per_second, whatsapp_tier, line_monthly_quota, webhook_secret,"
+    " webhook_verify_token)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
 constexpr std::string_view kSelectAccount =
     "SELECT id, platform, name, external_id, access_token, api_base_url, api_version,"
     " time_zone, messages_per_second, max_concurrency, created_at, capabilities,"
-    " platform_messages_per_second, whatsapp_tier, line_monthly_quota"
-    " FROM channel_accounts WHERE id = ?1";
+    " platform_messages_per_second, whatsapp_tier, line_monthly_quota, webhook_secret,"
+    " webhook_verify_token FROM channel_accounts WHERE id = ?1";
 constexpr std::string_view kSelectAccounts =
     "SELECT id, platform, name, external_id, access_token, api_base_url, api_version,"
     " time_zone, messages_per_second, max_concurrency, created_at, capabilities,"
-    " platform_messages_per_second, whatsapp_tier, line_monthly_quota"
-    " FROM channel_accounts ORDER BY id";
+    " platform_messages_per_second, whatsapp_tier, line_monthly_quota, webhook_secret,"
+    " webhook_verify_token FROM channel_accounts ORDER BY id";
 constexpr std::string_view kUpdateAccount =
     "UPDATE channel_accounts SET messages_per_second = ?2, max_concurrency = ?3,"
-    " capabilities = ?4 WHERE id = ?1";
+    " capabilities = ?4, webhook_secret = ?5, webhook_verify_token = ?6 WHERE id = ?1";
 constexpr std::string_view kAccountExists = "SELECT 1 FROM channel_accounts WHERE id = ?1";
 
 constexpr std::string_view kFindIdentity =
@@ -382,6 +383,23 @@ constexpr std::string_view kUpdateIdentity =
     " marketing_token_last_sent_at = CASE ?8 WHEN 0 THEN marketing_token_last_sent_at"
     " ELSE ?12 END"
     " WHERE channel_account_id = ?1 AND platform_user_id = ?2";
+// Webhooks in: an event id is remembered once per account; RETURNING tells a new one from a
+// redelivery inside the same statement.
+constexpr std::string_view kRememberEvent =
+    "INSERT INTO webhook_events(channel_account_id, event_id, received_at) VALUES (?1, ?2, ?3)"
+    " ON CONFLICT DO NOTHING RETURNING 1";
+constexpr std::string_view kPruneEvents = "DELETE FROM webhook_events WHERE received_at < ?1";
+constexpr std::string_view kSelectSubscription =
+    "SELECT subscription, subscription_changed_at FROM contacts WHERE id = ?1";
+constexpr std::string_view kPressIdentity =
+    "UPDATE identities SET last_inbound_at = CASE WHEN last_inbound_at IS NULL"
+    " OR ?3 > last_inbound_at THEN ?3 ELSE last_inbound_at END"
+    " WHERE channel_account_id = ?1 AND platform_user_id = ?2";
+// ?2/?3 are NULL unless the press's subscription applies.
+constexpr std::string_view kPressContact =
+    "UPDATE contacts SET subscription = COALESCE(?2, subscription),"
+    " subscription_changed_at = CASE WHEN ?2 IS NULL THEN subscription_changed_at ELSE ?3 END,"
+    " updated_at = ?4, change_seq = ?5 WHERE id = ?1";
 constexpr std::string_view kDeleteTags = "DELETE FROM contact_tags WHERE contact_id = ?1";
 constexpr std::string_view kInsertTag =
     "INSERT OR IGNORE INTO contact_tags(contact_id, tag) VALUES (?1, ?2)";
@@ -712,6 +730,8 @@ Result<ChannelAccount> ReadAccount(const Statement& st) {
   STORE_ASSIGN_OR_RETURN(a.pacing.whatsapp_tier,
                          ParseStored(ParseWhatsAppTier(st.Text(13)), st.Text(13), "whatsapp tier"));
   if (!st.IsNull(14)) a.pacing.line_monthly_quota = st.Int(14);
+  a.webhook_secret = st.Text(15);
+  a.webhook_verify_token = st.Text(16);
   return a;
 }
 
@@ -1240,6 +1260,8 @@ class SqliteStore final : public Store {
       } else {
         st.BindNull(14);
       }
+      st.BindText(15, in.webhook_secret);
+      st.BindText(16, in.webhook_verify_token);
       CRIER_RETURN_IF_ERROR(st.Run());
       ChannelAccount a;
       a.id = db.LastInsertId();
@@ -1247,6 +1269,8 @@ class SqliteStore final : public Store {
       a.name = in.name;
       a.external_id = in.external_id;
       a.access_token = in.access_token;
+      a.webhook_secret = in.webhook_secret;
+      a.webhook_verify_token = in.webhook_verify_token;
       a.api_base_url = in.api_base_url;
       a.api_version = in.api_version;
       a.time_zone = in.time_zone;
@@ -1292,6 +1316,8 @@ class SqliteStore final : public Store {
       if (update.official_domains) c.official_domains = *update.official_domains;
       if (update.messages_per_second) a.pacing.messages_per_second = *update.messages_per_second;
       if (update.max_concurrency) a.pacing.max_concurrency = *update.max_concurrency;
+      if (update.webhook_secret) a.webhook_secret = *update.webhook_secret;
+      if (update.webhook_verify_token) a.webhook_verify_token = *update.webhook_verify_token;
       if (!std::isfinite(a.pacing.messages_per_second) || a.pacing.messages_per_second <= 0) {
         return InvalidArgument("pacing.messages_per_second", std::string(sqlite::kMustBePositive));
       }
@@ -1311,6 +1337,8 @@ class SqliteStore final : public Store {
       st.Bind(2, a.pacing.messages_per_second);
       st.Bind(3, a.pacing.max_concurrency);
       st.BindStaticText(4, capabilities);
+      st.BindText(5, a.webhook_secret);
+      st.BindText(6, a.webhook_verify_token);
       CRIER_RETURN_IF_ERROR(st.Run());
       return a;
     });
@@ -2266,6 +2294,49 @@ class SqliteStore final : public Store {
     return Read([&](Connection& db) { return SelectCount(db, kCountPending); });
   }
 
+  // Webhooks in.
+
+  Result<std::vector<PressOutcome>> ApplyPresses(std::span<const InboundPress> presses,
+                                                 Time now) override {
+    for (size_t i = 0; i < presses.size(); ++i) {
+      if (presses[i].platform_user_id.empty()) {
+        return InvalidArgument(Field("presses", i, "platform_user_id"),
+                               std::string(sqlite::kMustNotBeEmpty));
+      }
+      if (presses[i].event_id.empty()) {
+        return InvalidArgument(Field("presses", i, "event_id"),
+                               std::string(sqlite::kMustNotBeEmpty));
+      }
+    }
+    if (presses.empty()) return std::vector<PressOutcome>{};
+    return Write([&](Connection& db) -> Result<std::vector<PressOutcome>> {
+      {
+        STORE_PREPARE(prune, db, kPruneEvents);
+        prune.Bind(1, now - kWebhookEventRetention);
+        CRIER_RETURN_IF_ERROR(prune.Run());
+      }
+      std::vector<PressOutcome> outcomes;
+      outcomes.reserve(presses.size());
+      std::unordered_map<Id, bool> account_exists;
+      ChangeSeq seq;
+      for (size_t i = 0; i < presses.size(); ++i) {
+        const InboundPress& press = presses[i];
+        auto known = account_exists.find(press.channel_account_id);
+        if (known == account_exists.end()) {
+          STORE_ASSIGN_OR_RETURN(bool exists, AccountExists(db, press.channel_account_id));
+          known = account_exists.emplace(press.channel_account_id, exists).first;
+        }
+        if (!known->second) {
+          return InvalidArgument(Field("presses", i, "channel_account_id"),
+                                 NoAccount(press.channel_account_id));
+        }
+        STORE_ASSIGN_OR_RETURN(PressOutcome outcome, ApplyPress(db, press, now, seq));
+        outcomes.push_back(std::move(outcome));
+      }
+      return outcomes;
+    });
+  }
+
   // API keys.
 
   Result<ApiKeyRecord> CreateApiKey(const std::string& name, const std::string& role,
@@ -2435,6 +2506,92 @@ class SqliteStore final : public Store {
     st.Bind(first + 1, token.expires_at);
     st.Bind(first + 2, token.stopped);
     st.Bind(first + 3, token.last_sent_at);
+  }
+
+  // One press of ApplyPresses, inside its transaction.
+  static Result<PressOutcome> ApplyPress(Connection& db, const InboundPress& press, Time now,
+                                         ChangeSeq& seq) {
+    PressOutcome outcome;
+    {
+      STORE_PREPARE(remember, db, kRememberEvent);
+      remember.Bind(1, press.channel_account_id);
+      remember.BindStaticText(2, press.event_id);
+      remember.Bind(3, now);
+      STORE_ASSIGN_OR_RETURN(bool inserted, remember.Step());
+      if (!inserted) {
+        outcome.duplicate = true;
+        return outcome;
+      }
+    }
+    std::optional<Id> existing;
+    {
+      STORE_PREPARE(st, db, kFindIdentity);
+      st.Bind(1, press.channel_account_id);
+      st.BindStaticText(2, press.platform_user_id);
+      STORE_ASSIGN_OR_RETURN(bool found, st.Step());
+      if (found) existing = st.Int(0);
+    }
+    STORE_ASSIGN_OR_RETURN(const std::int64_t change_seq, seq.Get(db));
+    const std::optional<std::string_view> wanted =
+        press.subscription ? std::optional(ToString(*press.subscription)) : std::nullopt;
+    if (!existing) {
+      STORE_PREPARE(st, db, kInsertContact);
+      st.BindStaticText(1, "");
+      st.BindStaticText(2, "");
+      st.BindStaticText(3, "");
+      st.BindStaticText(4, "");
+      if (wanted) {
+        st.BindStaticText(5, *wanted);
+        st.Bind(6, press.event_time);
+      }
+      st.Bind(7, now);
+      st.BindStaticText(10, "");
+      st.Bind(11, change_seq);
+      st.BindStaticText(12, "");
+      CRIER_RETURN_IF_ERROR(st.Run());
+      outcome.contact_id = db.LastInsertId();
+      outcome.contact_created = true;
+      outcome.subscription_applied = wanted.has_value();
+      STORE_PREPARE(id_st, db, kInsertIdentity);
+      id_st.Bind(1, outcome.contact_id);
+      id_st.Bind(2, press.channel_account_id);
+      id_st.BindStaticText(3, press.platform_user_id);
+      id_st.Bind(4, press.event_time);
+      CRIER_RETURN_IF_ERROR(id_st.Run());
+      return outcome;
+    }
+    outcome.contact_id = *existing;
+    {
+      STORE_PREPARE(st, db, kSelectSubscription);
+      st.Bind(1, outcome.contact_id);
+      STORE_ASSIGN_OR_RETURN(bool found, st.Step());
+      if (!found) return Internal("an identity's contact is missing");
+      STORE_ASSIGN_OR_RETURN(
+          outcome.subscription_before,
+          ParseStored(ParseSubscriptionStatus(st.Text(0)), st.Text(0), "subscription"));
+      const std::optional<Time> changed_at = st.OptionalTime(1);
+      // Webhooks arrive out of order (retries, batching): the person's latest decision
+      // wins, and a change stored at the same moment as the press is not newer than it.
+      outcome.subscription_applied =
+          wanted.has_value() && !(changed_at.has_value() && *changed_at > press.event_time);
+    }
+    {
+      STORE_PREPARE(st, db, kPressIdentity);
+      st.Bind(1, press.channel_account_id);
+      st.BindStaticText(2, press.platform_user_id);
+      st.Bind(3, press.event_time);
+      CRIER_RETURN_IF_ERROR(st.Run());
+    }
+    STORE_PREPARE(st, db, kPressContact);
+    st.Bind(1, outcome.contact_id);
+    if (outcome.subscription_applied) {
+      st.BindStaticText(2, *wanted);
+      st.Bind(3, press.event_time);
+    }
+    st.Bind(4, now);
+    st.Bind(5, change_seq);
+    CRIER_RETURN_IF_ERROR(st.Run());
+    return outcome;
   }
 
   // Creates or updates the contact behind (account, platform_user_id); returns its id.
