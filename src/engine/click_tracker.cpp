@@ -2,7 +2,6 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -124,22 +123,58 @@ Result<std::unique_ptr<ClickTracker>> ClickTracker::Create(Store& store, const C
   }
   auto key = store.EnsureSecret(kSecretName, Hex(fresh), clock.Now());
   if (!key.ok()) return key.error();
+  // RFC 2104: the key (hashed first if longer than a block) zero-padded to SHA-256's 64-byte
+  // block, XORed with 0x36 for the inner hash and 0x5c for the outer.
+  constexpr std::size_t kBlock = 64;
+  std::array<unsigned char, kBlock> block{};
+  if (key->size() > kBlock) {
+    unsigned int n = 0;
+    if (EVP_Digest(key->data(), key->size(), block.data(), &n, EVP_sha256(), nullptr) != 1) {
+      return Internal("cannot hash the click-tracking key");
+    }
+  } else {
+    std::copy(key->begin(), key->end(), block.begin());
+  }
+  const auto padded = [&](unsigned char pad) -> Result<DigestState> {
+    DigestState state(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+    std::array<unsigned char, kBlock> x{};
+    for (std::size_t i = 0; i < kBlock; ++i) x[i] = block[i] ^ pad;
+    if (!state || EVP_DigestInit_ex(state.get(), EVP_sha256(), nullptr) != 1 ||
+        EVP_DigestUpdate(state.get(), x.data(), x.size()) != 1) {
+      return Internal("cannot set up the click-tracking HMAC");
+    }
+    return state;
+  };
+  auto inner = padded(0x36);
+  if (!inner.ok()) return inner.error();
+  auto outer = padded(0x5c);
+  if (!outer.ok()) return outer.error();
   return std::unique_ptr<ClickTracker>(
-      new ClickTracker(store, clock, std::move(public_url), std::move(*key)));
+      new ClickTracker(store, clock, std::move(public_url), std::move(*inner), std::move(*outer)));
 }
 
 ClickTracker::ClickTracker(Store& store, const Clock& clock, std::string public_url,
-                           std::string key)
+                           DigestState inner, DigestState outer)
     : store_(store),
       clock_(clock),
       redirect_base_(std::move(public_url) + std::string(kRedirectPath)),
-      key_(std::move(key)) {}
+      inner_(std::move(inner)),
+      outer_(std::move(outer)) {}
 
 std::string ClickTracker::Mac(std::string_view ids) const {
+  // One working state per thread, reused: copying a keyed state allocates nothing once made.
+  thread_local const DigestState work(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int length = 0;
-  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
-       reinterpret_cast<const unsigned char*>(ids.data()), ids.size(), digest.data(), &length);
+  const bool hashed = work && EVP_MD_CTX_copy_ex(work.get(), inner_.get()) == 1 &&
+                      EVP_DigestUpdate(work.get(), ids.data(), ids.size()) == 1 &&
+                      EVP_DigestFinal_ex(work.get(), digest.data(), &length) == 1 &&
+                      EVP_MD_CTX_copy_ex(work.get(), outer_.get()) == 1 &&
+                      EVP_DigestUpdate(work.get(), digest.data(), length) == 1 &&
+                      EVP_DigestFinal_ex(work.get(), digest.data(), &length) == 1;
+  // Only an allocation failure can stop a keyed SHA-256; no token is then better than a
+  // wrong one, and no token verifies.
+  if (!hashed) return {};
   std::string out;
   // 9 bytes are 72 bits: exactly 12 characters, no padding.
   for (std::size_t i = 0; i < kMacBytes; i += 3) {
@@ -166,6 +201,7 @@ std::optional<ClickRef> ClickTracker::Verify(std::string_view token) const {
   const auto contact = ParseBase36(ids.substr(dot + 1));
   if (!run || !contact) return std::nullopt;
   const std::string expected = Mac(ids);
+  if (expected.size() != mac.size()) return std::nullopt;
   if (CRYPTO_memcmp(expected.data(), mac.data(), expected.size()) != 0) return std::nullopt;
   return ClickRef{*run, *contact};
 }

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <boost/json.hpp>
+
 #include <cctype>
 #include <map>
 
@@ -175,6 +178,25 @@ TEST_F(ClickTrackingTest, TokensAreSignedWithTheDatabasesKey) {
   auto stranger = ClickTracker::Create(**other, clock_, std::string(kPublic));
   ASSERT_TRUE(stranger.ok());
   EXPECT_FALSE((*stranger)->Verify(token));
+}
+
+TEST_F(ClickTrackingTest, TheTokensMacIsHmacSha256OfTheIds) {
+  // The key as the database holds it (EnsureSecret hands back the stored one).
+  auto key = store_->EnsureSecret("click_tracking_key", "unused", clock_.Now());
+  ASSERT_TRUE(key.ok());
+  const std::string ids = "16.lfls";  // run 42, contact 1,000,000 in base 36
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), key->data(), static_cast<int>(key->size()),
+       reinterpret_cast<const unsigned char*>(ids.data()), ids.size(), digest, &length);
+  std::string base64url;
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  for (int i = 0; i < 9; i += 3) {
+    const unsigned v = (digest[i] << 16) | (digest[i + 1] << 8) | digest[i + 2];
+    for (int shift = 18; shift >= 0; shift -= 6) base64url.push_back(kAlphabet[(v >> shift) & 63]);
+  }
+  EXPECT_EQ(tracker_->Token(42, 1'000'000), ids + "." + base64url);
 }
 
 TEST_F(ClickTrackingTest, EveryLinkOfEveryCopyGoesThroughTheRedirectWithItsOwnToken) {
