@@ -11,6 +11,7 @@
 
 #include "engine/dispatcher.h"
 #include "engine/engine.h"
+#include "engine/engine_test_fixture.h"
 #include "store/sqlite/sqlite_store.h"
 #include "support/fake_transport.h"
 #include "support/temp_dir.h"
@@ -21,7 +22,6 @@ namespace {
 using namespace std::chrono_literals;
 using crier::testing::FakeTransport;
 
-const Time kStart = FromUnixMillis(1'790'000'000'000);  // 2026-09-21
 constexpr std::string_view kPublic = "https://go.shop.example";
 
 TEST(PublicUrl, IsAnHttpBaseWithoutQueryOrBraces) {
@@ -50,30 +50,18 @@ TEST(PublicUrl, LinkPreviewFetchersAreNotPeople) {
   EXPECT_FALSE(IsLinkPreviewFetcher(""));
 }
 
-class ClickTrackingTest : public ::testing::Test {
+class ClickTrackingTest : public EngineTest {
  protected:
   void SetUp() override {
-    auto opened = OpenSqliteStore({dir_.File("crier.sqlite")});
-    ASSERT_TRUE(opened.ok()) << opened.error().ToString();
-    store_ = std::move(*opened);
-    NewChannelAccount account;
-    account.name = "Shop";
-    account.external_id = "PAGE1";
-    account.access_token = "t";
-    account.api_base_url = "http://127.0.0.1:9";
-    account.pacing = {100000, 64};
-    account.pacing.platform_messages_per_second = 100000;
-    auto created = store_->CreateChannelAccount(account, clock_.Now());
-    ASSERT_TRUE(created.ok()) << created.error().ToString();
-    account_id_ = created->id;
-    options_.policy.safety_margin = 0s;
+    EngineTest::SetUp();
     options_.public_url = std::string(kPublic);
     auto tracker = ClickTracker::Create(*store_, clock_, std::string(kPublic));
     ASSERT_TRUE(tracker.ok()) << tracker.error().ToString();
     tracker_ = std::move(*tracker);
   }
 
-  Id AddContact(const std::string& psid, const std::string& first_name, std::string code) {
+  // A person with a first name and a `code` attribute, who wrote an hour ago; their id.
+  Id AddPerson(const std::string& psid, const std::string& first_name, std::string code) {
     ContactInput in;
     in.channel_account_id = account_id_;
     in.platform_user_id = psid;
@@ -87,7 +75,7 @@ class ClickTrackingTest : public ::testing::Test {
     return all->items.back().id;
   }
 
-  Id AddBroadcast(bool track) {
+  Id AddTrackedBroadcast(bool track) {
     NewBroadcast b;
     b.name = "Sale";
     b.channel_account_id = account_id_;
@@ -146,12 +134,6 @@ class ClickTrackingTest : public ::testing::Test {
     return out;
   }
 
-  crier::testing::TempDir dir_;
-  FakeClock clock_{kStart};
-  std::unique_ptr<Store> store_;
-  Id account_id_ = 0;
-  EngineOptions options_;
-  Metrics metrics_;
   std::unique_ptr<ClickTracker> tracker_;
 };
 
@@ -200,10 +182,10 @@ TEST_F(ClickTrackingTest, TheTokensMacIsHmacSha256OfTheIds) {
 }
 
 TEST_F(ClickTrackingTest, EveryLinkOfEveryCopyGoesThroughTheRedirectWithItsOwnToken) {
-  const Id ann = AddContact("PSID-ANN", "Ann", "A1");
-  const Id bob = AddContact("PSID-BOB", "Bob", "B 2");
+  const Id ann = AddPerson("PSID-ANN", "Ann", "A1");
+  const Id bob = AddPerson("PSID-BOB", "Bob", "B 2");
   Id run = 0;
-  const auto bodies = Send(AddBroadcast(true), tracker_.get(), &run);
+  const auto bodies = Send(AddTrackedBroadcast(true), tracker_.get(), &run);
   ASSERT_EQ(bodies.size(), 2u);
   std::map<std::string, Id> contact_of = {{"PSID-ANN", ann}, {"PSID-BOB", bob}};
   for (const auto& [psid, messages] : bodies) {
@@ -253,9 +235,9 @@ TEST_F(ClickTrackingTest, EveryLinkOfEveryCopyGoesThroughTheRedirectWithItsOwnTo
 }
 
 TEST_F(ClickTrackingTest, AnAddressCrierDidNotMakeGoesNowhereAndCountsNothing) {
-  const Id ann = AddContact("PSID-ANN", "Ann", "A1");
+  const Id ann = AddPerson("PSID-ANN", "Ann", "A1");
   Id run = 0;
-  Send(AddBroadcast(true), tracker_.get(), &run);
+  Send(AddTrackedBroadcast(true), tracker_.get(), &run);
   const std::string token = tracker_->Token(run, ann);
   ASSERT_TRUE(tracker_->Follow(token, "2", "", true).ok());  // the last link
   for (std::string_view link : {"3", "-1", "", "01x", "99999999"}) {
@@ -270,25 +252,25 @@ TEST_F(ClickTrackingTest, AnAddressCrierDidNotMakeGoesNowhereAndCountsNothing) {
   EXPECT_FALSE(tracker_->Follow(forged, "0", "", true).ok());
   // A broadcast that does not track clicks has no tracked links, even with a good token.
   Id untracked_run = 0;
-  Send(AddBroadcast(false), tracker_.get(), &untracked_run);
+  Send(AddTrackedBroadcast(false), tracker_.get(), &untracked_run);
   EXPECT_FALSE(tracker_->Follow(tracker_->Token(untracked_run, ann), "0", "", true).ok());
   auto report = store_->GetRunReport(run);
   EXPECT_EQ(report->clicks, (std::vector<LinkClicks>{{2, 1, 1}}));
 }
 
 TEST_F(ClickTrackingTest, AnUntrackedBroadcastSendsItsLinksAsWritten) {
-  AddContact("PSID-ANN", "Ann", "A1");
+  AddPerson("PSID-ANN", "Ann", "A1");
   Id run = 0;
-  const auto bodies = Send(AddBroadcast(false), tracker_.get(), &run);
+  const auto bodies = Send(AddTrackedBroadcast(false), tracker_.get(), &run);
   ASSERT_EQ(bodies.at("PSID-ANN").size(), 2u);
   EXPECT_TRUE(TrackedLinks(bodies.at("PSID-ANN")[0]).empty());
   EXPECT_NE(bodies.at("PSID-ANN")[0].find("https://shop.example/?c=A1"), std::string::npos);
 }
 
 TEST_F(ClickTrackingTest, ATrackedRunWithoutAPublicUrlFailsItsCopiesSayingWhy) {
-  AddContact("PSID-ANN", "Ann", "A1");
+  AddPerson("PSID-ANN", "Ann", "A1");
   Id run = 0;
-  const auto bodies = Send(AddBroadcast(true), /*clicks=*/nullptr, &run);
+  const auto bodies = Send(AddTrackedBroadcast(true), /*clicks=*/nullptr, &run);
   EXPECT_TRUE(bodies.empty());
   auto deliveries = store_->ListDeliveries(run, PageRequest{});
   ASSERT_TRUE(deliveries.ok());

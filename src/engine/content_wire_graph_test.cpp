@@ -21,6 +21,7 @@
 #include "support/in_process_sandbox.h"
 #include "support/send_now.h"
 #include "support/temp_dir.h"
+#include "support/time_at.h"
 
 namespace crier::engine {
 namespace {
@@ -38,11 +39,7 @@ constexpr std::string_view kIgToken = "ig-token-2002";
 // A name that would end the JSON string and add fields if it were not escaped.
 constexpr std::string_view kHostileName = R"(Bob"},"recipient":{"id":"666"},"x":"\)";
 
-Time At(std::string_view rfc3339) {
-  Time t;
-  EXPECT_TRUE(ParseRfc3339(rfc3339, &t)) << rfc3339;
-  return t;
-}
+using crier::testing::At;
 
 Button Url(std::string title, std::string url) {
   return {ButtonAction::kUrl, std::move(title), std::move(url), {}};

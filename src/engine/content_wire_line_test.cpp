@@ -18,6 +18,7 @@
 #include "support/in_process_sandbox.h"
 #include "support/send_now.h"
 #include "support/temp_dir.h"
+#include "support/time_at.h"
 
 namespace crier::engine {
 namespace {
@@ -35,11 +36,7 @@ const std::string kBob = "U" + std::string(32, 'b');
 // A name that would end the JSON string and add a member if it were not escaped.
 constexpr std::string_view kBobName = R"(Bob"},"x":{"y":"\)";
 
-Time At(std::string_view rfc3339) {
-  Time t;
-  EXPECT_TRUE(ParseRfc3339(rfc3339, &t)) << rfc3339;
-  return t;
-}
+using crier::testing::At;
 
 Button Link(std::string title, std::string url) {
   return {ButtonAction::kUrl, std::move(title), std::move(url), ""};

@@ -18,6 +18,7 @@
 #include "support/in_process_sandbox.h"
 #include "support/send_now.h"
 #include "support/temp_dir.h"
+#include "support/time_at.h"
 
 namespace crier::engine {
 namespace {
@@ -36,11 +37,7 @@ constexpr std::string_view kBob = "886912345679";
 // A name that would end its JSON string and add a key if it were not escaped.
 constexpr std::string_view kHostileName = R"(Bob"},"x":{"y":"\)";
 
-Time At(std::string_view rfc3339) {
-  Time t;
-  EXPECT_TRUE(ParseRfc3339(rfc3339, &t)) << rfc3339;
-  return t;
-}
+using crier::testing::At;
 
 class WhatsAppContentWireTest : public ::testing::Test {
  protected:

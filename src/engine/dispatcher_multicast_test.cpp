@@ -138,6 +138,18 @@ class DispatcherMulticastTest : public ::testing::Test {
     }
   }
 
+  // A dispatcher sends the run's first request and the process dies with it in flight (the
+  // platform never answers): the requests that left.
+  std::vector<channels::OutboundRequest> DieWithARequestInFlight() {
+    FakeTransport lost([](auto&) { return Accepted("never seen"); });
+    lost.hold = true;
+    {
+      Dispatcher d(*store_, clock_, lost, metrics_, options_);
+      for (int i = 0; i < 5; ++i) d.RunOnce(0ms);
+    }
+    return lost.requests;
+  }
+
   std::map<std::string, std::int64_t> States(Id run) {
     auto report = store_->GetRunReport(run);
     EXPECT_TRUE(report.ok());
@@ -302,13 +314,8 @@ TEST_F(DispatcherMulticastTest, ARestartMidBatchResendsTheSameSetWithTheSameKey)
   const Id account = NewAccount();
   AddFollowers(account, 30);
   const Id run = Send(account, {"one", "two"});
-  FakeTransport lost([](auto&) { return Accepted("never seen"); });
-  lost.hold = true;
-  {
-    Dispatcher d(*store_, clock_, lost, metrics_, options_);
-    for (int i = 0; i < 5; ++i) d.RunOnce(0ms);
-    ASSERT_EQ(lost.requests.size(), 1u);
-  }  // the process dies with the request in flight
+  const auto lost = DieWithARequestInFlight();
+  ASSERT_EQ(lost.size(), 1u);
   clock_.Advance(1h);
   auto recovered = store_->RecoverInterrupted(clock_.Now());
   ASSERT_TRUE(recovered.ok());
@@ -317,8 +324,8 @@ TEST_F(DispatcherMulticastTest, ARestartMidBatchResendsTheSameSetWithTheSameKey)
   Dispatcher d(*store_, clock_, after, metrics_, options_);
   RunNow(d);
   ASSERT_EQ(after.requests.size(), 2u);
-  EXPECT_EQ(Key(after.requests[0]), Key(lost.requests[0]));
-  EXPECT_EQ(after.requests[0].body, lost.requests[0].body);
+  EXPECT_EQ(Key(after.requests[0]), Key(lost[0]));
+  EXPECT_EQ(after.requests[0].body, lost[0].body);
   EXPECT_NE(Key(after.requests[1]), Key(after.requests[0])) << "the second message's own key";
   EXPECT_EQ(States(run)["sent"], 30);
 }
@@ -328,13 +335,8 @@ TEST_F(DispatcherMulticastTest, ARestartAfterTheKeyCouldExpireFailsTheBatchInste
   AddFollowers(account, 6);
   const Id run = Send(account, {"Sale today"});
   const Time first_use = clock_.Now();
-  FakeTransport lost([](auto&) { return Accepted("never seen"); });
-  lost.hold = true;
-  {
-    Dispatcher d(*store_, clock_, lost, metrics_, options_);
-    for (int i = 0; i < 5; ++i) d.RunOnce(0ms);
-    ASSERT_EQ(lost.requests.size(), 1u);
-  }
+  const auto lost = DieWithARequestInFlight();
+  ASSERT_EQ(lost.size(), 1u);
   // Ten minutes before the 24 h: too close to the key's end for a request to rely on it.
   clock_.Set(first_use + 24h - 10min);
   ASSERT_TRUE(store_->RecoverInterrupted(clock_.Now()).ok());
@@ -354,19 +356,15 @@ TEST_F(DispatcherMulticastTest, ARestartJustInsideTheKeysLifeStillResends) {
   AddFollowers(account, 6);
   const Id run = Send(account, {"Sale today"});
   const Time first_use = clock_.Now();
-  FakeTransport lost([](auto&) { return Accepted("never seen"); });
-  lost.hold = true;
-  {
-    Dispatcher d(*store_, clock_, lost, metrics_, options_);
-    for (int i = 0; i < 5; ++i) d.RunOnce(0ms);
-  }
+  const auto lost = DieWithARequestInFlight();
+  ASSERT_EQ(lost.size(), 1u);
   clock_.Set(first_use + 24h - 10min - 1ms);
   ASSERT_TRUE(store_->RecoverInterrupted(clock_.Now()).ok());
   FakeTransport after = Numbered();
   Dispatcher d(*store_, clock_, after, metrics_, options_);
   RunNow(d);
   ASSERT_EQ(after.requests.size(), 1u);
-  EXPECT_EQ(Key(after.requests[0]), Key(lost.requests[0]));
+  EXPECT_EQ(Key(after.requests[0]), Key(lost[0]));
   EXPECT_EQ(States(run)["sent"], 6);
 }
 
@@ -375,12 +373,8 @@ TEST_F(DispatcherMulticastTest, RecoveryGivesUpABatchWhoseKeyLineNoLongerKnows) 
   AddFollowers(account, 6);
   const Id run = Send(account, {"Sale today"});
   const Time first_use = clock_.Now();
-  FakeTransport lost([](auto&) { return Accepted("never seen"); });
-  lost.hold = true;
-  {
-    Dispatcher d(*store_, clock_, lost, metrics_, options_);
-    for (int i = 0; i < 5; ++i) d.RunOnce(0ms);
-  }
+  const auto lost = DieWithARequestInFlight();
+  ASSERT_EQ(lost.size(), 1u);
   clock_.Set(first_use + 24h - 1ms);
   auto kept = store_->RecoverInterrupted(clock_.Now());
   ASSERT_TRUE(kept.ok());

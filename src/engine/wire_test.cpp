@@ -22,6 +22,7 @@
 #include "support/forwarding_store.h"
 #include "support/in_process_sandbox.h"
 #include "support/temp_dir.h"
+#include "support/time_at.h"
 
 namespace crier::engine {
 namespace {
@@ -40,11 +41,7 @@ constexpr std::string_view kWaToken = "wa-token";
 constexpr std::string_view kChannel = "1650000000";
 constexpr std::string_view kLineToken = "line-token";
 
-Time At(std::string_view rfc3339) {
-  Time t;
-  EXPECT_TRUE(ParseRfc3339(rfc3339, &t)) << rfc3339;
-  return t;
-}
+using crier::testing::At;
 
 // What this build's store does not keep, laid over what it reads.
 class OverlayStore final : public crier::testing::ForwardingStore {
