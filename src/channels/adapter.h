@@ -79,8 +79,8 @@ struct RecipientRef {
   // message's placeholders are filled from it. Borrowed for the BuildSend call only.
   const Contact* contact = nullptr;
   // The copy's click token when its run tracks clicks (PRODUCT.md G3): what the rewritten
-  // links' `{{crier.click}}` becomes. Empty otherwise.
-  std::string click_token;
+  // links' `{{crier.click}}` becomes. Empty otherwise. Borrowed for the BuildSend call only.
+  std::string_view click_token;
 };
 
 // What a request needs beyond the account, the recipient and the message: the route decided

@@ -136,6 +136,15 @@ Result<WireContent> CompileWireContent(Platform platform, const std::vector<Mess
       redirect_base.empty() ? personalize::Syntax::kContact : personalize::Syntax::kTracked);
   if (!compiled.ok()) return compiled.error();
   out.compiled = std::move(*compiled);
+  // A media or card text without placeholders goes as the messages hold it, so its literal
+  // braces are resolved here, once: "{{{{x}}" reads "{{x}}".
+  for (Message& message : out.messages) {
+    ForEachPersonalText(message, [&](const std::string& field, std::string& text) {
+      if (text.find("{{") == std::string::npos) return;
+      auto fixed = personalize::Template::Compile(text, field, personalize::Syntax::kTracked);
+      if (fixed.ok() && !fixed->personalised()) text = fixed->RenderPlain(Contact{});
+    });
+  }
   return out;
 }
 

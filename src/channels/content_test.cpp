@@ -25,6 +25,31 @@ TEST(ContentTest, AFixedTextIsNotEvenWithLiteralBraces) {
   EXPECT_FALSE(Compile(Text("{{{{contact.name}} is written as is")).personalised());
 }
 
+TEST(ContentTest, TheWireReadsTheLiteralBracesOfFixedCardTexts) {
+  Message card;
+  card.kind = MessageKind::kCard;
+  card.card.layout = CardLayout::kButtons;
+  card.card.text = "Use {{{{code}} at checkout";
+  card.card.buttons = {{ButtonAction::kUrl, "Hi {{contact.first_name}}", "https://a.example", ""}};
+  auto wire = CompileWireContent(Platform::kMessenger, {card}, "");
+  ASSERT_TRUE(wire.ok()) << wire.error().ToString();
+  EXPECT_EQ(wire->messages[0].card.text, "Use {{code}} at checkout");
+  EXPECT_EQ(wire->messages[0].card.buttons[0].title, "Hi {{contact.first_name}}")
+      << "filled per copy";
+  Contact ann;
+  ann.first_name = "Ann";
+  Message scratch;
+  const Message& sent = Personalise(wire->messages[0], &wire->compiled[0], &ann, scratch);
+  EXPECT_EQ(sent.card.text, "Use {{code}} at checkout");
+  EXPECT_EQ(sent.card.buttons[0].title, "Hi Ann");
+  // With nothing personalised the message goes as the wire holds it: resolved too.
+  card.card.buttons[0].title = "Shop";
+  wire = CompileWireContent(Platform::kMessenger, {card}, "");
+  ASSERT_TRUE(wire.ok());
+  EXPECT_TRUE(wire->compiled[0].texts.empty());
+  EXPECT_EQ(wire->messages[0].card.text, "Use {{code}} at checkout");
+}
+
 TEST(ContentTest, ATemplateParameterWithAPlaceholderIsPersonalised) {
   Message m;
   m.kind = MessageKind::kTemplate;

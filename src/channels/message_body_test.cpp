@@ -201,12 +201,13 @@ ChannelAccount Account(Platform p) {
   return a;
 }
 
-RecipientRef Recipient(Platform p, const Contact& contact, std::string click) {
+// `click` is borrowed: it must outlive the RecipientRef.
+RecipientRef Recipient(Platform p, const Contact& contact, std::string_view click) {
   RecipientRef r;
   r.platform_user_id =
       p == Platform::kLine ? "U4af4980629a4f8e0e0e0e0e0e0e0e0e0" : "6000000000000001";
   r.contact = &contact;
-  r.click_token = std::move(click);
+  r.click_token = click;
   if (p == Platform::kLine) r.retry_key = "123e4567-e89b-42d3-a456-426614174000";
   return r;
 }

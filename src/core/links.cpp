@@ -69,22 +69,29 @@ bool IsUrlField(std::string_view field) {
   return field.size() >= 4 && field.substr(field.size() - 4) == ".url";
 }
 
-// Calls fn(field, text) for every text of `message` a link can be written in, in the order
-// links are numbered: the text, a template's header then body parameters, then the media and
-// card texts (ForEachPersonalText).
+bool IsPayloadField(std::string_view field) { return field.ends_with(".payload"); }
+
+// Calls fn(field, text) for every text of `message` a person reads a link in, in the order
+// links are numbered: the text, a template's text header then body parameters, then the
+// media and card texts (ForEachPersonalText). A media header's parameter is the asset's own
+// address and a button's payload is never shown: neither holds a link.
 template <class M, class F>
 void ForEachLinkText(M& message, F&& fn) {
   if (message.kind == MessageKind::kText) fn(std::string("text"), message.text);
   if (message.kind == MessageKind::kTemplate) {
     auto& t = message.template_message;
-    for (std::size_t p = 0; p < t.header_parameters.size(); ++p) {
-      fn("template.header_parameters[" + std::to_string(p) + "]", t.header_parameters[p]);
+    if (t.header_kind == TemplateHeaderKind::kText) {
+      for (std::size_t p = 0; p < t.header_parameters.size(); ++p) {
+        fn("template.header_parameters[" + std::to_string(p) + "]", t.header_parameters[p]);
+      }
     }
     for (std::size_t p = 0; p < t.body_parameters.size(); ++p) {
       fn("template.body_parameters[" + std::to_string(p) + "]", t.body_parameters[p]);
     }
   }
-  ForEachPersonalText(message, fn);
+  ForEachPersonalText(message, [&](const std::string& field, auto& text) {
+    if (!IsPayloadField(field)) fn(field, text);
+  });
 }
 
 }  // namespace

@@ -21,9 +21,11 @@ struct Link {
 };
 
 // Every http(s) link a recipient can open, in message order: the links written in texts,
-// captions, card texts and template parameters (a link ends at a space or at the punctuation
-// that closes a sentence around it), and the URL of every link button. Media URLs are what
-// the platform fetches, not links, and are not counted.
+// captions, card texts and template text parameters (a link ends at a space or at the
+// punctuation that closes a sentence around it), and the URL of every link button. Media URLs
+// (a media template header's parameter too) are what the platform fetches, not links, and
+// button payloads are never shown: neither is counted. A LINE flex container is sent as
+// written: its links are neither counted nor tracked.
 std::vector<Link> FindLinks(std::span<const Message> messages,
                             std::span<const std::string> official_domains);
 

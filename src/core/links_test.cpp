@@ -88,6 +88,34 @@ TEST(Links, TrackingRewritesEveryLinkFindLinksCountsInItsOrder) {
   EXPECT_EQ(FindLinks(tracked, {}).size(), links.size());
 }
 
+TEST(Links, MediaHeadersAndPayloadsHoldNoLinks) {
+  Message tpl;
+  tpl.kind = MessageKind::kTemplate;
+  tpl.template_message.header_kind = TemplateHeaderKind::kImage;
+  tpl.template_message.header_parameters = {"https://cdn.example/banner.jpg"};
+  tpl.template_message.body_parameters = {"https://shop.example/a"};
+  Message text_header = tpl;
+  text_header.template_message.header_kind = TemplateHeaderKind::kText;
+  text_header.template_message.header_parameters = {"see https://shop.example/h"};
+  Message card;
+  card.kind = MessageKind::kCard;
+  card.card.layout = CardLayout::kQuickReplies;
+  card.card.text = "Pick";
+  card.card.buttons = {{ButtonAction::kPostback, "Go", "", "https://bot.example/flow"}};
+  const std::vector<Message> messages = {tpl, text_header, card};
+  const auto links = FindLinks(messages, {});
+  ASSERT_EQ(links.size(), 3u);
+  EXPECT_EQ(links[0], (Link{0, "template.body_parameters[0]", "https://shop.example/a", false}));
+  EXPECT_EQ(links[1], (Link{1, "template.header_parameters[0]", "https://shop.example/h", false}));
+  EXPECT_EQ(links[2], (Link{1, "template.body_parameters[0]", "https://shop.example/a", false}));
+  // Tracking leaves them as written: the platform fetches the image, the bot gets its payload.
+  const auto tracked = WithTrackedLinks(messages, "https://crier.example/r");
+  EXPECT_EQ(tracked[0].template_message.header_parameters[0], "https://cdn.example/banner.jpg");
+  EXPECT_EQ(tracked[2].card.buttons[0].payload, "https://bot.example/flow");
+  EXPECT_EQ(tracked[1].template_message.header_parameters[0],
+            "see https://crier.example/r/{{crier.click}}/1");
+}
+
 TEST(Links, HostsAreComparedWholeAndWithoutCase) {
   EXPECT_EQ(HostOf("https://user:pw@Shop.Example:8443/x"), "shop.example");
   EXPECT_EQ(HostOf("ftp://shop.example"), "");

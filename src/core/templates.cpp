@@ -1,5 +1,7 @@
 #include "core/templates.h"
 
+#include "core/links.h"
+
 #include <algorithm>
 
 #include "core/enum_names.h"
@@ -65,10 +67,6 @@ std::string HeaderDescription(const RegisteredTemplate& t) {
              std::string(ToString(t.header_kind)) + " header taking 1 parameter, the file's link";
   }
   return {};
-}
-
-bool IsHttpLink(std::string_view s) {
-  return s.starts_with("https://") || s.starts_with("http://");
 }
 
 }  // namespace
@@ -299,7 +297,7 @@ Result<TemplateMessage> ResolveTemplateMessage(const ChannelAccount& account,
   }
   const bool media =
       reg.header_kind != TemplateHeaderKind::kNone && reg.header_kind != TemplateHeaderKind::kText;
-  if (media && !IsHttpLink(given.header_parameters.front())) {
+  if (media && HostOf(given.header_parameters.front()).empty()) {
     return InvalidArgument(
         at + ".header_parameters[0]",
         "must be the http(s) link of the header's " + std::string(ToString(reg.header_kind)));

@@ -207,7 +207,7 @@ std::optional<ClickRef> ClickTracker::Verify(std::string_view token) const {
 }
 
 Result<ClickTarget> ClickTracker::Follow(std::string_view token, std::string_view link,
-                                         std::string_view user_agent, bool count) const {
+                                         std::string_view user_agent) const {
   const auto gone = [] { return NotFound("no such tracked link"); };
   std::size_t index = 0;
   const auto parsed = std::from_chars(link.data(), link.data() + link.size(), index);
@@ -244,7 +244,7 @@ Result<ClickTarget> ClickTracker::Follow(std::string_view token, std::string_vie
   location = PercentEncodeUnsafe(location);
   if (HostOf(location).empty()) return gone();
   ClickTarget target{std::move(location), false};
-  if (count && !IsLinkPreviewFetcher(user_agent)) {
+  if (!IsLinkPreviewFetcher(user_agent)) {
     CRIER_RETURN_IF_ERROR(store_.RecordClick({ref->run_id, ref->contact_id, index, clock_.Now()}));
     target.recorded = true;
   }

@@ -69,12 +69,12 @@ class ClickTracker {
   std::optional<ClickRef> Verify(std::string_view token) const;
 
   // A press of link `link` (its number, in decimal) of the copy `token` was made for: where
-  // to send the person, recorded as a click unless `count` is false (a HEAD request) or the
-  // request comes from a link-preview fetcher. kNotFound when the token is not one crier
-  // made, the run's broadcast does not track clicks, or it has no such link (or the link's
-  // address, filled in for this person, is not an http(s) address).
+  // to send the person, recorded as a click unless a link-preview fetcher asks. kNotFound
+  // when the token is not one crier made, the run's broadcast does not track clicks, or it
+  // has no such link (or the link's address, filled in for this person, is not an http(s)
+  // address).
   Result<ClickTarget> Follow(std::string_view token, std::string_view link,
-                             std::string_view user_agent, bool count) const;
+                             std::string_view user_agent) const;
 
  private:
   using DigestState = std::unique_ptr<evp_md_ctx_st, void (*)(evp_md_ctx_st*)>;

@@ -209,24 +209,21 @@ TEST_F(ClickTrackingTest, EveryLinkOfEveryCopyGoesThroughTheRedirectWithItsOwnTo
   // crawler fetches Bob's first link for a preview.
   const std::string ann_token = TrackedLinks(bodies.at("PSID-ANN")[0])[0].first;
   const std::string bob_token = TrackedLinks(bodies.at("PSID-BOB")[0])[0].first;
-  auto coupon = tracker_->Follow(ann_token, "1", "Mozilla/5.0", true);
+  auto coupon = tracker_->Follow(ann_token, "1", "Mozilla/5.0");
   ASSERT_TRUE(coupon.ok()) << coupon.error().ToString();
   EXPECT_EQ(coupon->location, "https://shop.example/?c=A1");  // filled in for Ann
   EXPECT_TRUE(coupon->recorded);
-  ASSERT_TRUE(tracker_->Follow(ann_token, "1", "Mozilla/5.0", true).ok());
-  auto cart = tracker_->Follow(ann_token, "2", "Mozilla/5.0", true);
+  ASSERT_TRUE(tracker_->Follow(ann_token, "1", "Mozilla/5.0").ok());
+  auto cart = tracker_->Follow(ann_token, "2", "Mozilla/5.0");
   ASSERT_TRUE(cart.ok());
   EXPECT_EQ(cart->location, "https://shop.example/cart");
-  auto bobs = tracker_->Follow(bob_token, "1", "Mozilla/5.0", true);
+  auto bobs = tracker_->Follow(bob_token, "1", "Mozilla/5.0");
   ASSERT_TRUE(bobs.ok());
   EXPECT_EQ(bobs->location, "https://shop.example/?c=B%202");  // a Location has no spaces
-  auto preview = tracker_->Follow(bob_token, "0", "facebookexternalhit/1.1", true);
+  auto preview = tracker_->Follow(bob_token, "0", "facebookexternalhit/1.1");
   ASSERT_TRUE(preview.ok());
   EXPECT_EQ(preview->location, "https://shop.example/new");
   EXPECT_FALSE(preview->recorded);
-  auto head = tracker_->Follow(bob_token, "0", "Mozilla/5.0", false);
-  ASSERT_TRUE(head.ok());
-  EXPECT_FALSE(head->recorded);
 
   auto report = store_->GetRunReport(run);
   ASSERT_TRUE(report.ok());
@@ -239,21 +236,20 @@ TEST_F(ClickTrackingTest, AnAddressCrierDidNotMakeGoesNowhereAndCountsNothing) {
   Id run = 0;
   Send(AddTrackedBroadcast(true), tracker_.get(), &run);
   const std::string token = tracker_->Token(run, ann);
-  ASSERT_TRUE(tracker_->Follow(token, "2", "", true).ok());  // the last link
+  ASSERT_TRUE(tracker_->Follow(token, "2", "").ok());  // the last link
   for (std::string_view link : {"3", "-1", "", "01x", "99999999"}) {
-    auto followed = tracker_->Follow(token, link, "", true);
+    auto followed = tracker_->Follow(token, link, "");
     ASSERT_FALSE(followed.ok()) << link;
     EXPECT_EQ(followed.error().code, ErrorCode::kNotFound);
   }
-  EXPECT_FALSE(tracker_->Follow(tracker_->Token(run + 1, ann), "0", "", true).ok())
-      << "no such run";
+  EXPECT_FALSE(tracker_->Follow(tracker_->Token(run + 1, ann), "0", "").ok()) << "no such run";
   std::string forged = token;
   forged.back() = forged.back() == 'A' ? 'B' : 'A';
-  EXPECT_FALSE(tracker_->Follow(forged, "0", "", true).ok());
+  EXPECT_FALSE(tracker_->Follow(forged, "0", "").ok());
   // A broadcast that does not track clicks has no tracked links, even with a good token.
   Id untracked_run = 0;
   Send(AddTrackedBroadcast(false), tracker_.get(), &untracked_run);
-  EXPECT_FALSE(tracker_->Follow(tracker_->Token(untracked_run, ann), "0", "", true).ok());
+  EXPECT_FALSE(tracker_->Follow(tracker_->Token(untracked_run, ann), "0", "").ok());
   auto report = store_->GetRunReport(run);
   EXPECT_EQ(report->clicks, (std::vector<LinkClicks>{{2, 1, 1}}));
 }

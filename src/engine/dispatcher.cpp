@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "channels/line_adapter.h"
+#include "core/links.h"
 #include "engine/planner.h"
 
 namespace crier::engine {
@@ -227,9 +228,15 @@ Dispatcher::AccountState* Dispatcher::Account(Id id) {
   return &pos->second;
 }
 
-void Dispatcher::RefreshAccounts() {
+void Dispatcher::SetFacts(RunState& run, const AccountState& account) {
+  run.facts = FactsOf(run.broadcast, account.account.capabilities);
+  run.batch_facts = run.facts;
+  run.batch_facts.line_multicast = true;  // what a batch leaves out is pushed (run.facts)
+}
+
+bool Dispatcher::RefreshAccounts() {
   const auto now = clock_.Steady();
-  if (now - last_account_refresh_ < kAccountRefreshEvery) return;
+  if (now - last_account_refresh_ < kAccountRefreshEvery) return false;
   last_account_refresh_ = now;
   for (auto& [id, state] : accounts_) {
     auto fresh = store_.GetChannelAccount(id);
@@ -251,13 +258,20 @@ void Dispatcher::RefreshAccounts() {
     // The ceilings' settings (WhatsApp tier, LINE quota) keep the budgets loaded at start.
     state.account.pacing.max_concurrency = is.max_concurrency;
   }
+  return true;
 }
 
 void Dispatcher::RefreshRuns() {
   const auto now = clock_.Steady();
   if (!runs_.empty() && now - last_refresh_ < kRefreshEvery) return;
   last_refresh_ = now;
-  RefreshAccounts();
+  if (RefreshAccounts()) {
+    for (auto& [id, run] : runs_) {
+      if (const AccountState* account = Account(run.run.channel_account_id)) {
+        SetFacts(run, *account);
+      }
+    }
+  }
   auto active = store_.ListActiveRuns();
   if (!active.ok()) {
     spdlog::error("event=list_runs_failed error=\"{}\"", active.error().ToString());
@@ -292,6 +306,10 @@ void Dispatcher::RefreshRuns() {
       spdlog::error("event=broadcast_content_invalid run={} broadcast={} field=track_clicks",
                     run.id, run.broadcast_id);
     }
+    // The plan's decision, made from the broadcast as saved (RunFacts).
+    const bool multicast = RunFacts(*broadcast, account->account).line_multicast;
+    const bool tracks_links =
+        broadcast->track_clicks && !FindLinks(broadcast->messages, {}).empty();
     // Saved broadcasts were compiled at creation; one saved before placeholders existed, or
     // changed behind the API's back, fails here like any other content the wire refuses.
     std::vector<channels::CompiledMessage> content;
@@ -313,7 +331,9 @@ void Dispatcher::RefreshRuns() {
     state.run = run;
     state.broadcast = std::move(*broadcast);
     state.invalid_content = invalid;
-    state.multicast = !invalid && SendsLineMulticast(account->account.platform, content);
+    state.multicast = !invalid && multicast;
+    SetFacts(state, *account);
+    state.tracks_links = tracks_links && clicks_ != nullptr;
     if (state.multicast) {
       // Nothing is personalised: every recipient reads the text rendered for nobody.
       const Contact nobody;
@@ -402,17 +422,12 @@ std::uint64_t Dispatcher::AllocateFlight(Flight flight) {
 bool Dispatcher::StartMessage(RunState& run, AccountState& account, Flight flight) {
   const Message& message = run.broadcast.messages[flight.message_index];
   const channels::CompiledMessage& content = run.content[flight.message_index];
-  // G3: the person's own token goes in every tracked link of their copy.
-  std::string click;
-  if (run.broadcast.track_clicks && clicks_ != nullptr) {
-    click = clicks_->Token(run.run.id, flight.contact.id);
-  }
   channels::RecipientRef recipient;
   recipient.platform_user_id = flight.delivery.platform_user_id;
   recipient.name = flight.contact.name;
   recipient.first_name = flight.contact.first_name;
   recipient.contact = &flight.contact;
-  recipient.click_token = std::move(click);
+  recipient.click_token = flight.click_token;
   if (account.account.platform == Platform::kLine) {
     recipient.retry_key =
         LineRetryKey(retry_key_salt_, flight.delivery.delivery_id, flight.message_index);
@@ -511,6 +526,8 @@ Dispatcher::Step Dispatcher::StartQueued(Id run_id, RunState& run,
   flight.contact.first_name = std::move(d.contact_first_name);
   flight.contact.locale = std::move(d.contact_locale);
   flight.contact.attributes = std::move(d.contact_attributes);
+  // G3: the person's own token goes in every tracked link of every message of their copy.
+  if (run.tracks_links) flight.click_token = clicks_->Token(run.run.id, d.contact_id);
   flight.delivery = std::move(d);
   return StartMessage(run, account, std::move(flight)) ? Step::kStarted : Step::kResolved;
 }
@@ -726,13 +743,9 @@ int Dispatcher::StartSends() {
       // ceiling holds costs the platform nothing, so it costs the pace nothing.
       if (account->bucket.WaitTime(clock_.Steady()) > std::chrono::nanoseconds::zero()) continue;
       const Time now = clock_.Now();
-      BroadcastFacts facts = FactsOf(run.broadcast, account->account.capabilities);
+      const BroadcastFacts& facts = run.facts;
       Step step = Step::kNone;
-      if (run.multicast) {
-        facts.line_multicast = true;
-        step = StartBatch(id, run, *account, facts, now);
-        facts.line_multicast = false;  // what a batch left out is pushed
-      }
+      if (run.multicast) step = StartBatch(id, run, *account, run.batch_facts, now);
       if (step == Step::kNone) step = StartContinuation(run, *account, facts, now);
       if (step == Step::kNone) {
         step =

@@ -82,6 +82,9 @@ class Dispatcher {
     Time due{};  // a continuation held by a ceiling (the WhatsApp pair rate) waits until then
     // Who the copy is personalised for: the claim's name, first name, locale and attributes.
     Contact contact;
+    // G3: what the run's tracked links carry for this person (empty when it tracks none),
+    // made once for every message of the copy.
+    std::string click_token;
   };
   // A LINE multicast batch between its requests: waiting for its first or next request, or
   // for a retry of the current one (same key), or in flight.
@@ -108,8 +111,15 @@ class Dispatcher {
     // Per message, its JSON compiled for the account's adapter when copies can be rendered
     // from it (channels::MessageBody::Compile).
     std::vector<std::optional<channels::MessageBody>> bodies;
-    // LINE multicast: set when the run's content is the same for everyone (SendsLineMulticast).
+    // LINE multicast: set when the run's content is the same for everyone (RunFacts).
     bool multicast = false;
+    // The broadcast's side of each route decision (FactsOf), made when the run is loaded and
+    // again when the account's capabilities are refreshed, not per copy: for a push, and for
+    // a multicast batch.
+    BroadcastFacts facts;
+    BroadcastFacts batch_facts;
+    // G3: whether the run tracks clicks and has links to track: each copy gets a token.
+    bool tracks_links = false;
     // The messages as every recipient reads them (placeholder escapes resolved), for the
     // multicast body.
     std::vector<Message> multicast_messages;
@@ -123,7 +133,9 @@ class Dispatcher {
 
   void RefreshRuns();
   // Re-reads the loaded accounts' capabilities and pace every few seconds.
-  void RefreshAccounts();
+  // Returns whether it re-read the accounts (it does every few seconds).
+  bool RefreshAccounts();
+  void SetFacts(RunState& run, const AccountState& account);
   void Claim();
   int StartSends();
   enum class Step { kNone, kResolved, kStarted };

@@ -18,8 +18,9 @@ namespace crier::engine {
 bool SendsLineMulticast(Platform platform, std::span<const channels::CompiledMessage> content);
 
 // The broadcast's side of every route decision of a run from `account`: FactsOf, with
-// line_multicast set when SendsLineMulticast (content that does not compile goes as push;
-// the dispatcher fails it before anything is sent).
+// line_multicast set when SendsLineMulticast and no link is tracked (a tracked link carries
+// each person's own token). Content that does not compile goes as push; the dispatcher
+// fails it before anything is sent. Plan, preview and the dispatcher all decide by this.
 BroadcastFacts RunFacts(const Broadcast& broadcast, const ChannelAccount& account);
 
 struct PlanCounts {
