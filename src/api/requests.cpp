@@ -79,6 +79,16 @@ Status ReadWebhookSecrets(const ObjectReader& r, bool allow_empty,
   return Status::Ok();
 }
 
+}  // namespace
+
+Status CheckVerifyTokenPlatform(Platform platform, const std::optional<std::string>& token) {
+  if (platform != Platform::kLine || !token || token->empty()) return Status::Ok();
+  return InvalidArgument("webhook_verify_token",
+                         "is Meta's webhook handshake; a LINE account has none");
+}
+
+namespace {
+
 Status CheckAccessToken(std::string_view token) {
   if (token.empty()) return InvalidArgument("access_token", std::string(kMsgEmpty));
   if (token.size() > kMaxAccessTokenBytes) {
@@ -347,6 +357,7 @@ Result<NewChannelAccount> ParseNewChannelAccount(const boost::json::value& body)
   CRIER_RETURN_IF_ERROR(ReadWebhookSecrets(r, /*allow_empty=*/false, secret, verify_token));
   in.webhook_secret = secret.value_or("");
   in.webhook_verify_token = verify_token.value_or("");
+  CRIER_RETURN_IF_ERROR(CheckVerifyTokenPlatform(in.platform, verify_token));
 
   auto url = r.String("api_base_url");
   if (!url.ok()) return url.error();
@@ -434,6 +445,15 @@ Result<ChannelAccountUpdate> ParseChannelAccountUpdate(const boost::json::value&
                            "or webhook_verify_token");
   }
   return update;
+}
+
+Result<boost::json::object> ObjectBody(const net::Request& request) {
+  auto body = ParseJson(request.body);
+  if (!body.ok()) return body.error();
+  if (!body->is_object()) {
+    return InvalidArgument(std::string(kBodyField), std::string(kMsgWantObject));
+  }
+  return std::move(body->get_object());
 }
 
 Result<NewBroadcast> ParseNewBroadcast(const boost::json::value& body) {

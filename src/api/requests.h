@@ -8,11 +8,20 @@
 
 #include "core/model.h"
 #include "core/result.h"
+#include "net/http.h"
 #include "store/store.h"
 
 namespace crier::api {
 
 // POST /v1/channel-accounts. A WhatsApp account needs capabilities.waba_id.
+// A request's body as a JSON object: kInvalidArgument on "body" when it is not JSON or not an
+// object. Check its size first (TooLarge).
+Result<boost::json::object> ObjectBody(const net::Request& request);
+
+// A LINE account takes no webhook_verify_token (Meta's handshake): kInvalidArgument naming it
+// when one is given; clearing it ("") is allowed.
+Status CheckVerifyTokenPlatform(Platform platform, const std::optional<std::string>& token);
+
 Result<NewChannelAccount> ParseNewChannelAccount(const boost::json::value& body);
 
 // PATCH /v1/channel-accounts/{id}: {"capabilities": {...}, "pacing": {...}}, each member given

@@ -112,9 +112,29 @@ TEST_F(WebhookApiTest, SecretsAreWrittenButNeverReturned) {
             200);
 }
 
+TEST_F(WebhookApiTest, ALineAccountTakesNoVerifyToken) {
+  const boost::json::object line{{"platform", "line"},
+                                 {"name", "Shop"},
+                                 {"external_id", std::string(kBot)},
+                                 {"access_token", kToken},
+                                 {"api_base_url", "http://127.0.0.1:8801"},
+                                 {"webhook_verify_token", "handshake"}};
+  const net::Response refused = Call("POST", "/v1/channel-accounts", boost::json::serialize(line));
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_EQ(ErrorField(refused), "webhook_verify_token");
+  const Id id = CreateSignedAccount("line", std::string(kBot), kChannelSecret);
+  const std::string path = "/v1/channel-accounts/" + std::to_string(id);
+  const net::Response patched = Call("PATCH", path, R"({"webhook_verify_token":"handshake"})");
+  EXPECT_EQ(patched.status, 400);
+  EXPECT_EQ(ErrorField(patched), "webhook_verify_token");
+  EXPECT_EQ(Call("PATCH", path, R"({"webhook_verify_token":""})").status, 200);
+  // A Meta account takes one.
+  const Id page = CreateSignedAccount("messenger", std::string(kPage), kAppSecret, "handshake");
+  EXPECT_NE(page, 0);
+}
+
 TEST_F(WebhookApiTest, MetaHandshakeEchoesTheChallengeForAKnownToken) {
   CreateSignedAccount("messenger", std::string(kPage), kAppSecret, "verify-me");
-  CreateSignedAccount("line", std::string(kBot), kChannelSecret, "line-token");
   net::Request ok = MakeRequest(
       "GET", "/webhooks/meta?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=12345",
       "");
@@ -130,10 +150,6 @@ TEST_F(WebhookApiTest, MetaHandshakeEchoesTheChallengeForAKnownToken) {
             403);
   EXPECT_EQ(status_of("/webhooks/meta?hub.mode=subscribe&hub.challenge=1"), 403);
   EXPECT_EQ(status_of("/webhooks/meta?hub.mode=unsubscribe&hub.verify_token=verify-me&"
-                      "hub.challenge=1"),
-            403);
-  // A LINE account's token is not Meta's.
-  EXPECT_EQ(status_of("/webhooks/meta?hub.mode=subscribe&hub.verify_token=line-token&"
                       "hub.challenge=1"),
             403);
   const net::Response no_challenge =
@@ -220,15 +236,40 @@ TEST_F(WebhookApiTest, BadSignaturesAndUnknownAccountsAreRefusedWithNothingChang
             403);
   EXPECT_EQ(ContactCount(), 0);
 
-  // A batch for a known and an unknown Page changes nothing either.
-  const std::string batch =
-      R"({"object":"page","entry":[{"id":"1001","messaging":[{"sender":{"id":"A"},"timestamp":1,
-      "postback":{"mid":"m","payload":"crier:unsubscribe"}}]},{"id":"7777","messaging":[]}]})";
-  EXPECT_EQ(DeliverMeta(batch).status, 403);
-  EXPECT_EQ(ContactCount(), 0);
+  // A body that names no account at all is not accepted unsigned either.
+  EXPECT_EQ(Deliver("/webhooks/meta", R"({"object":"page","entry":[]})", {}).status, 403);
+  EXPECT_EQ(DeliverMeta(R"({"object":"page","entry":[]})").status, 403);
   // Accepted once it is signed right for a known Page.
   EXPECT_EQ(DeliverMeta(body).status, 200);
   EXPECT_EQ(ContactCount(), 1);
+}
+
+TEST_F(WebhookApiTest, ABatchTakesThePressesOfKnownPagesAndSkipsTheOthers) {
+  CreateSignedAccount("messenger", std::string(kPage), kAppSecret);
+  // Meta batches every Page of the app: one crier does not know must not hold back the rest.
+  const std::string batch =
+      R"({"object":"page","entry":[{"id":"1001","messaging":[{"sender":{"id":"A"},"timestamp":1,
+      "postback":{"mid":"m1","payload":"crier:unsubscribe"}}]},{"id":"7777","messaging":[
+      {"sender":{"id":"B"},"timestamp":1,"postback":{"mid":"m2","payload":"crier:unsubscribe"}}]}]})";
+  const net::Response r = DeliverMeta(batch);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json(r).at("applied"), 1);
+  EXPECT_EQ(Json(r).at("skipped"), 1);
+  EXPECT_EQ(ContactCount(), 1);
+  EXPECT_EQ(ContactByUser("A").at("subscription").at("status"), "unsubscribed");
+  // The same batch signed with another secret is refused whole.
+  EXPECT_EQ(DeliverMeta(batch, "another-secret").status, 403);
+}
+
+TEST_F(WebhookApiTest, AWhatsAppBodyNamingOnlyItsWabaIsVerifiedByItsNumbers) {
+  CreateSignedAccount("whatsapp", "PN-1", kAppSecret);  // of WABA W1
+  const std::string body = R"({"object":"whatsapp_business_account","entry":[{"id":"W1",
+    "changes":[{"field":"message_template_status_update","value":{"event":"APPROVED"}}]}]})";
+  const net::Response r = DeliverMeta(body);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json(r).at("skipped"), 1);
+  EXPECT_EQ(DeliverMeta(body, "another-secret").status, 403);
+  EXPECT_EQ(Deliver("/webhooks/meta", body, {}).status, 403);
 }
 
 TEST_F(WebhookApiTest, MalformedBodiesAre400NamingTheField) {

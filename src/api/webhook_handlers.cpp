@@ -42,37 +42,44 @@ std::string_view IntentName(std::string_view payload) {
   return intent ? ToString(*intent) : std::string_view("unknown");
 }
 
-// The accounts that may take the body's events: for each platform id it targets, the
-// accounts with that id whose secret verifies the signature. `verify` checks one secret.
+// The accounts that take the body's events: for each platform id it targets, the accounts
+// with that id whose secret verifies the signature. An id crier does not know, or whose
+// accounts hold another secret, takes nothing (Meta batches every Page and number of an app
+// in one body, and one unknown must not hold back the others); but a body that no known
+// account's secret verifies is refused, so nothing unsigned is ever accepted. A WhatsApp
+// entry may name only its WABA (template and quality updates): the numbers of that WABA
+// verify it. `verify` checks one secret.
 template <class Verify>
 Result<std::vector<std::pair<std::string, std::vector<Id>>>> AuthorisedAccounts(
     Store& store, const webhooks::ParsedWebhook& parsed, Verify&& verify) {
   auto accounts = store.ListChannelAccounts();
   if (!accounts.ok()) return accounts.error();
   std::vector<std::pair<std::string, std::vector<Id>>> out;
+  std::optional<Error> refusal;
+  bool verified_any = false;
   for (const std::string& platform_id : parsed.accounts) {
-    bool known = false;
-    std::optional<Error> refusal;
     std::vector<Id> verified;
     for (const ChannelAccount& a : *accounts) {
-      if (a.platform != parsed.platform || a.external_id != platform_id) continue;
-      known = true;
+      if (a.platform != parsed.platform) continue;
+      const bool named = a.external_id == platform_id;
+      const bool in_waba =
+          a.platform == Platform::kWhatsApp && a.capabilities.waba_id == platform_id;
+      if (!named && !in_waba) continue;
       const Status checked = verify(a.webhook_secret);
-      if (checked.ok()) {
-        verified.push_back(a.id);
-      } else if (!refusal) {
-        refusal = checked.error();
+      if (!checked.ok()) {
+        if (!refusal) refusal = checked.error();
+        continue;
       }
+      verified_any = true;
+      if (named) verified.push_back(a.id);
     }
-    if (!known) {
-      return Forbidden("no " + std::string(ToString(parsed.platform)) +
-                           " channel account has external_id " + platform_id,
-                       parsed.platform == Platform::kLine ? "destination" : "entry");
-    }
-    if (verified.empty()) return *refusal;
-    out.emplace_back(platform_id, std::move(verified));
+    if (!verified.empty()) out.emplace_back(platform_id, std::move(verified));
   }
-  return out;
+  if (verified_any) return out;
+  if (refusal) return *refusal;
+  return Forbidden(
+      "names no " + std::string(ToString(parsed.platform)) + " channel account crier knows",
+      parsed.platform == Platform::kLine ? "destination" : "entry");
 }
 
 template <class Verify>
@@ -86,15 +93,23 @@ net::Response Accept(RequestContext& c, Result<webhooks::ParsedWebhook> parsed, 
   }
   std::vector<InboundPress> presses;
   std::vector<const ButtonPress*> sources;
+  std::int64_t unclaimed = 0;  // presses for an account crier does not know (or not by this secret)
   for (const ButtonPress& press : parsed->presses) {
+    bool claimed = false;
     for (const auto& [platform_id, ids] : *authorised) {
       if (platform_id != press.account_platform_id) continue;
       for (Id id : ids) {
         presses.push_back(InboundPress{id, press.user_id, press.event_id, press.time,
                                        SubscriptionAskedBy(press.payload)});
         sources.push_back(&press);
+        claimed = true;
       }
     }
+    if (!claimed) ++unclaimed;
+  }
+  if (unclaimed > 0) {
+    spdlog::warn("event=webhook_presses_unclaimed platform={} count={}", ToString(parsed->platform),
+                 unclaimed);
   }
   auto outcomes = c.store.ApplyPresses(presses, c.clock.Now());
   if (!outcomes.ok()) return ErrorResponse(outcomes.error());
@@ -124,14 +139,8 @@ net::Response Accept(RequestContext& c, Result<webhooks::ParsedWebhook> parsed, 
   body["presses"] = parsed->presses.size();
   body["applied"] = applied;
   body["duplicates"] = duplicates;
-  body["skipped"] = parsed->skipped;
+  body["skipped"] = parsed->skipped + unclaimed;
   return JsonResponse(200, body);
-}
-
-net::Response TooLarge() {
-  return ErrorResponse(
-      413, "payload_too_large",
-      "webhook body too large: at most " + std::to_string(kMaxWebhookBodyBytes) + " bytes");
 }
 
 }  // namespace
@@ -164,7 +173,9 @@ net::Response MetaWebhookVerify(RequestContext& c) {
 }
 
 net::Response MetaWebhook(RequestContext& c) {
-  if (c.request.body.size() > kMaxWebhookBodyBytes) return TooLarge();
+  if (c.request.body.size() > kMaxWebhookBodyBytes) {
+    return TooLarge(kMaxWebhookBodyBytes, "webhook body");
+  }
   const std::optional<std::string_view> header = c.request.header(webhooks::kMetaSignatureHeader);
   return Accept(c, webhooks::ParseMetaWebhook(c.request.body), [&](std::string_view secret) {
     return webhooks::VerifyMetaSignature(header, secret, c.request.body);
@@ -172,7 +183,9 @@ net::Response MetaWebhook(RequestContext& c) {
 }
 
 net::Response LineWebhook(RequestContext& c) {
-  if (c.request.body.size() > kMaxWebhookBodyBytes) return TooLarge();
+  if (c.request.body.size() > kMaxWebhookBodyBytes) {
+    return TooLarge(kMaxWebhookBodyBytes, "webhook body");
+  }
   const std::optional<std::string_view> header = c.request.header(webhooks::kLineSignatureHeader);
   return Accept(c, webhooks::ParseLineWebhook(c.request.body), [&](std::string_view secret) {
     return webhooks::VerifyLineSignature(header, secret, c.request.body);

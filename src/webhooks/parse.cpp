@@ -264,6 +264,9 @@ Status ParseWhatsAppEntry(const json::object& entry, const std::string& path, Pa
   ObjectReader r(entry, path);
   auto waba = RequiredText(r, "id");
   if (!waba.ok()) return waba.error();
+  // The WABA authenticates the body even when no change names a number (statuses of
+  // templates, quality): its numbers' secrets verify it.
+  AddAccount(out, *waba);
   auto changes = r.OptArray("changes");
   if (!changes.ok()) return changes.error();
   if (*changes == nullptr) return Status::Ok();

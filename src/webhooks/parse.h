@@ -41,6 +41,8 @@ struct ParsedWebhook {
   Platform platform = Platform::kMessenger;
   // The platform ids of every account the body is for (ButtonPress::account_platform_id), in
   // order of first appearance, each once: Meta batches entries of several Pages or numbers.
+  // A WhatsApp entry's WABA id is listed too (before its numbers): it names the account of
+  // changes that name no number.
   std::vector<std::string> accounts;
   std::vector<ButtonPress> presses;  // in the body's order
   std::size_t skipped = 0;           // events that are not presses

@@ -149,7 +149,7 @@ TEST(ParseMetaTest, WhatsAppTemplateButtonsAndInteractiveRepliesArePresses) {
   auto r = ParseMetaWebhook(kWhatsApp);
   ASSERT_TRUE(r.ok()) << r.error().ToString();
   EXPECT_EQ(r->platform, Platform::kWhatsApp);
-  EXPECT_EQ(r->accounts, std::vector<std::string>{"PN-1"});
+  EXPECT_EQ(r->accounts, (std::vector<std::string>{"WABA-1", "PN-1"}));
   ASSERT_EQ(r->presses.size(), 4u);
   EXPECT_EQ(r->presses[0],
             (ButtonPress{Platform::kWhatsApp, "PN-1", "886900000001", "crier:unsubscribe",
