@@ -11,7 +11,7 @@ net::Response FollowClick(RequestContext& c) {
   const engine::ClickTracker* clicks = c.engine.clicks();
   if (clicks == nullptr) return ErrorResponse(404, "not_found", "no such tracked link");
   const std::string_view user_agent = c.request.header("User-Agent").value_or("");
-  auto target = clicks->Follow(c.PathName("token"), c.PathName("link"), user_agent, /*count=*/true);
+  auto target = clicks->Follow(c.PathName("token"), c.PathName("link"), user_agent);
   if (!target.ok()) {
     if (target.error().code == ErrorCode::kNotFound) {
       return ErrorResponse(404, "not_found", "no such tracked link");

@@ -97,9 +97,7 @@ net::Response ExportContacts(RequestContext& c) {
   bool too_large = false;
   auto text = WholeBody(c.request, kMaxExportRequestBytes, &too_large);
   if (too_large) {
-    return ErrorResponse(413, "payload_too_large",
-                         "request body too large: at most " +
-                             std::to_string(kMaxExportRequestBytes) + " bytes of JSON");
+    return TooLarge(kMaxExportRequestBytes);
   }
   if (!text.ok()) return ErrorResponse(text.error());
   auto body = ParseJson(*text);

@@ -54,9 +54,7 @@ boost::json::array HitsJson(std::span<const guard::Hit> hits) {
 
 net::Response GuardCheck(RequestContext& c) {
   if (c.request.body.size() > kMaxCheckBodyBytes) {
-    return ErrorResponse(
-        413, "payload_too_large",
-        "request body too large: at most " + std::to_string(kMaxCheckBodyBytes) + " bytes of JSON");
+    return TooLarge(kMaxCheckBodyBytes);
   }
   auto body = ParseJson(c.request.body);
   if (!body.ok()) return ErrorResponse(body.error());

@@ -27,7 +27,6 @@ namespace crier::api {
 namespace {
 
 // Create bodies are small; anything bigger than this is a mistake, not a broadcast.
-constexpr std::size_t kMaxJsonBodyBytes = 1 << 20;
 constexpr std::string_view kPrometheusContentType = "text/plain; version=0.0.4";
 // Rows per import transaction: large enough that commits cost little, small enough that the
 // parsed rows of one chunk stay a few MiB.
@@ -69,12 +68,6 @@ Result<ChannelAccount> ReferencedAccount(Store& store, Id id, std::string_view f
 // Callers check the size first (TooLarge), so that a huge body is refused before parsing.
 Result<boost::json::value> JsonBody(const net::Request& request) { return ParseJson(request.body); }
 
-net::Response TooLarge() {
-  return ErrorResponse(
-      413, "payload_too_large",
-      "request body too large: at most " + std::to_string(kMaxJsonBodyBytes) + " bytes of JSON");
-}
-
 // ---- system -------------------------------------------------------------------------------
 
 net::Response Healthz(RequestContext&) {
@@ -93,7 +86,7 @@ net::Response Metrics(RequestContext& c) {
 // ---- channel accounts ---------------------------------------------------------------------
 
 net::Response CreateAccount(RequestContext& c) {
-  if (c.request.body.size() > kMaxJsonBodyBytes) return TooLarge();
+  if (c.request.body.size() > kMaxJsonBodyBytes) return TooLarge(kMaxJsonBodyBytes);
   auto body = JsonBody(c.request);
   if (!body.ok()) return ErrorResponse(body.error());
   auto in = ParseNewChannelAccount(*body);
@@ -123,12 +116,19 @@ net::Response GetAccount(RequestContext& c) {
 // B2: an administrator locks or unlocks message tags (and adjusts the other capabilities and
 // the pace) of an existing account. Members not given keep their stored values.
 net::Response UpdateAccount(RequestContext& c) {
-  if (c.request.body.size() > kMaxJsonBodyBytes) return TooLarge();
+  if (c.request.body.size() > kMaxJsonBodyBytes) return TooLarge(kMaxJsonBodyBytes);
   const Id id = c.PathId("id");
   auto body = JsonBody(c.request);
   if (!body.ok()) return ErrorResponse(body.error());
   auto update = ParseChannelAccountUpdate(*body);
   if (!update.ok()) return ErrorResponse(update.error());
+  if (update->webhook_verify_token) {
+    auto existing = c.store.GetChannelAccount(id);
+    if (!existing.ok()) return ErrorResponse(Named(existing.error(), "channel account", id));
+    const Status allowed =
+        CheckVerifyTokenPlatform(existing->platform, update->webhook_verify_token);
+    if (!allowed.ok()) return ErrorResponse(allowed.error());
+  }
   auto account = c.store.UpdateChannelAccount(id, *update);
   if (!account.ok()) return ErrorResponse(Named(account.error(), "channel account", id));
   return Ok(200, ToJson(*account));
@@ -137,7 +137,7 @@ net::Response UpdateAccount(RequestContext& c) {
 // ---- contacts -----------------------------------------------------------------------------
 
 net::Response CreateContact(RequestContext& c) {
-  if (c.request.body.size() > kMaxJsonBodyBytes) return TooLarge();
+  if (c.request.body.size() > kMaxJsonBodyBytes) return TooLarge(kMaxJsonBodyBytes);
   auto body = JsonBody(c.request);
   if (!body.ok()) return ErrorResponse(body.error());
   if (!body->is_object()) {
@@ -358,15 +358,6 @@ Json TagJson(const TagInfo& tag) {
   return out;
 }
 
-Result<Json> ObjectBody(const net::Request& request) {
-  auto body = JsonBody(request);
-  if (!body.ok()) return body.error();
-  if (!body->is_object()) {
-    return InvalidArgument(std::string(kBodyField), std::string(kMsgWantObject));
-  }
-  return std::move(body->get_object());
-}
-
 // {"name": "..."} with nothing else.
 Result<std::string> TagNameBody(const net::Request& request) {
   auto body = ObjectBody(request);
@@ -381,7 +372,7 @@ Result<std::string> TagNameBody(const net::Request& request) {
 
 // POST /v1/contacts/count {"filter": ...}: how many contacts match now (C3's live count).
 net::Response CountContacts(RequestContext& c) {
-  if (c.request.body.size() > kMaxJsonBodyBytes) return TooLarge();
+  if (c.request.body.size() > kMaxJsonBodyBytes) return TooLarge(kMaxJsonBodyBytes);
   auto body = JsonBody(c.request);
   if (!body.ok()) return ErrorResponse(body.error());
   if (!body->is_object()) {
@@ -416,7 +407,7 @@ net::Response ListTags(RequestContext& c) {
 }
 
 net::Response CreateTag(RequestContext& c) {
-  if (c.request.body.size() > kMaxJsonBodyBytes) return TooLarge();
+  if (c.request.body.size() > kMaxJsonBodyBytes) return TooLarge(kMaxJsonBodyBytes);
   auto name = TagNameBody(c.request);
   if (!name.ok()) return ErrorResponse(name.error());
   if (auto created = c.store.CreateTag(*name); !created.ok()) {
@@ -426,7 +417,7 @@ net::Response CreateTag(RequestContext& c) {
 }
 
 net::Response RenameTag(RequestContext& c) {
-  if (c.request.body.size() > kMaxJsonBodyBytes) return TooLarge();
+  if (c.request.body.size() > kMaxJsonBodyBytes) return TooLarge(kMaxJsonBodyBytes);
   const std::string& from = c.PathName("name");
   auto to = TagNameBody(c.request);
   if (!to.ok()) return ErrorResponse(to.error());
@@ -496,7 +487,7 @@ Result<TagSelection> TagSelectionBody(const net::Request& request) {
 }
 
 net::Response ChangeTagMembership(RequestContext& c, bool add) {
-  if (c.request.body.size() > kMaxJsonBodyBytes) return TooLarge();
+  if (c.request.body.size() > kMaxJsonBodyBytes) return TooLarge(kMaxJsonBodyBytes);
   const std::string& tag = c.PathName("name");
   if (add) {
     if (auto s = CheckText("name", tag, kMaxTagChars); !s.ok()) return ErrorResponse(s.error());
@@ -545,7 +536,7 @@ net::Response RemoveTagContacts(RequestContext& c) { return ChangeTagMembership(
 // ---- broadcasts ---------------------------------------------------------------------------
 
 net::Response CreateBroadcast(RequestContext& c) {
-  if (c.request.body.size() > kMaxJsonBodyBytes) return TooLarge();
+  if (c.request.body.size() > kMaxJsonBodyBytes) return TooLarge(kMaxJsonBodyBytes);
   auto body = JsonBody(c.request);
   if (!body.ok()) return ErrorResponse(body.error());
   auto in = ParseNewBroadcast(*body);

@@ -12,6 +12,8 @@ namespace crier::api {
 
 // ---- limits -------------------------------------------------------------------------------
 
+// A JSON request body read whole (every route but the streamed imports and exports).
+inline constexpr std::size_t kMaxJsonBodyBytes = 1 << 20;
 inline constexpr std::size_t kMaxNameChars = 200;        // broadcast and account names
 inline constexpr std::size_t kMaxExternalIdChars = 128;  // Page id, IG account id, ...
 inline constexpr std::size_t kMaxAccessTokenBytes = 4096;

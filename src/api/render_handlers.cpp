@@ -107,9 +107,7 @@ Json RequestJson(const channels::OutboundRequest& request) {
 net::Response RenderBroadcast(RequestContext& c) {
   const Id id = c.PathId("id");
   if (c.request.body.size() > kMaxRenderBodyBytes) {
-    return ErrorResponse(413, "payload_too_large",
-                         "request body too large: at most " + std::to_string(kMaxRenderBodyBytes) +
-                             " bytes of JSON");
+    return TooLarge(kMaxRenderBodyBytes);
   }
   std::optional<Id> contact_id;
   if (!c.request.body.empty()) {

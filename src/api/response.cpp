@@ -1,5 +1,7 @@
 #include "api/response.h"
 
+#include <string>
+
 namespace crier::api {
 
 net::Response JsonResponse(int status, const boost::json::value& body) {
@@ -34,6 +36,12 @@ net::Response ErrorResponse(int status, std::string_view code, std::string_view 
   boost::json::object body;
   body["error"] = std::move(inner);
   return JsonResponse(status, body);
+}
+
+net::Response TooLarge(std::size_t limit, std::string_view what) {
+  return ErrorResponse(
+      413, "payload_too_large",
+      std::string(what) + " too large: at most " + std::to_string(limit) + " bytes of JSON");
 }
 
 }  // namespace crier::api

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/json.hpp>
+#include <cstddef>
 #include <string_view>
 
 #include "core/result.h"
@@ -23,5 +24,9 @@ net::Response ErrorResponse(int status, std::string_view code, std::string_view 
 // details (the guard's 422 adds "hits").
 net::Response ErrorResponse(int status, std::string_view code, std::string_view message,
                             std::string_view field, boost::json::object details);
+
+// 413 for a body over `limit` bytes: "<what> too large: at most <limit> bytes of JSON".
+// Callers check the size before parsing, so that a huge body is refused unread.
+net::Response TooLarge(std::size_t limit, std::string_view what = "request body");
 
 }  // namespace crier::api

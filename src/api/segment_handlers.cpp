@@ -8,6 +8,7 @@
 #include "api/fields.h"
 #include "api/filter_json.h"
 #include "api/limits.h"
+#include "api/requests.h"
 #include "api/response.h"
 #include "api/wire.h"
 #include "core/filter.h"
@@ -17,26 +18,9 @@ namespace {
 
 using Json = boost::json::object;
 
-// As for every JSON body: create bodies are small.
-constexpr std::size_t kMaxSegmentBodyBytes = 1 << 20;
 constexpr std::string_view kMsgFilterTwice =
     "give the filter once: either filter (the JSON form, or the text form as a string) or "
     "filter_text";
-
-net::Response TooLarge() {
-  return ErrorResponse(
-      413, "payload_too_large",
-      "request body too large: at most " + std::to_string(kMaxSegmentBodyBytes) + " bytes of JSON");
-}
-
-Result<Json> ObjectBody(const net::Request& request) {
-  auto body = ParseJson(request.body);
-  if (!body.ok()) return body.error();
-  if (!body->is_object()) {
-    return InvalidArgument(std::string(kBodyField), std::string(kMsgWantObject));
-  }
-  return std::move(body->get_object());
-}
 
 // The filter of a body: `filter` (JSON form, or text form as a string) or `filter_text`.
 struct FilterInput {
@@ -127,7 +111,7 @@ net::Response SegmentPage(const Page<Segment>& page) {
 }  // namespace
 
 net::Response CreateSegment(RequestContext& c) {
-  if (c.request.body.size() > kMaxSegmentBodyBytes) return TooLarge();
+  if (c.request.body.size() > kMaxJsonBodyBytes) return TooLarge(kMaxJsonBodyBytes);
   auto body = ObjectBody(c.request);
   if (!body.ok()) return ErrorResponse(body.error());
   ObjectReader r(*body, "");
@@ -176,7 +160,7 @@ net::Response GetSegment(RequestContext& c) {
 }
 
 net::Response UpdateSegment(RequestContext& c) {
-  if (c.request.body.size() > kMaxSegmentBodyBytes) return TooLarge();
+  if (c.request.body.size() > kMaxJsonBodyBytes) return TooLarge(kMaxJsonBodyBytes);
   auto body = ObjectBody(c.request);
   if (!body.ok()) return ErrorResponse(body.error());
   ObjectReader r(*body, "");
@@ -218,7 +202,7 @@ net::Response DeleteSegment(RequestContext& c) {
 
 net::Response CountSegment(RequestContext& c) {
   if (!c.request.body.empty()) {
-    if (c.request.body.size() > kMaxSegmentBodyBytes) return TooLarge();
+    if (c.request.body.size() > kMaxJsonBodyBytes) return TooLarge(kMaxJsonBodyBytes);
     auto body = ObjectBody(c.request);
     if (!body.ok()) return ErrorResponse(body.error());
     if (auto s = ObjectReader(*body, "").RejectUnknown({}); !s.ok()) {

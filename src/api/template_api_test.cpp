@@ -249,6 +249,15 @@ TEST_F(TemplateApiTest, ABroadcastTakesCategoryHeaderAndButtonsFromTheRegistry) 
   EXPECT_EQ(refused.status, 400);
   EXPECT_EQ(ErrorField(refused), "messages[0].template.category");
   EXPECT_THAT(refused.body, HasSubstr("marketing"));
+
+  // What the registry fills in is not the request's to give.
+  for (std::string_view filled : {"header_kind", "buttons"}) {
+    json::object given = GoodMessage();
+    given[filled] = want.at(filled);
+    const net::Response r2 = Broadcast(number, given);
+    EXPECT_EQ(r2.status, 400) << filled;
+    EXPECT_EQ(ErrorField(r2), "messages[0].template." + std::string(filled));
+  }
 }
 
 TEST_F(TemplateApiTest, ParameterCountsAreHeldToTheRegistryOnBothSides) {

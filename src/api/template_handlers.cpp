@@ -6,6 +6,7 @@
 
 #include "api/fields.h"
 #include "api/limits.h"
+#include "api/requests.h"
 #include "api/response.h"
 #include "core/templates.h"
 
@@ -13,23 +14,6 @@ namespace crier::api {
 namespace {
 
 using Json = boost::json::object;
-
-constexpr std::size_t kMaxTemplateBodyBytes = 1 << 16;
-
-net::Response TooLarge() {
-  return ErrorResponse(413, "payload_too_large",
-                       "request body too large: at most " + std::to_string(kMaxTemplateBodyBytes) +
-                           " bytes of JSON");
-}
-
-Result<Json> ObjectBody(const net::Request& request) {
-  auto body = ParseJson(request.body);
-  if (!body.ok()) return body.error();
-  if (!body->is_object()) {
-    return InvalidArgument(std::string(kBodyField), std::string(kMsgWantObject));
-  }
-  return std::move(body->get_object());
-}
 
 Error Typed(const ObjectReader& r, std::string_view key, std::string_view want) {
   return InvalidArgument(r.Path(key), std::string(want));
@@ -244,7 +228,8 @@ Error TemplateNotFound(const Error& error, Id id) {
 }
 
 // Whether the request gave messages[i].template.category (else the registry's is taken).
-bool CategoryGiven(const boost::json::value& body, std::size_t i) {
+// Whether messages[i].template of the request body has `key` (not null).
+bool TemplateFieldGiven(const boost::json::value& body, std::size_t i, std::string_view key) {
   const auto* object = body.if_object();
   const auto* messages = object != nullptr ? object->if_contains("messages") : nullptr;
   const auto* list = messages != nullptr ? messages->if_array() : nullptr;
@@ -252,8 +237,8 @@ bool CategoryGiven(const boost::json::value& body, std::size_t i) {
   const auto* message = (*list)[i].if_object();
   const auto* tpl = message != nullptr ? message->if_contains("template") : nullptr;
   const auto* fields = tpl != nullptr ? tpl->if_object() : nullptr;
-  const auto* category = fields != nullptr ? fields->if_contains("category") : nullptr;
-  return category != nullptr && !category->is_null();
+  const auto* value = fields != nullptr ? fields->if_contains(key) : nullptr;
+  return value != nullptr && !value->is_null();
 }
 
 // Every registered template of this name, in any scope and language.
@@ -274,7 +259,7 @@ Result<std::vector<RegisteredTemplate>> TemplatesNamed(Store& store, const std::
 }  // namespace
 
 net::Response CreateTemplate(RequestContext& c) {
-  if (c.request.body.size() > kMaxTemplateBodyBytes) return TooLarge();
+  if (c.request.body.size() > kMaxJsonBodyBytes) return TooLarge(kMaxJsonBodyBytes);
   auto body = ObjectBody(c.request);
   if (!body.ok()) return ErrorResponse(body.error());
   auto definition = ReadDefinition(c, *body);
@@ -340,7 +325,7 @@ net::Response GetTemplate(RequestContext& c) {
 }
 
 net::Response UpdateTemplate(RequestContext& c) {
-  if (c.request.body.size() > kMaxTemplateBodyBytes) return TooLarge();
+  if (c.request.body.size() > kMaxJsonBodyBytes) return TooLarge(kMaxJsonBodyBytes);
   auto body = ObjectBody(c.request);
   if (!body.ok()) return ErrorResponse(body.error());
   ObjectReader r(*body, "");
@@ -386,10 +371,18 @@ Result<std::vector<Message>> ResolveTemplateMessages(Store& store, const Channel
   for (std::size_t i = 0; i < messages.size(); ++i) {
     if (messages[i].kind != MessageKind::kTemplate) continue;
     TemplateMessage& t = messages[i].template_message;
+    const std::string at = ElementPath("messages", i) + ".template";
+    // What the registry fills in is not the request's to say.
+    for (std::string_view filled : {"header_kind", "buttons"}) {
+      if (TemplateFieldGiven(body, i, filled)) {
+        return InvalidArgument(at + "." + std::string(filled),
+                               "comes from the template registry; a request may not give it");
+      }
+    }
     auto same_name = TemplatesNamed(store, t.name);
     if (!same_name.ok()) return same_name.error();
-    auto resolved = ResolveTemplateMessage(account, t, CategoryGiven(body, i), *same_name,
-                                           ElementPath("messages", i) + ".template");
+    auto resolved =
+        ResolveTemplateMessage(account, t, TemplateFieldGiven(body, i, "category"), *same_name, at);
     if (!resolved.ok()) return resolved.error();
     t = std::move(*resolved);
   }

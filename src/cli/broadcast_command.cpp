@@ -327,17 +327,6 @@ int RenderBroadcast(CommandEnv& env, Id id, std::optional<Id> contact) {
   return 0;
 }
 
-// Registers `name ID` whose action is run(env, id).
-template <class Fn>
-CLI::App* AddIdCommand(CLI::App* parent, CommandEnv& env, const std::string& name,
-                       const std::string& help, Fn run) {
-  auto id = std::make_shared<Id>(0);
-  auto* cmd = parent->add_subcommand(name, help);
-  cmd->add_option("ID", *id, "broadcast id")->required();
-  cmd->callback([&env, id, run] { env.action = [&env, id, run] { return run(env, *id); }; });
-  return cmd;
-}
-
 }  // namespace
 
 void AddBroadcastCommands(CLI::App& app, CommandEnv& env) {
@@ -377,8 +366,8 @@ void AddBroadcastCommands(CLI::App& app, CommandEnv& env) {
   });
 
   AddIdCommand(broadcast, env, "preview", "who would get it, by route and skip reason, now",
-               PreviewBroadcast);
-  AddIdCommand(broadcast, env, "report", "the latest run's report", ReportBroadcast);
+               "broadcast", PreviewBroadcast);
+  AddIdCommand(broadcast, env, "report", "the latest run's report", "broadcast", ReportBroadcast);
 
   auto render_id = std::make_shared<Id>(0);
   auto render_contact = std::make_shared<Id>(0);

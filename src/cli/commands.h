@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -81,6 +82,18 @@ struct PageListing {
   std::string more_command;  // "crier segments list"
 };
 int ListPage(CommandEnv& env, const PageListing& listing, int limit, std::optional<Id> after);
+
+// Registers `parent name ID` (a positive id of a `noun`, named in the help), which runs
+// run(env, id).
+template <class Fn>
+CLI::App* AddIdCommand(CLI::App* parent, CommandEnv& env, const std::string& name,
+                       const std::string& help, const std::string& noun, Fn run) {
+  auto id = std::make_shared<Id>(0);
+  auto* cmd = parent->add_subcommand(name, help);
+  cmd->add_option("ID", *id, noun + " id")->required()->check(CLI::PositiveNumber);
+  cmd->callback([&env, id, run] { env.action = [&env, id, run] { return run(env, *id); }; });
+  return cmd;
+}
 
 // Prints progress on one updating line on a terminal, or as a plain line at most every
 // kPlainProgressInterval otherwise.

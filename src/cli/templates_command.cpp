@@ -236,16 +236,6 @@ int RemoveTemplate(CommandEnv& env, Id id) {
   return 0;
 }
 
-// Registers `name ID` whose action is run(env, id).
-template <class Fn>
-void AddIdCommand(CLI::App* parent, CommandEnv& env, const std::string& name,
-                  const std::string& help, Fn run) {
-  auto id = std::make_shared<Id>(0);
-  auto* cmd = parent->add_subcommand(name, help);
-  cmd->add_option("ID", *id, "template id")->required()->check(CLI::PositiveNumber);
-  cmd->callback([&env, id, run] { env.action = [&env, id, run] { return run(env, *id); }; });
-}
-
 }  // namespace
 
 void AddTemplatesCommands(CLI::App& app, CommandEnv& env) {
@@ -290,7 +280,7 @@ void AddTemplatesCommands(CLI::App& app, CommandEnv& env) {
     env.action = [&env, list_args] { return ListTemplates(env, *list_args); };
   });
 
-  AddIdCommand(templates, env, "show", "show one template", ShowTemplate);
+  AddIdCommand(templates, env, "show", "show one template", "template", ShowTemplate);
 
   auto update_args = std::make_shared<UpdateArgs>();
   auto* update = templates->add_subcommand(
@@ -305,7 +295,7 @@ void AddTemplatesCommands(CLI::App& app, CommandEnv& env) {
 
   AddIdCommand(templates, env, "remove",
                "remove a template from the registry (created broadcasts keep what they send)",
-               RemoveTemplate);
+               "template", RemoveTemplate);
 }
 
 }  // namespace crier::cli
