@@ -1,4 +1,4 @@
-// The template registry in SQLite (schema version 8). Every function runs on a connection
+// The template registry in SQLite (schema version 9). Every function runs on a connection
 // inside a transaction its caller opened; the contract is the Store's (store.h, "Template
 // registry").
 #pragma once
