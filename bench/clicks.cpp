@@ -92,10 +92,11 @@ int main(int argc, char** argv) {
   std::size_t bytes = 0;
   const auto send = [&](const channels::WireContent& content, bool track) {
     return [&, track](int i) {
+      const std::string token = track ? tracker->Token(42, people[i].id) : std::string();
       channels::RecipientRef recipient;
       recipient.platform_user_id = psids[i];
       recipient.contact = &people[i];
-      if (track) recipient.click_token = tracker->Token(42, people[i].id);
+      recipient.click_token = token;
       context.content = &content.compiled[0];
       bytes += adapter.BuildSend(account, recipient, context, content.messages[0]).body.size();
     };
